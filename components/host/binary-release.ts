@@ -1,0 +1,173 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { Host, remoteScript, shellQuote } from "./connection";
+
+/** Arguments of {@link BinaryRelease}. */
+export interface BinaryReleaseArgs {
+    /** The host the binaries are installed on. */
+    host: Host;
+    /** Release name, used in the install path: /opt/k8s-binary/<name>/<version>. E.g. "etcd". */
+    name: string;
+    /** Release version, used in the install path. E.g. "3.5.17". */
+    version: string;
+    /** URL of the artifact, fetched on the host with curl or wget. Exactly one of `url` and `localPath`. */
+    url?: string;
+    /** Path of the artifact on the machine running Pulumi (air-gapped installs); uploaded over SFTP. */
+    localPath?: string;
+    /** Expected sha256 (hex) of the artifact: checked before anything is unpacked. Mandatory. */
+    sha256: string;
+    /** What the artifact is: a gzipped tarball, or a single executable. */
+    archive: "tar.gz" | "binary";
+    /** Names of the executables to install (searched anywhere inside a tarball; for a single binary, its one name). */
+    binaries: string[];
+    /** Directory of the stable links. Default: "/usr/local/bin". */
+    binDir?: string;
+}
+
+/** Where releases are unpacked on hosts. */
+export const RELEASE_ROOT = "/opt/k8s-binary";
+const STAGING_DIR = "/var/tmp";
+
+export interface InstallPlan {
+    name: string;
+    version: string;
+    sha256: string;
+    archive: "tar.gz" | "binary";
+    binaries: string[];
+    binDir: string;
+    /** Where the artifact comes from: an URL to fetch, or a file already staged on the host. */
+    source: { url: string } | { stagedPath: string };
+}
+
+/**
+ * Renders the idempotent install script. Order matters for "wrong checksum leaves the host
+ * untouched": download to a private temp dir, verify, unpack there, move the finished version
+ * directory into place in one rename, and only then switch the links.
+ */
+export function renderInstallScript(plan: InstallPlan): string {
+    const dest = `${RELEASE_ROOT}/${plan.name}/${plan.version}`;
+    const fetch = "url" in plan.source
+        ? [
+            `src=${shellQuote(plan.source.url)}`,
+            `if command -v curl >/dev/null; then curl -fsSL --retry 3 -o "$work/artifact" "$src"`,
+            `elif command -v wget >/dev/null; then wget -q -O "$work/artifact" "$src"`,
+            `else echo "neither curl nor wget is installed on $(hostname); install one or use localPath" >&2; exit 1; fi`,
+        ]
+        : [
+            `src=${shellQuote(plan.source.stagedPath)}`,
+            `cp "$src" "$work/artifact"`,
+        ];
+    const unpack = plan.archive === "tar.gz"
+        ? [`tar -xzf "$work/artifact" -C "$work/unpacked"`]
+        : [`cp "$work/artifact" "$work/unpacked/${plan.binaries[0]}"`];
+    const names = plan.binaries.map(shellQuote).join(" ");
+    return [
+        `dest=${shellQuote(dest)}`,
+        `want=${shellQuote(plan.sha256)}`,
+        `if [ "$(cat "$dest/.sha256" 2>/dev/null)" != "$want" ]; then`,
+        `  work=$(mktemp -d ${STAGING_DIR}/k8s-binary.XXXXXX)`,
+        `  trap 'rm -rf "$work"' EXIT`,
+        ...fetch.map((l) => `  ${l}`),
+        `  got=$(sha256sum "$work/artifact" | cut -d' ' -f1)`,
+        `  if [ "$got" != "$want" ]; then`,
+        `    echo "sha256 mismatch for ${plan.name} ${plan.version} from $src: expected $want, got $got; nothing was installed" >&2`,
+        `    exit 1`,
+        `  fi`,
+        `  mkdir "$work/unpacked" "$work/version"`,
+        ...unpack.map((l) => `  ${l}`),
+        `  for b in ${names}; do`,
+        `    found=$(find "$work/unpacked" -type f -name "$b" | head -n 1)`,
+        `    if [ -z "$found" ]; then echo "${plan.name} ${plan.version}: no file named $b in the artifact from $src" >&2; exit 1; fi`,
+        `    install -m 0755 "$found" "$work/version/$b"`,
+        `  done`,
+        `  echo "$want" > "$work/version/.sha256"`,
+        `  mkdir -p "$(dirname "$dest")"`,
+        `  rm -rf "$dest"`,
+        `  mv "$work/version" "$dest"`,
+        `fi`,
+        ...("stagedPath" in plan.source ? [`rm -f "$src"`] : []),
+        `mkdir -p ${shellQuote(plan.binDir)}`,
+        `for b in ${names}; do`,
+        // Swap each link atomically so a running service never sees a missing binary.
+        `  ln -sfn "$dest/$b" ${shellQuote(plan.binDir)}/.$b.k8s-binary`,
+        `  mv -Tf ${shellQuote(plan.binDir)}/.$b.k8s-binary ${shellQuote(plan.binDir)}/$b`,
+        `done`,
+    ].join("\n");
+}
+
+/** Renders the removal script: drop the links that point into this version, then the version itself. */
+export function renderUninstallScript(plan: Pick<InstallPlan, "name" | "version" | "binaries" | "binDir">): string {
+    const dest = `${RELEASE_ROOT}/${plan.name}/${plan.version}`;
+    return [
+        `dest=${shellQuote(dest)}`,
+        `for b in ${plan.binaries.map(shellQuote).join(" ")}; do`,
+        `  link=${shellQuote(plan.binDir)}/$b`,
+        `  if [ "$(readlink "$link" 2>/dev/null)" = "$dest/$b" ]; then rm -f "$link"; fi`,
+        `done`,
+        `rm -rf "$dest"`,
+    ].join("\n");
+}
+
+/**
+ * Release binaries on a host: fetched (or uploaded), sha256-verified before unpacking,
+ * installed under /opt/k8s-binary/<name>/<version> with stable links in binDir. Re-running
+ * with the same version and checksum only re-asserts the links.
+ */
+export class BinaryRelease extends pulumi.ComponentResource {
+    /** The versioned directory holding the binaries. */
+    readonly installDir: string;
+    /** Each binary's stable path (the link), by name. */
+    readonly paths: Record<string, string>;
+    /** The artifact's sha256, resolving once installed: put it in a SystemdUnit's `restartOn`. */
+    readonly sha256: pulumi.Output<string>;
+    /** The install step (for `dependsOn`). */
+    readonly command: command.remote.Command;
+
+    constructor(name: string, args: BinaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k8s-binary:index:BinaryRelease", name, {}, opts);
+        validateReleaseArgs(args);
+        const binDir = args.binDir ?? "/usr/local/bin";
+        const sha256 = args.sha256.toLowerCase();
+        this.installDir = `${RELEASE_ROOT}/${args.name}/${args.version}`;
+        this.paths = Object.fromEntries(args.binaries.map((b) => [b, `${binDir}/${b}`]));
+
+        let source: InstallPlan["source"];
+        const dependsOn: pulumi.Resource[] = [];
+        if (args.localPath !== undefined) {
+            const stagedPath = `${STAGING_DIR}/k8s-binary-${sha256}-${path.basename(args.localPath)}`;
+            dependsOn.push(new command.remote.CopyToRemote(`${name}-upload`, {
+                connection: args.host.connection,
+                source: new pulumi.asset.FileAsset(args.localPath),
+                remotePath: stagedPath,
+                triggers: [sha256],
+            }, { parent: this }));
+            source = { stagedPath };
+        } else {
+            source = { url: args.url! };
+        }
+        const plan: InstallPlan = {
+            name: args.name, version: args.version, sha256, archive: args.archive, binaries: args.binaries, binDir, source,
+        };
+        this.command = new command.remote.Command(`${name}-install`, {
+            connection: args.host.connection,
+            create: remoteScript(args.host, renderInstallScript(plan)),
+            delete: remoteScript(args.host, renderUninstallScript(plan)),
+            logging: "stderr",
+        }, { parent: this, dependsOn });
+        this.sha256 = this.command.create.apply(() => sha256);
+        this.registerOutputs({ installDir: this.installDir, sha256: this.sha256 });
+    }
+}
+
+function validateReleaseArgs(args: BinaryReleaseArgs): void {
+    const where = `BinaryRelease ${args.name} on ${args.host.name}`;
+    const problems: string[] = [];
+    if ((args.url === undefined) === (args.localPath === undefined)) problems.push("give exactly one of url and localPath");
+    if (!/^[0-9a-fA-F]{64}$/.test(args.sha256)) problems.push(`sha256 "${args.sha256}" is not 64 hex characters`);
+    if (args.binaries.length === 0) problems.push("binaries is empty: name at least one executable to install");
+    if (args.archive === "binary" && args.binaries.length !== 1) problems.push(`a single-binary artifact installs exactly one binary, not ${args.binaries.length}`);
+    for (const b of args.binaries) if (!/^[A-Za-z0-9._-]+$/.test(b)) problems.push(`binary name "${b}" must be a plain file name`);
+    if (!/^[A-Za-z0-9._-]+$/.test(args.name) || !/^[A-Za-z0-9._+-]+$/.test(args.version)) problems.push("name and version must be plain path segments");
+    if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);
+}

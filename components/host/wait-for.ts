@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { Host, remoteScript, shellQuote } from "./connection";
+import { fingerprint } from "./fingerprint";
+
+/** Arguments of {@link WaitFor}. */
+export interface WaitForArgs {
+    /** The host the check runs on. */
+    host: Host;
+    /** What is awaited, in words ("etcd cluster healthy"): it heads the timeout error. */
+    description: string;
+    /** A bash snippet; the wait is over when it exits 0. Its last output is shown on timeout. */
+    check: pulumi.Input<string>;
+    /** How long to keep trying, in seconds. Default: 120. */
+    timeoutSeconds?: number;
+    /** Pause between tries, in seconds. Default: 2. */
+    intervalSeconds?: number;
+    /** Values whose change makes the wait run again (e.g. the restart it follows). Default: []. */
+    triggers?: pulumi.Input<string>[];
+}
+
+/** Renders the poll loop. The check runs in a subshell so its `exit` or `set -e` cannot end the loop. */
+export function renderWaitScript(description: string, check: string, timeoutSeconds: number, intervalSeconds: number): string {
+    return [
+        `cat > /dev/null`,
+        `deadline=$(( $(date +%s) + ${timeoutSeconds} ))`,
+        `out=$(mktemp)`,
+        `trap 'rm -f "$out"' EXIT`,
+        `until ( ${check.trim()} ) > "$out" 2>&1; do`,
+        `  if [ "$(date +%s)" -ge "$deadline" ]; then`,
+        `    echo ${shellQuote(`timed out after ${timeoutSeconds}s waiting for: ${description}`)}" on $(hostname). Last check output:" >&2`,
+        `    tail -n 20 "$out" >&2`,
+        `    exit 1`,
+        `  fi`,
+        `  sleep ${intervalSeconds}`,
+        `done`,
+    ].join("\n");
+}
+
+/** A readiness poll on a host: succeeds once `check` passes, fails clearly after the timeout. */
+export class WaitFor extends pulumi.ComponentResource {
+    /** The polling step (for `dependsOn`). */
+    readonly command: command.remote.Command;
+
+    constructor(name: string, args: WaitForArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k8s-binary:index:WaitFor", name, {}, opts);
+        const timeout = args.timeoutSeconds ?? 120;
+        const interval = args.intervalSeconds ?? 2;
+        if (!(timeout > 0) || !(interval > 0)) {
+            throw new Error(`WaitFor "${args.description}" on ${args.host.name}: timeoutSeconds and intervalSeconds must be positive`);
+        }
+        this.command = new command.remote.Command(`${name}-wait`, {
+            connection: args.host.connection,
+            create: pulumi.output(args.check).apply((check) =>
+                remoteScript(args.host, renderWaitScript(args.description, check, timeout, interval))),
+            // Re-runs in place when a trigger changes, e.g. after the restart it follows.
+            stdin: fingerprint(args.triggers ?? []),
+            logging: "stderr",
+        }, { parent: this });
+        this.registerOutputs({});
+    }
+}
