@@ -16,8 +16,12 @@ export interface Host {
     sudo?: boolean;
 }
 
-/** Quotes a string for a POSIX shell: the result is one word whatever it contains. */
+/**
+ * Quotes a string for a POSIX shell: the result is one word whatever it contains. Plain words
+ * stay bare, so the scripts in `pulumi preview` diffs read like the commands they are.
+ */
 export function shellQuote(value: string): string {
+    if (/^[A-Za-z0-9@%+=:,./_-]+$/.test(value)) return value;
     return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 

@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource as the mock runtime saw it registered. */
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+}
+
+/**
+ * Pulumi's mock runtime, recording every registration. Outputs echo inputs, with the few
+ * provider outputs the components read filled in with recognisable placeholders (no real keys:
+ * the integration engine makes real ones).
+ */
+export function recordingMocks(): Registered[] {
+    const registered: Registered[] = [];
+    pulumi.runtime.setMocks({
+        newResource(args) {
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            const state: Record<string, any> = { ...args.inputs };
+            if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `PRIVATE-KEY-OF-${args.name}`;
+            if (args.type.startsWith("tls:index/") && args.type.endsWith("Cert")) {
+                state.certPem = `CERT-OF-${args.name}`;
+                state.validityEndTime = "2027-11-22T00:00:00Z";
+            }
+            if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem = `CSR-OF-${args.name}`;
+            if (args.type === "command:remote:Command") {
+                state.stdout = "";
+                state.stderr = "";
+            }
+            return { id: `${args.name}-id`, state };
+        },
+        call(args) {
+            return args.inputs;
+        },
+    }, "k8s-binary", "test", false);
+    return registered;
+}
+
+/** The value of an Output, for assertions. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
+
+/** Waits until the mock runtime has processed every registration started so far. */
+export async function settled(): Promise<void> {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+}
