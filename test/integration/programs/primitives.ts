@@ -1,0 +1,49 @@
+// A program over the host primitives, driven by the integration bench: a secret file, a
+// service restarted by its config, a release installed from the bench's HTTP server, and host
+// preparation, on every bench host it is given.
+import * as pulumi from "@pulumi/pulumi";
+import { BinaryRelease, Host, HostPrep, RemoteFile, SystemdUnit } from "../../../components/host";
+
+export default async () => {
+    const config = new pulumi.Config("bench");
+    const hosts = config.requireObject<Host[]>("hosts");
+    const release = config.requireObject<{ url: string; sha256: string; version: string }>("release");
+    const serviceConfig = config.require("serviceConfig");
+    const secret = config.requireSecret("secret");
+
+    const outputs: Record<string, pulumi.Output<string>> = {};
+    for (const host of hosts) {
+        new RemoteFile(`${host.name}-secret`, { host, path: "/etc/k8s-binary-bench/secret.key", content: secret, mode: "0600" });
+        const tool = new BinaryRelease(`${host.name}-benchtool`, {
+            host, name: "benchtool", version: release.version, url: release.url, sha256: release.sha256,
+            archive: "tar.gz", binaries: ["benchtool"],
+        });
+        const conf = new RemoteFile(`${host.name}-demo-conf`, { host, path: "/etc/k8s-binary-bench/demo.conf", content: serviceConfig });
+        new SystemdUnit(`${host.name}-demo`, {
+            host,
+            name: "k8s-binary-demo.service",
+            content: [
+                "[Unit]",
+                "Description=k8s-binary bench demo service",
+                "[Service]",
+                `ExecStart=${tool.paths.benchtool} /etc/k8s-binary-bench/demo.conf`,
+                "Restart=on-failure",
+                "[Install]",
+                "WantedBy=multi-user.target",
+                "",
+            ].join("\n"),
+            restartOn: [conf.contentHash, tool.sha256],
+        });
+        const prep = new HostPrep(`${host.name}-prep`, {
+            host,
+            hostsEntries: hosts.map((h) => ({ name: h.name, address: h.address })),
+            // Test hosts share the machine's kernel: /proc/sys is read-only and IPVS is absent.
+            sysctlFailure: "warn",
+            requiredModules: ["overlay"],
+            optionalModules: ["br_netfilter", "ip_vs"],
+            packages: ["openssl"],
+        });
+        outputs[`${host.name}Report`] = prep.report;
+    }
+    return outputs;
+};
