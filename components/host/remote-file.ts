@@ -20,11 +20,19 @@ export interface RemoteFileArgs {
     group?: string;
 }
 
+/**
+ * Where a file's owning resource is recorded: when a resource is renamed, Pulumi creates the new
+ * one before deleting the old, and the old one's delete must then leave the file alone.
+ */
+export const OWNER_DIR = "/var/lib/k8s-binary/owners";
+
 /** Renders the script that writes stdin to `path` atomically with the given mode and owner. */
-export function renderWriteFileScript(path: string, mode: string, owner: string, group: string): string {
+export function renderWriteFileScript(path: string, mode: string, owner: string, group: string, resource: string): string {
     const p = shellQuote(path);
     return [
         `path=${p}`,
+        `mkdir -p ${OWNER_DIR}`,
+        `echo ${shellQuote(resource)} > ${OWNER_DIR}/$(printf %s "$path" | sha256sum | cut -c1-32)`,
         `dir=$(dirname "$path")`,
         `mkdir -p "$dir"`,
         // mktemp creates the file 0600, so secret content is never readable by others, even briefly.
@@ -35,6 +43,15 @@ export function renderWriteFileScript(path: string, mode: string, owner: string,
         `chmod ${shellQuote(mode)} "$tmp"`,
         `mv -f "$tmp" "$path"`,
         `trap - EXIT`,
+    ].join("\n");
+}
+
+/** Renders the removal script: the file goes only while this resource still owns it. */
+export function renderRemoveFileScript(path: string, resource: string): string {
+    return [
+        `path=${shellQuote(path)}`,
+        `marker=${OWNER_DIR}/$(printf %s "$path" | sha256sum | cut -c1-32)`,
+        `if [ "$(cat "$marker" 2>/dev/null)" = ${shellQuote(resource)} ]; then rm -f "$path" "$marker"; fi`,
     ].join("\n");
 }
 
@@ -64,8 +81,8 @@ export class RemoteFile extends pulumi.ComponentResource {
             `${name}-write`,
             {
                 connection: args.host.connection,
-                create: remoteScript(args.host, renderWriteFileScript(args.path, mode, owner, group)),
-                delete: remoteScript(args.host, `rm -f ${shellQuote(args.path)}`),
+                create: remoteScript(args.host, renderWriteFileScript(args.path, mode, owner, group, name)),
+                delete: remoteScript(args.host, renderRemoveFileScript(args.path, name)),
                 stdin: args.content,
                 // A new path is a new file: write it, then delete the old one.
                 triggers: [args.path],

@@ -27,13 +27,17 @@ export interface SystemdUnitArgs {
 const UNIT_DIR = "/etc/systemd/system";
 const STATE_DIR = "/var/lib/k8s-binary/units";
 
-/** Renders the activation script: daemon-reload, enable, (re)start, and fail with the journal when the unit is not active. */
-export function renderActivateScript(name: string, enable: boolean, action: string): string {
+/**
+ * Renders the activation script: daemon-reload, enable, (re)start, and fail with the journal
+ * when the unit is not active. `resource` is recorded as the unit's owner (see the removal script).
+ */
+export function renderActivateScript(name: string, enable: boolean, action: string, resource: string): string {
     const unit = shellQuote(name);
     const lines = [
         `mkdir -p ${STATE_DIR}`,
         // stdin carries the fingerprint that made this run; keep it on the host for operators.
         `cat > ${STATE_DIR}/${name}.fingerprint`,
+        `echo ${shellQuote(resource)} > ${STATE_DIR}/${name}.owner`,
         `systemctl daemon-reload`,
     ];
     if (enable) {
@@ -50,12 +54,18 @@ export function renderActivateScript(name: string, enable: boolean, action: stri
     return lines.join("\n");
 }
 
-/** Renders the removal script: stop and disable the unit, remove it, reload systemd. */
-export function renderDeactivateScript(name: string): string {
+/**
+ * Renders the removal script: stop and disable the unit, remove it, reload systemd. When a
+ * renamed resource has already taken the unit over (Pulumi creates the new before deleting the
+ * old), the old one's removal leaves it running.
+ */
+export function renderDeactivateScript(name: string, resource: string): string {
     const unit = shellQuote(name);
     return [
+        `owner=$(cat ${STATE_DIR}/${name}.owner 2>/dev/null || true)`,
+        `if [ -n "$owner" ] && [ "$owner" != ${shellQuote(resource)} ]; then echo "${name} now belongs to $owner: left running"; exit 0; fi`,
         `systemctl disable --now --quiet ${unit} 2>/dev/null || true`,
-        `rm -f ${UNIT_DIR}/${name} ${STATE_DIR}/${name}.fingerprint`,
+        `rm -f ${UNIT_DIR}/${name} ${STATE_DIR}/${name}.fingerprint ${STATE_DIR}/${name}.owner`,
         `systemctl daemon-reload`,
         `systemctl reset-failed ${unit} 2>/dev/null || true`,
     ].join("\n");
@@ -82,13 +92,13 @@ export class SystemdUnit extends pulumi.ComponentResource {
             path: `${UNIT_DIR}/${args.name}`,
             content: args.content,
         }, { parent: this });
-        const script = renderActivateScript(args.name, enable, "restart");
-        const updateScript = renderActivateScript(args.name, enable, args.restartCommand ?? "restart");
+        const script = renderActivateScript(args.name, enable, "restart", name);
+        const updateScript = renderActivateScript(args.name, enable, args.restartCommand ?? "restart", name);
         this.activation = new command.remote.Command(`${name}-activate`, {
             connection: args.host.connection,
             create: remoteScript(args.host, script),
             update: remoteScript(args.host, updateScript),
-            delete: remoteScript(args.host, renderDeactivateScript(args.name)),
+            delete: remoteScript(args.host, renderDeactivateScript(args.name, name)),
             // A changed fingerprint is an in-place update: exactly one restart, no replacement.
             stdin: fingerprint([this.unitFile.contentHash, ...(args.restartOn ?? [])]),
             logging: "stderr",

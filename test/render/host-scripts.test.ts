@@ -3,15 +3,16 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
     remoteScript, renderActivateScript, renderDeactivateScript, renderFirewallScript, renderHostnameScript,
-    renderHostsFileScript, renderInstallScript, renderKernelScript, renderPackagesScript, renderSelinuxScript,
+    renderHostsFileScript, renderInstallScript, renderKernelScript, renderPackagesScript, renderRemoveFileScript, renderSelinuxScript,
     renderSwapOffScript, renderTimeSyncScript, renderUninstallScript, renderWaitScript, renderWriteFileScript,
 } from "../../components/host";
 
 const scripts: Record<string, string> = {
-    write: renderWriteFileScript("/etc/a b/c.conf", "0600", "etcd", "etcd"),
-    activate: renderActivateScript("etcd.service", true, "reload-or-restart"),
-    activateDisabled: renderActivateScript("etcd-backup.service", false, "restart"),
-    deactivate: renderDeactivateScript("etcd.service"),
+    write: renderWriteFileScript("/etc/a b/c.conf", "0600", "etcd", "etcd", "e1-key"),
+    activate: renderActivateScript("etcd.service", true, "reload-or-restart", "e1-etcd"),
+    activateDisabled: renderActivateScript("etcd-backup.service", false, "restart", "e1-backup"),
+    deactivate: renderDeactivateScript("etcd.service", "e1-etcd"),
+    removeFile: renderRemoveFileScript("/etc/a b/c.conf", "e1-key"),
     installUrl: renderInstallScript({
         name: "etcd", version: "3.5.17", sha256: "a".repeat(64), archive: "tar.gz", binaries: ["etcd", "etcdctl"],
         binDir: "/usr/local/bin", source: { url: "http://10.77.0.1:8080/etcd.tar.gz" },
