@@ -1,0 +1,144 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { NginxKeepalivedLBArgs } from "../../components/lb/args";
+import { parseBackend, planLB, restartOrder } from "../../components/lb/plan";
+import { renderNginxConfig, renderNginxUnit } from "../../components/lb/render-nginx";
+import { renderKeepalivedConfig, renderKeepalivedUnit } from "../../components/lb/render-keepalived";
+import { renderPackageInstallScript } from "../../components/lb/render-packages";
+
+const lbHost = (name: string, address: string, extra: object = {}) => ({
+    host: { name, address, connection: { host: address } }, ...extra,
+});
+
+function args(over: Partial<NginxKeepalivedLBArgs> = {}): NginxKeepalivedLBArgs {
+    return {
+        hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14")],
+        vip: "10.0.0.100",
+        interface: "eth0",
+        virtualRouterId: 51,
+        backends: ["10.0.0.11:6443", "10.0.0.12:6443"],
+        ...over,
+    };
+}
+
+test("planLB derives priorities and roles from host order, with documented defaults", () => {
+    const plan = planLB(args({ hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14"), lbHost("lb3", "10.0.0.15")] }));
+    assert.deepEqual(plan.hosts.map((h) => [h.host.name, h.role, h.priority]), [
+        ["lb1", "MASTER", 150], ["lb2", "BACKUP", 140], ["lb3", "BACKUP", 130],
+    ]);
+    assert.deepEqual(plan.hosts[1].peers, ["10.0.0.13", "10.0.0.15"]);
+    assert.equal(plan.listenPort, 6443);
+    assert.equal(plan.maxFails, 2);
+    assert.equal(plan.failTimeoutSeconds, 10);
+    assert.equal(plan.connectTimeoutSeconds, 2);
+    assert.equal(plan.preempt, true);
+    assert.equal(plan.unicast, false);
+    assert.equal(plan.advertIntervalSeconds, 1);
+    assert.deepEqual(restartOrder(plan).map((h) => h.host.name), ["lb3", "lb2", "lb1"], "BACKUPs first, MASTER last");
+});
+
+test("planLB takes given priorities: the highest becomes MASTER wherever it is listed", () => {
+    const plan = planLB(args({ hosts: [lbHost("lb1", "10.0.0.13", { priority: 90 }), lbHost("lb2", "10.0.0.14", { priority: 200, interface: "ens4" })] }));
+    assert.deepEqual(plan.hosts.map((h) => [h.host.name, h.role, h.priority, h.interface]), [
+        ["lb2", "MASTER", 200, "ens4"], ["lb1", "BACKUP", 90, "eth0"],
+    ]);
+});
+
+test("planLB rejects bad topologies with a clear message before anything is declared", () => {
+    const cases: [Partial<NginxKeepalivedLBArgs>, RegExp][] = [
+        [{ hosts: [lbHost("lb1", "10.0.0.13")] }, /two or more hosts/],
+        [{ vip: "10.0.0.300" }, /vip "10.0.0.300" is not an IPv4 address/],
+        [{ vip: "10.0.0.13" }, /vip 10.0.0.13 is the address of an LB host/],
+        [{ virtualRouterId: 256 }, /virtualRouterId must be an integer in 1..255/],
+        [{ virtualRouterId: 0 }, /virtualRouterId/],
+        [{ interface: "eth0 x" }, /not a valid interface name/],
+        [{ listenPort: 70000 }, /listenPort/],
+        [{ backends: [] }, /at least one backend/],
+        [{ backends: ["10.0.0.11"] }, /must be IPv4 address:port/],
+        [{ backends: ["10.0.0.11:6443", "10.0.0.11:6443"] }, /appears twice/],
+        [{ backends: ["10.0.0.100:6443"] }, /points at the vip/],
+        [{ hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb1", "10.0.0.14")] }, /host name "lb1" appears twice/],
+        [{ hosts: [lbHost("lb1", "10.0.0.13", { priority: 100 }), lbHost("lb2", "10.0.0.14", { priority: 100 })] }, /priority 100 is given to two hosts/],
+        [{ hosts: [lbHost("lb1", "10.0.0.13", { priority: 255 }), lbHost("lb2", "10.0.0.14")] }, /priority of host lb1 must be an integer in 1..254/],
+        [{ maxFails: -1 }, /maxFails/],
+        [{ connectTimeoutSeconds: 0.5 }, /connectTimeoutSeconds/],
+    ];
+    for (const [over, message] of cases) {
+        assert.throws(() => planLB(args(over)), message, JSON.stringify(over));
+    }
+});
+
+test("planLB refuses a listen port that an apiserver on an LB host already binds, and accepts another port", () => {
+    const colocated = args({ backends: ["10.0.0.13:6443", "10.0.0.14:6443"] });
+    assert.throws(() => planLB(colocated),
+        /listen port 6443 collides with the apiserver 10.0.0.13:6443 on LB host lb1: both would bind 6443 there. Set listenPort/);
+    assert.equal(planLB({ ...colocated, listenPort: 8443 }).listenPort, 8443);
+    assert.deepEqual(parseBackend("10.0.0.13:6443"), { address: "10.0.0.13", port: 6443 });
+});
+
+test("renderNginxConfig: a stream proxy to every backend with the tuning, an access log, own pid file", () => {
+    const plan = planLB(args({ maxFails: 3, failTimeoutSeconds: 30, connectTimeoutSeconds: 5, listenPort: 8443 }));
+    const conf = renderNginxConfig(plan);
+    assert.match(conf, /include \/etc\/nginx\/modules-enabled\/\*\.conf;/, "Debian's stream module snippet is loaded");
+    assert.match(conf, /server 10\.0\.0\.11:6443 max_fails=3 fail_timeout=30s;\n\s+server 10\.0\.0\.12:6443 max_fails=3 fail_timeout=30s;/);
+    assert.match(conf, /listen 8443 so_keepalive=on;/);
+    assert.match(conf, /proxy_connect_timeout 5s;/);
+    assert.match(conf, /access_log \/var\/log\/nginx\/k8s-apiserver-lb\.access\.log k8s_apiserver_lb;/);
+    assert.match(conf, /pid \/run\/k8s-apiserver-lb\.pid;/, "never the distribution nginx's /run/nginx.pid");
+    assert.doesNotMatch(conf, /\bhttp\s*\{/, "L4 only");
+    assert.equal(renderNginxConfig(planLB(args({ maxFails: 3, failTimeoutSeconds: 30, connectTimeoutSeconds: 5, listenPort: 8443 }))), conf, "deterministic");
+});
+
+test("renderNginxUnit validates before start and before reload, reloads by SIGHUP", () => {
+    const unit = renderNginxUnit();
+    assert.match(unit, /ExecStartPre=\/usr\/sbin\/nginx -t -q -c \/etc\/k8s-binary\/lb\/nginx.conf/);
+    assert.match(unit, /ExecReload=\/usr\/sbin\/nginx -t -q -c \/etc\/k8s-binary\/lb\/nginx.conf\nExecReload=\/bin\/kill -s HUP \$MAINPID/);
+    assert.match(unit, /Restart=on-failure/);
+});
+
+test("renderKeepalivedConfig: MASTER and BACKUP, VIP on the interface, track script, script security, auth", () => {
+    const plan = planLB(args());
+    const master = renderKeepalivedConfig(plan, plan.hosts[0], "Ab3dEf7h");
+    const backup = renderKeepalivedConfig(plan, plan.hosts[1], "Ab3dEf7h");
+    assert.match(master, /state MASTER\n\s+interface eth0\n\s+virtual_router_id 51\n\s+priority 150\n\s+advert_int 1\n/);
+    assert.match(backup, /state BACKUP[\s\S]*priority 140/);
+    assert.match(master, /router_id lb1/);
+    assert.match(master, /enable_script_security/);
+    assert.match(master, /script "\/usr\/bin\/systemctl is-active --quiet k8s-apiserver-lb.service"/);
+    assert.match(master, /track_script \{\n\s+check_nginx\n\s+\}/);
+    assert.doesNotMatch(master, /weight/, "no weight: a failed check means FAULT, whatever the priorities");
+    assert.match(master, /auth_type PASS\n\s+auth_pass Ab3dEf7h\n/);
+    assert.match(master, /10\.0\.0\.100\/32 dev eth0/);
+    assert.doesNotMatch(master, /unicast|nopreempt/);
+});
+
+test("renderKeepalivedConfig: unicast peers and nopreempt (every host starts BACKUP then)", () => {
+    const plan = planLB(args({ unicast: true, preempt: false }));
+    const master = renderKeepalivedConfig(plan, plan.hosts[0], "x");
+    assert.match(master, /unicast_src_ip 10\.0\.0\.13\n\s+unicast_peer \{\n\s+10\.0\.0\.14\n\s+\}/);
+    assert.match(master, /state BACKUP[\s\S]*priority 150[\s\S]*nopreempt/);
+});
+
+test("renderKeepalivedConfig refuses an auth secret keepalived would cut or misparse", () => {
+    const plan = planLB(args());
+    assert.throws(() => renderKeepalivedConfig(plan, plan.hosts[0], "123456789"), /1-8 letters or digits/);
+    assert.throws(() => renderKeepalivedConfig(plan, plan.hosts[0], "ab#cd"), /1-8 letters or digits/);
+});
+
+test("renderKeepalivedUnit removes a VIP left behind by a killed keepalived and restarts it", () => {
+    const plan = planLB(args({ hosts: [lbHost("lb1", "10.0.0.13", { interface: "ens3" }), lbHost("lb2", "10.0.0.14")] }));
+    const unit = renderKeepalivedUnit(plan, plan.hosts[0]);
+    assert.match(unit, /ExecStopPost=-ip address del 10\.0\.0\.100\/32 dev ens3/);
+    assert.match(unit, /Restart=always\nRestartSec=1/);
+    assert.match(unit, /Type=notify/);
+    assert.match(unit, /--vrrp .*--use-file=\/etc\/k8s-binary\/lb\/keepalived.conf/);
+    assert.match(renderKeepalivedUnit(plan, plan.hosts[1]), /dev eth0/);
+});
+
+test("the package script checks dpkg or rpm before any package manager runs", () => {
+    const script = renderPackageInstallScript();
+    assert.match(script, /for p in nginx libnginx-mod-stream keepalived; do\n\s+dpkg-query/);
+    assert.match(script, /for p in nginx nginx-mod-stream keepalived; do\n\s+rpm -q/);
+    assert.ok(script.indexOf("dpkg-query") < script.indexOf("apt-get install"));
+    assert.match(script, /if \(\(\$\{#missing\[@\]\}\)\); then/, "apt-get only when something is missing");
+});
