@@ -1,0 +1,197 @@
+import type { z } from "zod";
+
+/** One problem found in a cluster spec. */
+export interface SpecIssue {
+    /** Where, in Pulumi `--path` syntax relative to the `cluster` config key, e.g. `hosts[2].address`. */
+    path: string;
+    /** What is wrong. */
+    message: string;
+    /** How to fix it. */
+    hint: string;
+}
+
+/** Every problem of a cluster spec at once; thrown before any resource is registered. */
+export class SpecError extends Error {
+    /** The problems that block the deployment. */
+    readonly issues: SpecIssue[];
+    /** Findings that do not block it (e.g. an even etcd member count). */
+    readonly warnings: SpecIssue[];
+
+    constructor(issues: SpecIssue[], warnings: SpecIssue[] = [], source?: string) {
+        const where = source ? ` in ${source}` : "";
+        const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+        super([`Invalid cluster spec${where}: ${count}`, ...issues.map(formatIssue)].join("\n"));
+        this.name = "SpecError";
+        this.issues = issues;
+        this.warnings = warnings;
+    }
+}
+
+/** `path: message (fix: hint)` on one line. */
+export function formatIssue(issue: SpecIssue): string {
+    return `  - ${issue.path || "(root)"}: ${issue.message} (fix: ${issue.hint})`;
+}
+
+/** Writes a path as Pulumi's `--path` does: `hosts[1].roles[0]`, `labels["example.com/x"]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+    let out = "";
+    for (const part of path) {
+        if (typeof part === "number") out += `[${part}]`;
+        else {
+            const key = String(part);
+            if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) out += out ? `.${key}` : key;
+            else out += `[${JSON.stringify(key)}]`;
+        }
+    }
+    return out;
+}
+
+/** Joins a base path and a child key the way `formatPath` writes them. */
+export function childPath(base: string, ...parts: PropertyKey[]): string {
+    const tail = formatPath(parts);
+    if (!base) return tail;
+    return tail.startsWith("[") ? base + tail : `${base}.${tail}`;
+}
+
+type Def = Record<string, unknown> & { type: string };
+const defOf = (node: z.ZodType): Def => (node as unknown as { _zod: { def: Def } })._zod.def;
+
+/** Strips optional/default/pipe wrappers; returns the bare node and the outermost description met. */
+function unwrap(node: z.ZodType): { bare: z.ZodType; description?: string } {
+    let description: string | undefined;
+    let cur = node;
+    for (;;) {
+        description ??= cur.description;
+        const def = defOf(cur);
+        const inner = (def.innerType ?? (def.type === "pipe" ? def.in : undefined)) as z.ZodType | undefined;
+        if (!inner) return { bare: cur, description };
+        cur = inner;
+    }
+}
+
+/** The schema node one path step below `node` (object field, array element or record value). */
+function step(node: z.ZodType, part: PropertyKey): z.ZodType | undefined {
+    const def = defOf(unwrap(node).bare);
+    if (def.type === "object") return (def.shape as Record<string, z.ZodType>)[String(part)];
+    if (def.type === "array") return def.element as z.ZodType;
+    if (def.type === "record") return def.valueType as z.ZodType;
+    return undefined;
+}
+
+/** The description of the schema node a path leads to (the nearest described ancestor otherwise). */
+export function describeAt(schema: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+    let node: z.ZodType | undefined = schema;
+    let found = unwrap(schema).description;
+    for (const part of path) {
+        node = node && step(node, part);
+        if (!node) break;
+        found = unwrap(node).description ?? found;
+    }
+    return found;
+}
+
+/** The field names an object schema at `path` accepts, for "did you mean" hints. */
+export function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+    let node: z.ZodType | undefined = schema;
+    for (const part of path) node = node && step(node, part);
+    if (!node) return [];
+    const def = defOf(unwrap(node).bare);
+    return def.type === "object" ? Object.keys(def.shape as object) : [];
+}
+
+/** The closest candidate by edit distance, when it is close enough to be a typo. */
+export function closest(word: string, candidates: string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        const d = editDistance(word.toLowerCase(), c.toLowerCase());
+        if (d < bestDistance) {
+            best = c;
+            bestDistance = d;
+        }
+    }
+    return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
+/** Translates zod's issues into path / what / how, one per problem (union branches flattened). */
+export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], input: unknown): SpecIssue[] {
+    const out: SpecIssue[] = [];
+    for (const issue of issues) {
+        const path = issue.path;
+        const described = describeAt(schema, path);
+        if (issue.code === "unrecognized_keys") {
+            const known = fieldsAt(schema, path);
+            for (const key of issue.keys) {
+                const guess = closest(key, known);
+                out.push({
+                    path: formatPath([...path, key]),
+                    message: "is not a known field",
+                    hint: guess ? `did you mean \`${guess}\`?` : `remove it; known fields here: ${known.join(", ")}`,
+                });
+            }
+            continue;
+        }
+        const value = valueAt(input, path);
+        let message = issue.message;
+        if (issue.code === "invalid_type" && value === undefined) message = "is required";
+        else if (issue.code === "invalid_type") message = `must be ${article(issue.expected)}, not ${describeValue(value)}`;
+        else if (issue.code === "invalid_value") message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${JSON.stringify(value)}`;
+        else if (issue.code === "too_small" && issue.origin === "array") message = issue.message.startsWith("needs") ? issue.message : `needs at least ${issue.minimum} entries`;
+        else if (issue.code === "too_small" || issue.code === "too_big") message = `is ${JSON.stringify(value)}; ${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, "must be ")}`;
+        else if (issue.code === "custom" || issue.code === "invalid_format") message = value === undefined ? issue.message : `${JSON.stringify(value)} ${issue.message}`;
+        if (isSecureValue(value)) {
+            out.push({ path: formatPath(path), message: "is encrypted (`secure:`) but is not a secret field", hint: "set it in plain text; only `k8s-binary:sshPrivateKey` holds secret material" });
+            continue;
+        }
+        let hint = described ?? "see components/spec/schema.ts";
+        if (issue.code === "invalid_type" && issue.expected === "string" && (typeof value === "number" || typeof value === "boolean"))
+            hint = `quote the value so YAML keeps it as text. ${hint}`;
+        out.push({ path: formatPath(path), message, hint });
+    }
+    return out;
+}
+
+function article(expected: string): string {
+    return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function describeValue(value: unknown): string {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "a list";
+    if (typeof value === "object") return "a map";
+    return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = input;
+    for (const part of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[part as string];
+    }
+    return cur;
+}
+
+/** True for a Pulumi encrypted config value, `{secure: "..."}`. */
+export function isSecureValue(value: unknown): value is { secure: string } {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        typeof (value as { secure?: unknown }).secure === "string"
+    );
+}

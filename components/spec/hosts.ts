@@ -1,0 +1,47 @@
+import type { ConnectionArgs, Host } from "../host/connection";
+import type { SshCredentials } from "./load";
+import type { ClusterSpec, HostSpec, Role } from "./schema";
+
+/** The spec's hosts as components take them: SSH connection (bastion, pinned host key) and sudo resolved. */
+export function clusterHosts(spec: ClusterSpec, credentials: SshCredentials): Host[] {
+    const ssh = spec.ssh;
+    const auth = {
+        ...(credentials.privateKey !== undefined ? { privateKey: credentials.privateKey } : {}),
+        ...(credentials.agentSocketPath !== undefined ? { agentSocketPath: credentials.agentSocketPath } : {}),
+    };
+    const proxy = ssh.bastion && {
+        host: ssh.bastion.address,
+        port: ssh.bastion.port,
+        user: ssh.bastion.user ?? ssh.user,
+        ...auth,
+        ...(ssh.bastion.hostKey ? { hostKey: ssh.bastion.hostKey } : {}),
+    };
+    return spec.hosts.map((h) => {
+        const user = h.sshUser ?? ssh.user;
+        const connection: ConnectionArgs = {
+            host: h.address,
+            port: h.sshPort ?? ssh.port,
+            user,
+            ...auth,
+            ...(h.hostKey ? { hostKey: h.hostKey } : {}),
+            ...(proxy ? { proxy } : {}),
+        };
+        return { name: h.name, address: h.address, connection, sudo: ssh.sudo ?? user !== "root" };
+    });
+}
+
+/** The hosts holding a role, in spec order. */
+export function hostsWithRole(spec: ClusterSpec, role: Role): HostSpec[] {
+    return spec.hosts.filter((h) => h.roles.includes(role));
+}
+
+/**
+ * Where clients and kubelets reach the apiservers: the VIP and lb port when a load balancer is
+ * configured, else the first control-plane host on the apiserver port.
+ */
+export function apiserverEndpoint(spec: ClusterSpec): { host: string; port: number; url: string } {
+    const lb = spec.loadBalancer;
+    const host = lb ? lb.vip : hostsWithRole(spec, "control-plane")[0].address;
+    const port = lb ? lb.port : spec.network.apiserverPort;
+    return { host, port, url: `https://${host}:${port}` };
+}
