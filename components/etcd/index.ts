@@ -1,0 +1,1 @@
+export { EtcdCluster, EtcdClusterArgs, EtcdReleaseArgs, EtcdBackupArgs, EtcdRestoreArgs } from "./etcd-cluster";
