@@ -1,0 +1,140 @@
+/**
+ * A small deployment engine for tests: runs a Pulumi program through the SDK's mock runtime while
+ * performing what the providers would (real keys and certificates, random values, every
+ * `remote.Command` executed over SSH on the host it names, SFTP uploads, local commands), and
+ * keeps state between runs like Pulumi's checkpoint: inputs and outputs per resource.
+ *
+ * Per resource, against the previous state:
+ * - same inputs: "same", nothing runs, stored outputs (keys, certificates, stdout) come back;
+ * - changed inputs: "update" (Command: `update`, or `create` when unset), or "replace" when a
+ *   `replaceOnChanges` path changed (Command `triggers`) or the provider replaces on any change
+ *   (tls, random; a certificate due for renewal); replace = create new, delete old at the end,
+ *   or delete first with `deleteBeforeReplace`;
+ * - not declared any more: deleted after the program finished, dependents first.
+ * Dependents are registered by the SDK only after their dependencies' steps completed, so
+ * `dependsOn` and data dependencies order the real commands as the engine does; independent
+ * steps run concurrently. A failed step fails the run with the provider's message, nothing is
+ * registered after it, deletes are skipped, and the state keeps what succeeded (written after
+ * every step), so the next run converges.
+ *
+ * Not modelled (where this differs from `pulumi up`):
+ * - preview runs nothing: changed resources show computed outputs as unknown; no provider
+ *   `Check`, so provider-side input validation beyond what the performers check is absent;
+ * - no refresh, import, aliases, protect, custom timeouts, transforms, hooks, `replaceWith`,
+ *   resource `.get`, invokes (other than the SDK's own getResource), component providers
+ *   (multi-language components), explicit provider resources' behaviour (recorded only);
+ * - provider-side diffs are reduced to "update" or "replace" per type (no detailed diff, no
+ *   spurious connection diffs as in pulumi-command#447); `replaceOnChanges` and `ignoreChanges`
+ *   are matched on property paths without the engine's full path semantics;
+ * - deleteBeforeReplace does not cascade replacement to dependents; deletes run one at a time;
+ * - a failed create leaves nothing in state (the engine would keep a pending-init resource and
+ *   update it next time);
+ * - kubernetes and every other resource type: inputs are recorded as outputs, nothing performed;
+ * - secrets are plain text in the state file (a test artefact); which values were secret is kept.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Operation } from "./monitor";
+import type { CommandLogEntry } from "./provider";
+
+export { readState, type EngineState, type StateResource } from "./state";
+export type { Operation, OperationKind } from "./monitor";
+export type { CommandLogEntry } from "./provider";
+
+export interface RunOptions {
+    /** Program module: default export `async () => outputs`, or resources at top level and named exports. */
+    program: string;
+    /** The state file; created on the first run. */
+    stateFile: string;
+    /** Stack config; keys without a namespace get the project's (`hosts` = `<project>:hosts`). */
+    config?: Record<string, string>;
+    /** Default "k8s-binary". */
+    project?: string;
+    /** Default "test". */
+    stack?: string;
+    /** Plan only: nothing is performed and the state file is not written. */
+    preview?: boolean;
+}
+
+export interface RunResult {
+    /** Stack outputs, secrets unwrapped. */
+    outputs: Record<string, unknown>;
+    /** Paths (`kubeconfig`, `hosts[0].key`) of stack outputs that were secrets. */
+    secretOutputs: string[];
+    /** Steps in the order they completed (deletes last). */
+    operations: Operation[];
+    commandLog: CommandLogEntry[];
+}
+
+/** Thrown when a run fails; carries what happened up to the failure. */
+export class EngineRunError extends Error {
+    constructor(
+        message: string,
+        readonly result: RunResult,
+        /** The child process's stdout and stderr (program logs). */
+        readonly diagnostics: string,
+    ) {
+        super(message);
+        this.name = "EngineRunError";
+    }
+}
+
+/** @internal The request file handed to the child process. */
+export interface ChildRequest {
+    program: string;
+    stateFile: string;
+    resultFile: string;
+    project: string;
+    stack: string;
+    preview: boolean;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+
+export async function runProgram(opts: RunOptions): Promise<RunResult> {
+    const project = opts.project ?? "k8s-binary";
+    const stack = opts.stack ?? "test";
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-run-"));
+    try {
+        const request: ChildRequest = {
+            program: path.resolve(opts.program),
+            stateFile: path.resolve(opts.stateFile),
+            resultFile: path.join(dir, "result.json"),
+            project,
+            stack,
+            preview: opts.preview ?? false,
+        };
+        fs.writeFileSync(path.join(dir, "request.json"), JSON.stringify(request));
+        const config: Record<string, string> = {};
+        for (const [k, v] of Object.entries(opts.config ?? {})) config[k.includes(":") ? k : `${project}:${k}`] = v;
+
+        const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "child.ts")], {
+            cwd: REPO_ROOT,
+            env: {
+                ...process.env,
+                K8S_BINARY_ENGINE_REQUEST: path.join(dir, "request.json"),
+                PULUMI_CONFIG: JSON.stringify(config),
+                // Programs written to temporary directories still resolve the project's packages.
+                NODE_PATH: path.join(REPO_ROOT, "node_modules"),
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let diagnostics = "";
+        child.stdout.on("data", (d: Buffer) => (diagnostics += d));
+        child.stderr.on("data", (d: Buffer) => (diagnostics += d));
+        const code = await new Promise<number | null>((resolve, reject) => {
+            child.on("error", reject);
+            child.on("close", resolve);
+        });
+        if (!fs.existsSync(request.resultFile)) {
+            throw new Error(`engine run of ${opts.program} exited with code ${code} and no result:\n${diagnostics}`);
+        }
+        const { error, ...result } = JSON.parse(fs.readFileSync(request.resultFile, "utf8")) as RunResult & { error?: string };
+        if (error !== undefined) throw new EngineRunError(error, result, diagnostics);
+        return result;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
