@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the integration test bench and the integration tests use, when any
+# is missing. Idempotent: with everything present it only checks and says so. Not root: it says
+# why it does nothing and exits 0 (the bench tests then skip, or fail under CI=true).
+set -euo pipefail
+
+packages=(
+    # What the tests install and drive on the hosts.
+    etcd-server etcd-client nginx libnginx-mod-stream keepalived openssl curl
+    # The hosts: systemd as PID 1, sshd, D-Bus on demand (hostnamectl).
+    systemd dbus openssh-server openssh-client
+    # The bench itself: ip, nsenter/unshare/setpriv/flock, capabilities and firewall tools.
+    iproute2 util-linux libcap2-bin iptables
+)
+
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
+missing=()
+for package in "${packages[@]}"; do
+    grep -qx "$package installed" <<<"$installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "bench prerequisites: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bench prerequisites: missing ${missing[*]}; not root, so not installing them (bench tests will skip, or fail under CI=true)"
+    exit 0
+fi
+
+echo "bench prerequisites: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Packages must not start their services on this machine (the bench's hosts run them).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { requireBench, sshExec, startBench } from "../support/bench";
+
+function tcpOpen(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = connect({ host, port, timeout: 1000 });
+        const done = (open: boolean): void => {
+            socket.destroy();
+            resolve(open);
+        };
+        socket.once("connect", () => done(true));
+        socket.once("error", () => done(false));
+        socket.once("timeout", () => done(false));
+    });
+}
+
+const FLAKY_UNIT = `[Unit]
+Description=Fails on its first start only
+
+[Service]
+ExecStart=/bin/sh -c 'if [ -e /run/bench-flaky.once ]; then exec sleep infinity; fi; touch /run/bench-flaky.once; exit 3'
+Restart=on-failure
+RestartSec=100ms
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+test("test bench: hosts with systemd and sshd on a private bridge", async (t) => {
+    if (!requireBench(t)) return;
+    const bench = await startBench({ hosts: ["h1", "h2"] });
+    t.after(() => bench.stop());
+    const [h1, h2] = bench.hosts;
+    console.log(`bench ${bench.instance}: timings ${JSON.stringify(bench.timings)}`);
+
+    await t.test("each host booted with systemd as PID 1, on its own address and hostname", async () => {
+        assert.equal(bench.subnet, `10.77.${bench.instance}.0/24`);
+        assert.deepEqual(
+            bench.hosts.map((host) => host.address),
+            [`10.77.${bench.instance}.11`, `10.77.${bench.instance}.12`],
+        );
+        for (const host of bench.hosts) {
+            const pid1 = await bench.exec(host.name, "cat /proc/1/comm; hostname; systemctl is-system-running");
+            assert.equal(pid1.code, 0, pid1.stderr);
+            const [comm, hostname, state] = pid1.stdout.trim().split("\n");
+            assert.equal(comm, "systemd");
+            assert.equal(hostname, host.name);
+            assert.match(state, /^(running|degraded)$/);
+            console.log(`${host.name}: ${state}, ${Math.round(bench.memoryKiB(host.name) / 1024)} MiB (PSS of all its processes)`);
+        }
+    });
+
+    await t.test("the distribution's own etcd, nginx and keepalived stay off; no route leaves the bridge", async () => {
+        const result = await bench.exec(
+            "h1",
+            "systemctl is-enabled etcd nginx keepalived systemd-timesyncd || true; ip route show default | wc -l",
+        );
+        const lines = result.stdout.trim().split("\n");
+        assert.deepEqual(lines.slice(0, 4), ["disabled", "disabled", "disabled", "disabled"]);
+        assert.equal(lines[4], "0");
+    });
+
+    await t.test("SSH with the generated key reaches each host, which presents its own host key", async () => {
+        assert.notEqual(h1.hostKey, h2.hostKey);
+        for (const host of bench.hosts) {
+            const start = Date.now();
+            const result = await sshExec(host, "hostname; id -u; cat");
+            assert.equal(result.code, 0, result.stderr);
+            assert.equal(result.stdout, `${host.name}\n0\n`);
+            console.log(`ssh ${host.name}: ${Date.now() - start} ms for connect + one command`);
+        }
+        const piped = await sshExec(h1, "cat", { input: "from stdin\n" });
+        assert.equal(piped.stdout, "from stdin\n");
+        await assert.rejects(sshExec({ ...h1, hostKey: h2.hostKey }, "true"), /verification failed/i);
+    });
+
+    await t.test("a file written in one host is seen neither in the other nor on the machine", async () => {
+        const marker = `/etc/bench-marker-${bench.instance}`;
+        const written = await sshExec(h1, `echo h1 > ${marker} && cat ${marker}`);
+        assert.equal(written.stdout, "h1\n");
+        assert.equal((await bench.exec("h2", `test -e ${marker}`)).code, 1);
+        assert.equal(existsSync(marker), false);
+    });
+
+    await t.test("systemd runs transient units and enables written ones, restarting on failure", async () => {
+        const transient = await bench.exec("h2", "systemd-run --quiet --wait --unit=bench-transient /bin/true");
+        assert.equal(transient.code, 0, transient.stderr);
+        const failing = await bench.exec("h2", "systemd-run --quiet --wait --unit=bench-failing /bin/false");
+        assert.notEqual(failing.code, 0);
+
+        const enabled = await bench.exec("h1", "cat > /etc/systemd/system/bench-flaky.service && systemctl enable --now bench-flaky", {
+            input: FLAKY_UNIT,
+        });
+        assert.equal(enabled.code, 0, enabled.stderr);
+        let state = "";
+        for (let attempt = 0; attempt < 100 && !state.startsWith("active"); attempt++) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            state = (await bench.exec("h1", "systemctl is-active bench-flaky; systemctl show -P NRestarts bench-flaky")).stdout;
+        }
+        assert.equal(state, "active\n1\n");
+        assert.equal((await bench.exec("h1", "systemctl is-enabled bench-flaky")).stdout, "enabled\n");
+        assert.equal((await bench.exec("h2", "systemctl is-enabled bench-flaky")).code, 1);
+    });
+
+    await t.test("hosts download from the bench's HTTP server on the gateway", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "bench-http-"));
+        t.after(() => rmSync(dir, { recursive: true, force: true }));
+        writeFileSync(join(dir, "release.txt"), "release 1.2.3\n");
+        const baseUrl = await bench.serveDirectory(dir);
+        assert.match(baseUrl, new RegExp(`^http://${bench.gateway.replace(/\./g, "\\.")}:\\d+$`));
+        const fetched = await bench.exec("h2", `curl -fsS ${baseUrl}/release.txt`);
+        assert.equal(fetched.code, 0, fetched.stderr);
+        assert.equal(fetched.stdout, "release 1.2.3\n");
+        const outside = await bench.exec("h2", `curl -s -o /dev/null -w '%{http_code}' --path-as-is ${baseUrl}/../etc/passwd`);
+        assert.equal(outside.stdout, "404");
+    });
+
+    await t.test("a killed host boots again with its disk and its SSH host key", async () => {
+        await bench.exec("h1", "echo kept > /var/lib/bench-kept");
+        const killStart = Date.now();
+        await bench.killHost("h1");
+        console.log(`killHost h1: ${Date.now() - killStart} ms`);
+        assert.equal(await tcpOpen(h1.address, 22), false);
+        await assert.rejects(bench.exec("h1", "true"), /not running/);
+        assert.equal((await sshExec(h2, "hostname")).stdout, "h2\n");
+
+        const bootMs = await bench.bootHost("h1");
+        console.log(`bootHost h1: ${bootMs} ms`);
+        const after = await sshExec(h1, "hostname; cat /var/lib/bench-kept; systemctl is-active bench-flaky");
+        assert.equal(after.code, 0, after.stderr);
+        assert.equal(after.stdout, "h1\nkept\nactive\n");
+    });
+
+    await t.test("stop() leaves nothing of the instance on the machine", async () => {
+        const { instance, stateDir } = bench;
+        const stopStart = Date.now();
+        await bench.stop();
+        console.log(`stop: ${Date.now() - stopStart} ms`);
+        const netns = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
+        assert.deepEqual(netns.filter((name) => name.startsWith(`kb${instance}-`)), []);
+        const links = readdirSync("/sys/class/net");
+        assert.deepEqual(links.filter((name) => name === `kbbr${instance}` || name.startsWith(`kbv${instance}-`)), []);
+        assert.equal(existsSync(stateDir), false);
+        assert.equal(readFileSync("/proc/self/mountinfo", "utf8").includes(stateDir), false);
+        for (const hierarchy of ["systemd", "unified"]) {
+            assert.equal(existsSync(`/sys/fs/cgroup/${hierarchy}/k8s-binary-bench/${instance}`), false);
+        }
+        assert.equal(existsSync(`/run/k8s-binary-bench/${instance}.json`), false);
+        // With the bridge gone, the machine drops bench addresses instead of routing them out.
+        const route = spawnSync("ip", ["route", "get", h2.address], { encoding: "utf8" });
+        assert.match(`${route.stdout}${route.stderr}`, /blackhole|unreachable|invalid argument/i);
+    });
+});

@@ -1,0 +1,79 @@
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, resolve } from "node:path";
+import { killCgroup, removeInstanceCgroups, waitUntilEmptySync } from "./cgroup";
+import { unifiedCgroupDir } from "./layout";
+import { removeNetworkSync } from "./network";
+
+/** Prefix of every bench state directory in the temporary directory. */
+export const STATE_DIR_PREFIX = "k8s-binary-bench-";
+
+/** True for a path `mkdtemp` made for a bench: the only directories teardown deletes. */
+export function isBenchStateDir(path: string): boolean {
+    const full = resolve(path);
+    return dirname(full) === resolve(tmpdir()) && basename(full).startsWith(STATE_DIR_PREFIX);
+}
+
+/**
+ * Removes every trace of an instance from the machine: its hosts' processes (all in the
+ * instance's cgroup, which holds nothing else), namespaces, links, cgroups and state directory.
+ * Works on a half-built instance and on one whose owner died; the host mounts live only in the
+ * hosts' mount namespaces and vanish with their processes. Synchronous, so exit hooks can run it.
+ */
+export function teardownInstanceSync(instance: number, stateDir: string | undefined): void {
+    const cgroup = unifiedCgroupDir(instance);
+    killCgroup(cgroup);
+    waitUntilEmptySync(cgroup, 10_000);
+    removeNetworkSync(instance);
+    removeInstanceCgroups(instance);
+    if (stateDir !== undefined && isBenchStateDir(stateDir)) rmSync(stateDir, { recursive: true, force: true });
+}
+
+const exitHooks = new Set<() => void>();
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+function runExitHooks(): void {
+    for (const hook of [...exitHooks]) {
+        exitHooks.delete(hook);
+        try {
+            hook();
+        } catch (error) {
+            console.error("bench cleanup failed:", error);
+        }
+    }
+    uninstall();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+    const alone = process.listenerCount(signal) === 1;
+    runExitHooks();
+    // Nobody else handles this signal: with the default action restored, re-raise it so the
+    // process still dies of it.
+    if (alone) process.kill(process.pid, signal);
+}
+
+const signalHandlers = new Map(SIGNALS.map((signal) => [signal, () => onSignal(signal)]));
+
+function install(): void {
+    process.on("exit", runExitHooks);
+    for (const [signal, handler] of signalHandlers) process.on(signal, handler);
+}
+
+function uninstall(): void {
+    process.removeListener("exit", runExitHooks);
+    for (const [signal, handler] of signalHandlers) process.removeListener(signal, handler);
+}
+
+/**
+ * Runs `hook` when the process exits or is ended by SIGINT, SIGTERM or SIGHUP, unless the returned
+ * function is called first. A SIGKILLed process runs nothing: its hosts die with it (parent-death
+ * signal) and the next bench start reclaims the rest.
+ */
+export function onProcessExit(hook: () => void): () => void {
+    if (exitHooks.size === 0) install();
+    exitHooks.add(hook);
+    return () => {
+        exitHooks.delete(hook);
+        if (exitHooks.size === 0) uninstall();
+    };
+}

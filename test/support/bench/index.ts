@@ -1,0 +1,330 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { benchAvailable } from "./availability";
+import { cgroupPids, createHostCgroups, isPopulated, killCgroup, resetHostCgroups } from "./cgroup";
+import { onProcessExit, teardownInstanceSync } from "./cleanup";
+import { type DirectoryServer, serveDirectory } from "./http";
+import {
+    CGROUP_HIERARCHIES,
+    cgroupDir,
+    gatewayAddress,
+    HOST_NAME_PATTERN,
+    hostAddress,
+    instanceAddress,
+    MAX_HOSTS,
+    netnsName,
+    subnet,
+    unifiedCgroupDir,
+} from "./layout";
+import { createNetwork } from "./network";
+import { type RunOptions, type RunResult, sleep } from "./proc";
+import { claimInstance, releaseInstance } from "./registry";
+import { prepareHostRoot, renderHostsFile } from "./root";
+import { generateKeyPair, renderSshdConfig } from "./sshd";
+import {
+    bootLogs,
+    execInHost,
+    type HostPaths,
+    hostPaths,
+    type LaunchedHost,
+    launchHost,
+    renderBootScript,
+    waitForBoot,
+    waitForInit,
+} from "./systemd";
+
+export { benchAvailable, requireBench } from "./availability";
+export { sshExec, type SshExecOptions } from "./ssh-client";
+
+/** Options of `startBench`. */
+export interface BenchOptions {
+    /** Host names (lowercase, `[a-z][a-z0-9-]*`, at most 20 characters), in address order: the first is 10.77.N.11. */
+    hosts: string[];
+    /** Give up when the hosts have not booted after this many milliseconds. Default: 120000. */
+    bootTimeoutMs?: number;
+}
+
+/** SSH settings of a bench host, shaped like @pulumi/command's `ConnectionArgs`. */
+export interface BenchConnection {
+    host: string;
+    port: number;
+    user: string;
+    /** The bench's private key (OpenSSH ed25519), generated when the bench started. */
+    privateKey: string;
+}
+
+/** One host of the bench; structurally a `Host` of components/host/connection.ts. */
+export interface BenchHost {
+    /** Host name, also its hostname and the suffix of its network namespace. */
+    name: string;
+    /** Its address on the bench bridge, 10.77.N.(11 + position). */
+    address: string;
+    connection: BenchConnection;
+    /** Its SSH host public key (`ssh-ed25519 AAAA...`), stable across `killHost`/`bootHost`. */
+    hostKey: string;
+    /** Its network namespace on the machine, `kbN-<name>` (for `ip netns exec`). */
+    netns: string;
+}
+
+/** Result of `Bench.exec`. */
+export type ExecResult = RunResult;
+
+/** Wall-clock milliseconds the start took. */
+export interface BenchTimings {
+    /** Taking the registry lock, reclaiming dead instances, claiming a number. */
+    claimMs: number;
+    /** Bridge, namespaces, keys and host roots. */
+    setupMs: number;
+    /** All hosts booting in parallel until the last one is up (systemd done, sshd answering). */
+    bootMs: number;
+    /** Whole `startBench`. */
+    totalMs: number;
+    /** Per host: its last boot, from launch until up. */
+    hostBootMs: Record<string, number>;
+}
+
+/** A running bench: hosts with systemd and sshd on a private bridge. */
+export interface Bench {
+    /** The instance number N: the bench owns 10.77.N.0/24. */
+    readonly instance: number;
+    /** `10.77.N.0/24` */
+    readonly subnet: string;
+    /** `10.77.N.1`: the machine's address on the bridge, the only one the hosts reach besides each other. */
+    readonly gateway: string;
+    readonly hosts: readonly BenchHost[];
+    readonly timings: BenchTimings;
+    /** Instances of dead runs this start cleaned up. */
+    readonly reclaimed: readonly number[];
+    /** Temporary directory with the bench's key and, per host, its disk and logs (`<host>/console.log`); removed by `stop()`. */
+    readonly stateDir: string;
+    /** The host of that name; throws when there is none. */
+    host(name: string): BenchHost;
+    /** `10.77.N.<octet>`; octets 100-254 are never host addresses (use them for virtual IPs). */
+    address(octet: number): string;
+    /** Runs a bash command as root inside a host through its namespaces, without SSH. Never rejects on a non-zero exit. */
+    exec(host: string, command: string, options?: RunOptions): Promise<ExecResult>;
+    /** Serves a directory over HTTP on the gateway address; returns its base URL (no trailing slash). */
+    serveDirectory(dir: string): Promise<string>;
+    /** SIGKILLs every process of a host at once, as a power cut would. Its disk stays. */
+    killHost(host: string): Promise<void>;
+    /** Boots a stopped host again from its kept disk; resolves when it is up, with the boot's milliseconds. */
+    bootHost(host: string): Promise<number>;
+    /** Proportional set size of all of a host's processes, in KiB. */
+    memoryKiB(host: string): number;
+    /** Ends every host and removes everything the bench made on the machine. */
+    stop(): Promise<void>;
+}
+
+interface HostState {
+    info: BenchHost;
+    index: number;
+    paths: HostPaths;
+    launched?: LaunchedHost;
+    initPid?: number;
+}
+
+const DEFAULT_BOOT_TIMEOUT_MS = 120_000;
+
+function since(start: number): number {
+    return Math.round(performance.now() - start);
+}
+
+class TestBench implements Bench {
+    readonly subnet: string;
+    readonly gateway: string;
+    readonly hosts: BenchHost[] = [];
+    readonly timings: BenchTimings = { claimMs: 0, setupMs: 0, bootMs: 0, totalMs: 0, hostBootMs: {} };
+    private readonly states = new Map<string, HostState>();
+    private readonly servers: DirectoryServer[] = [];
+    private readonly unregisterExitHook: () => void;
+    private stopped = false;
+
+    constructor(
+        readonly instance: number,
+        readonly stateDir: string,
+        readonly reclaimed: readonly number[],
+        private readonly bootTimeoutMs: number,
+    ) {
+        this.subnet = subnet(instance);
+        this.gateway = gatewayAddress(instance);
+        this.unregisterExitHook = onProcessExit(() => this.stopSync());
+    }
+
+    async setUp(names: string[]): Promise<void> {
+        const addresses = names.map((name, index) => ({ name, index, address: hostAddress(this.instance, index) }));
+        const paths = names.map((name) => hostPaths(this.stateDir, name));
+        for (const { upper, work } of paths) {
+            mkdirSync(upper, { recursive: true });
+            mkdirSync(work, { recursive: true });
+        }
+        const [client, hostKeys] = await Promise.all([
+            generateKeyPair(join(this.stateDir, "id_ed25519"), `k8s-binary-bench-${this.instance}`),
+            Promise.all(names.map((name, i) => generateKeyPair(join(paths[i].dir, "ssh_host_ed25519_key"), `root@${name}`))),
+            createNetwork(this.instance, names),
+        ]);
+        const hostsFile = renderHostsFile(addresses);
+        for (const { name, index, address } of addresses) {
+            const hostKey = hostKeys[index];
+            prepareHostRoot({
+                upper: paths[index].upper,
+                hostname: name,
+                hostsFile,
+                sshdConfig: renderSshdConfig(address),
+                hostKey,
+                authorizedKey: client.publicKey,
+            });
+            createHostCgroups(this.instance, name);
+            writeFileSync(
+                paths[index].script,
+                renderBootScript(paths[index], {
+                    systemd: cgroupDir(CGROUP_HIERARCHIES[0], this.instance, name),
+                    unified: cgroupDir(CGROUP_HIERARCHIES[1], this.instance, name),
+                }),
+            );
+            chmodSync(paths[index].script, 0o755);
+            const info: BenchHost = {
+                name,
+                address,
+                connection: { host: address, port: 22, user: "root", privateKey: client.privateKey },
+                hostKey: hostKey.publicKey,
+                netns: netnsName(this.instance, name),
+            };
+            this.hosts.push(info);
+            this.states.set(name, { info, index, paths: paths[index] });
+        }
+    }
+
+    /** Boots one host and waits until it is up; returns the boot's milliseconds. */
+    async boot(name: string): Promise<number> {
+        const state = this.state(name);
+        if (state.launched) throw new Error(`bench host ${name} is running already`);
+        const start = performance.now();
+        const deadline = Date.now() + this.bootTimeoutMs;
+        state.launched = launchHost(state.paths, state.info.netns);
+        state.initPid = await waitForInit(state.paths, state.launched, deadline);
+        const systemState = await waitForBoot(state.initPid, state.info.address, state.paths, state.launched, deadline);
+        if (systemState !== "running" && systemState !== "degraded") {
+            throw new Error(`bench host ${name} booted into state ${systemState}\n${bootLogs(state.paths)}`);
+        }
+        const ms = since(start);
+        this.timings.hostBootMs[name] = ms;
+        return ms;
+    }
+
+    private state(name: string): HostState {
+        const state = this.states.get(name);
+        if (!state) throw new Error(`no bench host named ${name}`);
+        return state;
+    }
+
+    host(name: string): BenchHost {
+        return this.state(name).info;
+    }
+
+    address(octet: number): string {
+        return instanceAddress(this.instance, octet);
+    }
+
+    exec(host: string, command: string, options?: RunOptions): Promise<ExecResult> {
+        const { initPid } = this.state(host);
+        if (initPid === undefined) return Promise.reject(new Error(`bench host ${host} is not running`));
+        return execInHost(initPid, command, options);
+    }
+
+    async serveDirectory(dir: string): Promise<string> {
+        const server = await serveDirectory(dir, this.gateway);
+        this.servers.push(server);
+        return server.url;
+    }
+
+    async killHost(host: string): Promise<void> {
+        const state = this.state(host);
+        const launched = state.launched;
+        if (!launched) return;
+        state.initPid = undefined;
+        const cgroup = unifiedCgroupDir(this.instance, host);
+        killCgroup(cgroup);
+        const deadline = Date.now() + 10_000;
+        while (!launched.exited() || isPopulated(cgroup)) {
+            if (Date.now() > deadline) throw new Error(`bench host ${host} did not die within 10 s`);
+            await sleep(10);
+        }
+        resetHostCgroups(this.instance, host);
+        state.launched = undefined;
+    }
+
+    bootHost(host: string): Promise<number> {
+        return this.boot(host);
+    }
+
+    memoryKiB(host: string): number {
+        let total = 0;
+        for (const pid of cgroupPids(unifiedCgroupDir(this.instance, host))) {
+            try {
+                const match = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+                total += match ? Number(match[1]) : 0;
+            } catch {
+                // The process ended meanwhile.
+            }
+        }
+        return total;
+    }
+
+    async stop(): Promise<void> {
+        await Promise.all(this.servers.map((server) => server.close()));
+        this.stopSync();
+    }
+
+    stopSync(): void {
+        if (this.stopped) return;
+        this.stopped = true;
+        this.unregisterExitHook();
+        for (const server of this.servers) void server.close();
+        for (const state of this.states.values()) {
+            state.launched = undefined;
+            state.initPid = undefined;
+        }
+        teardownInstanceSync(this.instance, this.stateDir);
+        releaseInstance(this.instance);
+    }
+}
+
+/**
+ * Starts a bench: claims a free instance number N (cleaning up after dead runs first), makes the
+ * bridge 10.77.N.1/24, and boots every host with systemd as PID 1 and sshd on its own address.
+ * Throws with the reason when the machine cannot run a bench (see `benchAvailable`). The bench
+ * tears itself down when the process exits or is interrupted; call `stop()` when done anyway.
+ */
+export async function startBench(options: BenchOptions): Promise<Bench> {
+    const availability = benchAvailable();
+    if (!availability.ok) throw new Error(availability.reason);
+    const names = options.hosts;
+    if (names.length === 0 || names.length > MAX_HOSTS) throw new Error(`a bench has 1 to ${MAX_HOSTS} hosts`);
+    for (const name of names) {
+        if (!HOST_NAME_PATTERN.test(name)) throw new Error(`bad bench host name "${name}" (want ${HOST_NAME_PATTERN})`);
+    }
+    if (new Set(names).size !== names.length) throw new Error("bench host names must be unique");
+
+    const start = performance.now();
+    const claim = await claimInstance();
+    const claimMs = since(start);
+    const bench = new TestBench(
+        claim.instance,
+        claim.stateDir,
+        claim.reclaimed,
+        options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
+    );
+    try {
+        const setupStart = performance.now();
+        await bench.setUp(names);
+        const setupMs = since(setupStart);
+        const bootStart = performance.now();
+        await Promise.all(names.map((name) => bench.boot(name)));
+        Object.assign(bench.timings, { claimMs, setupMs, bootMs: since(bootStart), totalMs: since(start) });
+    } catch (error) {
+        bench.stopSync();
+        throw error;
+    }
+    return bench;
+}

@@ -1,0 +1,93 @@
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import {
+    bridgeName,
+    gatewayAddress,
+    hostAddress,
+    netnsName,
+    netnsPrefix,
+    vethName,
+    vethPrefix,
+} from "./layout";
+import { runOk, runSync } from "./proc";
+
+/*
+ * One private bridge per instance, one network namespace per host. Safety by construction: the
+ * bridge is only an address on the machine (10.77.N.1/24), no host gets a default route, nothing
+ * enables forwarding or NAT, and IPv6 is off on the machine's side of the links, so hosts reach
+ * each other and the gateway address and nothing else.
+ */
+
+/**
+ * All bench subnets. Its blackhole route (added once, kept) makes the machine drop traffic to a
+ * bench address whose bridge is gone, instead of sending it out of its default route.
+ */
+const BENCH_RANGE = "10.77.0.0/16";
+
+/** Turns IPv6 off on a machine-side link before it comes up (no link-local path to the machine). */
+function disableIpv6(link: string): void {
+    const knob = `/proc/sys/net/ipv6/conf/${link}/disable_ipv6`;
+    if (existsSync(knob)) writeFileSync(knob, "1");
+}
+
+/** Runs `ip` commands in one process (`ip -batch`); with a namespace, inside it. */
+async function ipBatch(lines: string[], netns?: string): Promise<void> {
+    await runOk("ip", [...(netns ? ["-n", netns] : []), "-batch", "-"], { input: `${lines.join("\n")}\n` });
+}
+
+/**
+ * The instance's bridge (10.77.N.1/24) and, per host, a namespace whose `eth0` (with the host's
+ * address) is the far end of a veth pair plugged into the bridge.
+ */
+export async function createNetwork(instance: number, hosts: readonly string[]): Promise<void> {
+    const bridge = bridgeName(instance);
+    await ipBatch([
+        `route replace blackhole ${BENCH_RANGE}`,
+        `link add ${bridge} type bridge`,
+        ...hosts.flatMap((host, index) => [
+            `netns add ${netnsName(instance, host)}`,
+            `link add ${vethName(instance, index)} type veth peer name eth0 netns ${netnsName(instance, host)}`,
+        ]),
+    ]);
+    disableIpv6(bridge);
+    hosts.forEach((_, index) => disableIpv6(vethName(instance, index)));
+    await ipBatch([
+        `addr add ${gatewayAddress(instance)}/24 dev ${bridge}`,
+        `link set ${bridge} up`,
+        ...hosts.map((_, index) => `link set ${vethName(instance, index)} master ${bridge} up`),
+    ]);
+    await Promise.all(
+        hosts.map((host, index) =>
+            ipBatch(
+                [`addr add ${hostAddress(instance, index)}/24 dev eth0`, "link set eth0 up", "link set lo up"],
+                netnsName(instance, host),
+            ),
+        ),
+    );
+}
+
+function listNames(dir: string, prefix: string): string[] {
+    try {
+        return readdirSync(dir).filter((name) => name.startsWith(prefix));
+    } catch {
+        return [];
+    }
+}
+
+/** The instance's namespaces, root-side veths and bridge that still exist. */
+export function leftoverNetwork(instance: number): string[] {
+    return [
+        ...listNames("/run/netns", netnsPrefix(instance)).map((name) => `netns ${name}`),
+        ...listNames("/sys/class/net", vethPrefix(instance)).map((name) => `link ${name}`),
+        ...(existsSync(`/sys/class/net/${bridgeName(instance)}`) ? [`link ${bridgeName(instance)}`] : []),
+    ];
+}
+
+/**
+ * Deletes everything network an instance created, found by name so that it also cleans up after
+ * a run that died before recording what it made. Deleting a namespace destroys its veth pair.
+ */
+export function removeNetworkSync(instance: number): void {
+    for (const netns of listNames("/run/netns", netnsPrefix(instance))) runSync("ip", ["netns", "delete", netns]);
+    for (const link of listNames("/sys/class/net", vethPrefix(instance))) runSync("ip", ["link", "delete", link]);
+    if (existsSync(`/sys/class/net/${bridgeName(instance)}`)) runSync("ip", ["link", "delete", bridgeName(instance)]);
+}
