@@ -77,6 +77,18 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         if (!h.roles.includes("worker") && (Object.keys(h.labels).length > 0 || h.taints.length > 0))
             error(childPath("hosts", i, Object.keys(h.labels).length > 0 ? "labels" : "taints"), "labels and taints apply to workers only", "add the `worker` role or remove them");
     });
+    spec.hosts.forEach((h, i) => {
+        for (const key of Object.keys(h.labels))
+            if (!kubeletMaySetLabel(key))
+                error(
+                    childPath("hosts", i, "labels", key),
+                    "is a kubernetes.io label the kubelet may not set on its own node (NodeRestriction)",
+                    "use a label outside kubernetes.io/k8s.io, or one under node.kubernetes.io/ or kubelet.kubernetes.io/",
+                );
+        duplicates(h.taints.map((t) => `${t.key}:${t.effect}`)).forEach(([j, first]) =>
+            error(childPath("hosts", i, "taints", j), `repeats taints[${first}] (same key and effect)`, "keep one taint per key and effect"),
+        );
+    });
     duplicates(spec.hosts.map((h) => h.name)).forEach(([i, first]) =>
         error(childPath("hosts", i, "name"), `\`${spec.hosts[i].name}\` is also the name of hosts[${first}]`, "give every host a unique name"),
     );
@@ -121,6 +133,15 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         error("network.clusterDns", `${net.clusterDns} is the network or broadcast address of ${net.serviceCidr}`, `pick another address, e.g. ${nthAddress(services, 10)}`);
     else if (net.clusterDns === kubernetesServiceIp)
         error("network.clusterDns", `${net.clusterDns} is the first address of ${net.serviceCidr}, taken by the \`kubernetes\` Service`, `pick another address, e.g. ${nthAddress(services, 10)}`);
+
+    for (const h of controlPlanes) {
+        const others = h.roles.filter((r) => r !== "control-plane").flatMap((r) => ROLE_PORTS[r](spec));
+        const clash = [...ROLE_PORTS["control-plane"](spec).slice(1), ...others].find((p) => p.port === net.apiserverPort);
+        if (clash) {
+            error("network.apiserverPort", `${net.apiserverPort} is also the ${clash.what} port on ${h.name}`, "keep the default 6443");
+            break;
+        }
+    }
 
     // Pod subnets per node.
     const f = spec.flannel;
@@ -270,6 +291,32 @@ function checkKubernetesSource(
     for (const name of needed)
         if (!source.sha256[name as keyof typeof source.sha256])
             error(childPath(key, "sha256", name), "is required: every binary must be pinned", `add the sha256 of ${name} ${source.version} for this arch (published as ${name}.sha256)`);
+}
+
+/**
+ * Whether a kubelet may register a label on its own node: the NodeRestriction admission plugin
+ * rejects kubernetes.io / k8s.io labels except this list and the node.kubernetes.io/ and
+ * kubelet.kubernetes.io/ prefixes (and the kubelet refuses to start with them).
+ */
+function kubeletMaySetLabel(key: string): boolean {
+    const slash = key.indexOf("/");
+    if (slash < 0) return true;
+    const prefix = key.slice(0, slash);
+    const restricted = (domain: string) => prefix === domain || prefix.endsWith(`.${domain}`);
+    if (!restricted("kubernetes.io") && !restricted("k8s.io")) return true;
+    if (restricted("kubelet.kubernetes.io") || restricted("node.kubernetes.io")) return true;
+    return [
+        "kubernetes.io/hostname",
+        "kubernetes.io/arch",
+        "kubernetes.io/os",
+        "beta.kubernetes.io/instance-type",
+        "beta.kubernetes.io/arch",
+        "beta.kubernetes.io/os",
+        "failure-domain.beta.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+        "topology.kubernetes.io/region",
+        "topology.kubernetes.io/zone",
+    ].includes(key);
 }
 
 /** Index pairs `[later, first]` of repeated values. */

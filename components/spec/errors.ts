@@ -150,8 +150,7 @@ export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIss
         if (issue.code === "invalid_type" && value === undefined) message = "is required";
         else if (issue.code === "invalid_type") message = `must be ${article(issue.expected)}, not ${describeValue(value)}`;
         else if (issue.code === "invalid_value") message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${JSON.stringify(value)}`;
-        else if (issue.code === "too_small" && issue.origin === "array") message = issue.message.startsWith("needs") ? issue.message : `needs at least ${issue.minimum} entries`;
-        else if (issue.code === "too_small" || issue.code === "too_big") message = `is ${JSON.stringify(value)}; ${issue.message.replace(/^Too (small|big): expected \w+ to (have )?/, "must be ")}`;
+        else if ((issue.code === "too_small" || issue.code === "too_big") && /^Too (small|big)/.test(issue.message)) message = boundMessage(issue, value);
         else if (issue.code === "custom" || issue.code === "invalid_format") message = value === undefined ? issue.message : `${JSON.stringify(value)} ${issue.message}`;
         if (isSecureValue(value)) {
             out.push({ path: formatPath(path), message: "is encrypted (`secure:`) but is not a secret field", hint: "set it in plain text; only `k8s-binary:sshPrivateKey` holds secret material" });
@@ -165,8 +164,21 @@ export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIss
     return out;
 }
 
+/** `is 70000; must be at most 65535`, `needs at least 1 entry`, `must not be empty`. */
+function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, value: unknown): string {
+    const small = issue.code === "too_small";
+    const bound = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+    const limit = issue.inclusive === false ? (small ? `more than ${bound}` : `less than ${bound}`) : small ? `at least ${bound}` : `at most ${bound}`;
+    if (issue.origin === "array") return `has ${(value as unknown[]).length} entries; it needs ${limit}`;
+    if (issue.origin === "string") return small && bound === 1 ? "must not be empty" : `must have ${limit} characters`;
+    return `is ${JSON.stringify(value)}; it must be ${limit}`;
+}
+
+/** zod's type names in the words of a YAML file. */
+const TYPE_WORDS: Record<string, string> = { int: "an integer", object: "a map", array: "a list", string: "a string", number: "a number", boolean: "a boolean" };
+
 function article(expected: string): string {
-    return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+    return TYPE_WORDS[expected] ?? `a ${expected}`;
 }
 
 function describeValue(value: unknown): string {

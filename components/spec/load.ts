@@ -84,6 +84,14 @@ export function loadStackFile(file: string): ParsedSpec {
             message: "holds a private key in plain text",
             hint: `store it encrypted: pulumi config set --secret ${PRIVATE_KEY_KEY} < ~/.ssh/id_ed25519`,
         });
+    if (isSecureValue(cluster)) {
+        issues.push({
+            path: `${CONFIG_NAMESPACE}:${CLUSTER_KEY}`,
+            message: "is encrypted, so it cannot be reviewed or validated",
+            hint: `store it in plain text; secret material belongs in ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`,
+        });
+        throw new SpecError(issues, [], file);
+    }
     if (cluster === undefined) {
         issues.push({ path: `${CONFIG_NAMESPACE}:${CLUSTER_KEY}`, message: "is missing", hint: "add the cluster spec under this key; stacks/Pulumi.dev.yaml is a small example" });
         throw new SpecError(issues, [], file);

@@ -85,6 +85,11 @@ describe("stack files", () => {
         assert.ok(e.message.startsWith(`Invalid cluster spec in ${file}: 4 problems`));
     });
 
+    it("rejects an encrypted cluster value", () => {
+        const e = loadError(stackFile("encrypted", { "k8s-binary:cluster": { secure: "v1:AAAA" } }));
+        assert.deepEqual(e.issues.map((i) => [i.path, /encrypted/.test(i.message)]), [["k8s-binary:cluster", true]]);
+    });
+
     it("names a missing cluster key and unreadable YAML", () => {
         assert.deepEqual(loadError(stackFile("empty", { "aws:region": "x" })).issues.map((i) => i.path), ["k8s-binary:cluster"]);
         const broken = path.join(tmp, "Pulumi.broken.yaml");

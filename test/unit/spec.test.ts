@@ -110,7 +110,7 @@ describe("cluster spec: shape errors name the path, what and how", () => {
         ["typo field", (r) => (r.hosts[3].label = {}), [{ path: "hosts[3].label", message: /not a known field/ }]],
         ["bad label key", (r) => (r.hosts[4].labels = { "bad key": "x" }), [{ path: 'hosts[4].labels["bad key"]' }]],
         ["bad taint effect", (r) => (r.hosts[4].taints[0].effect = "NoWay"), [{ path: "hosts[4].taints[0].effect" }]],
-        ["port out of range", (r) => (r.hosts[0].sshPort = 70000), [{ path: "hosts[0].sshPort", message: /70000/ }]],
+        ["port out of range", (r) => (r.hosts[0].sshPort = 70000), [{ path: "hosts[0].sshPort", message: /is 70000; it must be at most 65535/ }]],
         ["bad host key", (r) => (r.hosts[0].hostKey = "not-a-key"), [{ path: "hosts[0].hostKey", message: /SSH public host key/ }]],
         ["short sha256", (r) => (r.binaries.etcd.sha256 = "abc"), [{ path: "binaries.etcd.sha256", message: /64 hexadecimal/ }]],
         ["missing sha256", (r) => delete r.binaries.runc.sha256, [{ path: "binaries.runc.sha256", message: /required/ }]],
@@ -121,7 +121,9 @@ describe("cluster spec: shape errors name the path, what and how", () => {
         ["missing network", (r) => delete r.network, [{ path: "network", message: /required/ }]],
         ["bad flannel mode", (r) => (r.flannel = { mode: "host" }), [{ path: "flannel.mode" }]],
         ["bad backend", (r) => (r.flannel = { backend: "ipip" }), [{ path: "flannel.backend", message: /"vxlan"/ }]],
-        ["mtu too small", (r) => (r.flannel = { mtu: 100 }), [{ path: "flannel.mtu" }]],
+        ["mtu too small", (r) => (r.flannel = { mtu: 100 }), [{ path: "flannel.mtu", message: /at least 576/ }]],
+        ["fractional prefix", (r) => (r.flannel = { subnetLen: 24.5 }), [{ path: "flannel.subnetLen", message: /must be an integer/ }]],
+        ["list instead of a map", (r) => (r.binaries.kubernetes.sha256 = []), [{ path: "binaries.kubernetes.sha256", message: /must be a map, not a list/ }]],
         ["vrid out of range", (r) => (r.loadBalancer.virtualRouterId = 300), [{ path: "loadBalancer.virtualRouterId" }]],
         ["bad key algorithm", (r) => (r.pki = { keyAlgorithm: "dsa" }), [{ path: "pki.keyAlgorithm" }]],
         ["http-less mirror", (r) => (r.binaries.etcd.baseUrl = "ftp://mirror/etcd"), [{ path: "binaries.etcd.baseUrl" }]],
@@ -187,6 +189,10 @@ describe("cluster spec: cross-field checks", () => {
         ["VIP is a host's address", (r) => (r.loadBalancer.vip = "192.168.10.31"), [{ path: "loadBalancer.vip", message: /address of host lb1/ }]],
         ["lb port collides with the apiserver", (r) => (r.hosts[0].roles = ["etcd", "control-plane", "lb"]), [{ path: "loadBalancer.port", message: /kube-apiserver port on cp1/ }]],
         ["lb port collides with etcd", (r) => ((r.hosts[0].roles = ["etcd", "lb"]), (r.loadBalancer.port = 2379)), [{ path: "loadBalancer.port", message: /etcd clients/ }]],
+        ["apiserver port taken by etcd", (r) => (r.network.apiserverPort = 2379), [{ path: "network.apiserverPort", message: /etcd clients port on cp1/ }]],
+        ["apiserver port taken by the scheduler", (r) => (r.network.apiserverPort = 10259), [{ path: "network.apiserverPort", message: /kube-scheduler/ }]],
+        ["node-role label the kubelet may not set", (r) => (r.hosts[3].labels = { "node-role.kubernetes.io/worker": "" }), [{ path: 'hosts[3].labels["node-role.kubernetes.io/worker"]', message: /NodeRestriction/ }]],
+        ["repeated taint", (r) => r.hosts[4].taints.push({ key: "dedicated", effect: "NoSchedule" }), [{ path: "hosts[4].taints[1]", message: /repeats taints\[0\]/ }]],
         ["docker on a new release", (r) => ((r.containerRuntime = "docker"), (r.binaries.docker = { version: "20.10.24", sha256: SHA256 })), [{ path: "containerRuntime", message: /dockershim/ }]],
         ["docker without its release", (r) => ((r.containerRuntime = "docker"), (r.binaries.kubernetes.version = "1.23.17"), (r.binaries.etcd.version = "3.5.6")), [{ path: "binaries.docker", message: /required/ }]],
         ["kubelet newer than the apiserver", (r) => (r.binaries.kubernetesNode = { version: "1.34.0", serverTarball: { sha512: SHA512 } }), [{ path: "binaries.kubernetesNode.version", message: /newer than the apiserver/ }]],
@@ -238,6 +244,12 @@ describe("cluster spec: cross-field checks", () => {
         ]);
         assert.equal(e.issues.length, 4);
         assert.deepEqual(e.warnings.map((w) => w.path).sort(), ["flannel.backend", "hosts"]);
+    });
+
+    it("accepts the labels a kubelet may set on itself", () => {
+        const raw = baseSpec();
+        raw.hosts[3].labels = { "node.kubernetes.io/pool": "a", "topology.kubernetes.io/zone": "z1", "example.com/team": "db", plain: "x" };
+        assert.equal(Object.keys(parse(raw).spec.hosts[3].labels).length, 4);
     });
 
     it("accepts docker on a release that still has dockershim", () => {
