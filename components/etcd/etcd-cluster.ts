@@ -291,9 +291,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
     }
 }
 
-/** `value`, once every one of `after` is known: makes a resource wait for others without changing what it receives. */
+/**
+ * `value`, once every one of `after` is known: makes a resource wait for others without changing
+ * what it receives. `value` derives from none of them, so it does not inherit their secrecy (a
+ * key's hash among `after` must not hide a unit file from the preview).
+ */
 function gate<T>(after: pulumi.Input<unknown>[], value: T): pulumi.Output<T> {
-    return pulumi.all(after).apply(() => value);
+    return pulumi.unsecret(pulumi.all(after).apply(() => value));
 }
 
 /** The plain, defaulted view of the arguments the checks and renderers use. */

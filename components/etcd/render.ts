@@ -290,16 +290,20 @@ export function renderClusterHealthyCheck(clientPort: number): string {
 }
 
 /**
- * Readiness check of the whole cluster: exactly the expected members are started and every one
- * is healthy. Run once after the rolling chain; its output resolves the component's outputs.
+ * Readiness check of the whole cluster: every expected member is started and every member is
+ * healthy. Members about to be removed may still be listed (removals run after all updates).
+ * Run once after the rolling chain; it resolves the component's outputs.
  */
 export function renderMembersHealthyCheck(clientPort: number, expected: MemberEndpoint[]): string {
     const names = expected.map((m) => m.name).sort().join(" ");
+    const ctl = etcdctl(localClientUrl(clientPort));
     return [
         LOAD_ETCDCTL_ENV,
-        `${etcdctl(localClientUrl(clientPort))} endpoint health --cluster`,
-        `started=$(${etcdctl(localClientUrl(clientPort))} member list | awk -F', ' '$2 == "started" { print $3 }' | sort | xargs)`,
-        `if [ "$started" != ${shellQuote(names)} ]; then echo "started members: $started; expected: ${names}"; exit 1; fi`,
+        `${ctl} endpoint health --cluster`,
+        `started=" $(${ctl} member list | awk -F', ' '$2 == "started" { print $3 }' | xargs) "`,
+        `for m in ${names}; do`,
+        `  case "$started" in *" $m "*) ;; *) echo "member $m has not started (started:$started)"; exit 1 ;; esac`,
+        `done`,
     ].join("\n");
 }
 
