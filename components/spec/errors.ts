@@ -127,7 +127,7 @@ function editDistance(a: string, b: string): number {
     return row[b.length];
 }
 
-/** Translates zod's issues into path / what / how, one per problem (union branches flattened). */
+/** Translates zod's issues into path / what / how, one per problem (one per key for unknown fields). */
 export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], input: unknown): SpecIssue[] {
     const out: SpecIssue[] = [];
     for (const issue of issues) {
@@ -151,6 +151,7 @@ export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIss
         else if (issue.code === "invalid_type") message = `must be ${article(issue.expected)}, not ${describeValue(value)}`;
         else if (issue.code === "invalid_value") message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${JSON.stringify(value)}`;
         else if ((issue.code === "too_small" || issue.code === "too_big") && /^Too (small|big)/.test(issue.message)) message = boundMessage(issue, value);
+        else if (issue.code === "invalid_key") message = `is not a valid key: ${issue.issues.map((i) => i.message).join("; ")}`;
         else if (issue.code === "custom" || issue.code === "invalid_format") message = value === undefined ? issue.message : `${JSON.stringify(value)} ${issue.message}`;
         if (isSecureValue(value)) {
             out.push({ path: formatPath(path), message: "is encrypted (`secure:`) but is not a secret field", hint: "set it in plain text; only `k8s-binary:sshPrivateKey` holds secret material" });
@@ -164,7 +165,7 @@ export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIss
     return out;
 }
 
-/** `is 70000; must be at most 65535`, `needs at least 1 entry`, `must not be empty`. */
+/** `is 70000; it must be at most 65535`, `has 0 entries; it needs at least 1`, `must not be empty`. */
 function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, value: unknown): string {
     const small = issue.code === "too_small";
     const bound = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);

@@ -108,7 +108,7 @@ describe("cluster spec: shape errors name the path, what and how", () => {
         ["no roles", (r) => (r.hosts[1].roles = []), [{ path: "hosts[1].roles", message: /at least one role/ }]],
         ["upper-case name", (r) => (r.hosts[0].name = "CP1"), [{ path: "hosts[0].name", message: /DNS label/ }]],
         ["typo field", (r) => (r.hosts[3].label = {}), [{ path: "hosts[3].label", message: /not a known field/ }]],
-        ["bad label key", (r) => (r.hosts[4].labels = { "bad key": "x" }), [{ path: 'hosts[4].labels["bad key"]' }]],
+        ["bad label key", (r) => (r.hosts[4].labels = { "bad key": "x" }), [{ path: 'hosts[4].labels["bad key"]', message: /not a valid key: is not a Kubernetes label key/ }]],
         ["bad taint effect", (r) => (r.hosts[4].taints[0].effect = "NoWay"), [{ path: "hosts[4].taints[0].effect" }]],
         ["port out of range", (r) => (r.hosts[0].sshPort = 70000), [{ path: "hosts[0].sshPort", message: /is 70000; it must be at most 65535/ }]],
         ["bad host key", (r) => (r.hosts[0].hostKey = "not-a-key"), [{ path: "hosts[0].hostKey", message: /SSH public host key/ }]],
