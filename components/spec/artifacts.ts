@@ -17,7 +17,7 @@ export interface ReleaseFile {
     checksum: { algorithm: "sha256" | "sha512"; digest: string };
     /** True for a gzip'ed tar archive: `binaries` are extracted from it. */
     archive: boolean;
-    /** Executables it provides: installed name and path inside the archive (the file itself when not an archive). */
+    /** Executables it provides: installed name, and member path exactly as stored in the archive (`./bridge` in tarballs made with `tar -C dir .`), or the file itself when not an archive. */
     binaries: { name: string; path: string }[];
 }
 
@@ -172,9 +172,11 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
         ]);
     }
     if (b.flannelCniPlugin) {
+        // Tags carry a -flannelN suffix (v1.7.1-flannel1); the file names do not.
         const v = b.flannelCniPlugin.version;
-        out.flannelCniPlugin = single("flannelCniPlugin", b.flannelCniPlugin, `v${v}`, `cni-plugin-flannel-linux-${arch}-v${v}.tgz`, true, [
-            { name: "flannel", path: `flannel-${arch}` },
+        const base = v.replace(/-.*$/, "");
+        out.flannelCniPlugin = single("flannelCniPlugin", b.flannelCniPlugin, `v${v}`, `cni-plugin-flannel-linux-${arch}-v${base}.tgz`, true, [
+            { name: "flannel", path: `./flannel-${arch}` },
         ]);
     }
     if (b.docker) {

@@ -95,9 +95,9 @@ describe("release files", () => {
         assert.deepEqual(r.flannel?.binaries.map((b) => b.name), ["flanneld", "mk-docker-opts.sh"]);
         assert.equal(
             r.flannelCniPlugin?.url,
-            "https://github.com/flannel-io/cni-plugin/releases/download/v1.7.1-flannel1/cni-plugin-flannel-linux-amd64-v1.7.1-flannel1.tgz",
+            "https://github.com/flannel-io/cni-plugin/releases/download/v1.7.1-flannel1/cni-plugin-flannel-linux-amd64-v1.7.1.tgz",
         );
-        assert.deepEqual(r.flannelCniPlugin?.binaries, [{ name: "flannel", path: "flannel-amd64" }]);
+        assert.deepEqual(r.flannelCniPlugin?.binaries, [{ name: "flannel", path: "./flannel-amd64" }]);
 
         const d = releases((raw) => {
             raw.arch = "arm64";
