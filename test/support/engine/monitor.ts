@@ -124,6 +124,9 @@ export class EngineMonitor extends MockMonitor {
         const inputs = applyIgnoreChanges(old?.inputs ?? {}, decoded.value, old ? req.getIgnorechangesList() : []);
         const dependencies = new Set<string>(req.getDependenciesList());
         req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => dependencies.add(u)));
+        // An explicit provider ("<urn>::<id>") is a dependency too: it must outlive its resources.
+        const providerRef: string = req.getProvider();
+        if (providerRef) dependencies.add(providerRef.slice(0, providerRef.lastIndexOf("::")));
 
         const provider = custom ? (PROVIDERS[type] ?? recordOnly) : recordOnly;
         const { op } = custom
