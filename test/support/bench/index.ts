@@ -20,7 +20,7 @@ import {
 import { createNetwork } from "./network";
 import { type RunOptions, type RunResult, sleep } from "./proc";
 import { claimInstance, releaseInstance } from "./registry";
-import { prepareHostRoot, renderHostsFile } from "./root";
+import { createWhiteoutDevice, prepareHostRoot, renderHostsFile } from "./root";
 import { generateKeyPair, renderSshdConfig } from "./sshd";
 import {
     bootLogs,
@@ -158,10 +158,12 @@ class TestBench implements Bench {
             mkdirSync(upper, { recursive: true });
             mkdirSync(work, { recursive: true });
         }
+        const whiteoutDevice = join(this.stateDir, "whiteout");
         const [client, hostKeys] = await Promise.all([
             generateKeyPair(join(this.stateDir, "id_ed25519"), `k8s-binary-bench-${this.instance}`),
             Promise.all(names.map((name, i) => generateKeyPair(join(paths[i].dir, "ssh_host_ed25519_key"), `root@${name}`))),
             createNetwork(this.instance, names),
+            createWhiteoutDevice(whiteoutDevice),
         ]);
         const hostsFile = renderHostsFile(addresses);
         for (const { name, index, address } of addresses) {
@@ -173,6 +175,7 @@ class TestBench implements Bench {
                 sshdConfig: renderSshdConfig(address),
                 hostKey,
                 authorizedKey: client.publicKey,
+                whiteoutDevice,
             });
             createHostCgroups(this.instance, name);
             writeFileSync(

@@ -3,6 +3,7 @@ import {
     chmodSync,
     chownSync,
     existsSync,
+    linkSync,
     lstatSync,
     mkdirSync,
     readdirSync,
@@ -13,14 +14,14 @@ import {
     writeFileSync,
 } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { runSync } from "./proc";
+import { runOk } from "./proc";
 
 /*
  * A host's root is an overlay with the machine's "/" as its only lower layer and a per-host upper
  * directory: binaries are shared, every write stays with the host and survives its reboots. The
  * host's personality is written straight into the upper directory before its first boot; what
  * the host must not inherit from the machine is hidden with overlay whiteouts (character devices
- * 0/0), which "removes" a file for the host only. Units are disabled that way rather than masked,
+ * 0/0, here hard links to one), which "removes" a file for the host only. Units are disabled that way rather than masked,
  * so the project can still install its own etcd.service, nginx.service, ... and enable them.
  */
 
@@ -65,6 +66,8 @@ export interface HostRootSpec {
     hostKey: { privateKey: string; publicKey: string };
     /** The public key allowed to log in as root. */
     authorizedKey: string;
+    /** The bench's whiteout device (`createWhiteoutDevice`), on the same file system as `upper`. */
+    whiteoutDevice: string;
 }
 
 function entries(dir: string): string[] {
@@ -95,7 +98,7 @@ function lowerPath(path: string): string {
 }
 
 /** Creates a directory chain in the upper layer with the lower layer's modes and owners. */
-function ensureUpperDir(upper: string, dir: string): void {
+function ensureUpperDir(upper: string, dir: string, whiteoutDevice: string): void {
     let current = "/";
     for (const part of dir.split("/").filter(Boolean)) {
         current = join(current, part);
@@ -109,27 +112,27 @@ function ensureUpperDir(upper: string, dir: string): void {
             const stat = statSync(current);
             chmodSync(target, stat.mode & 0o7777);
             chownSync(target, stat.uid, stat.gid);
-            if (hiddenBefore) whiteout(upper, entries(current));
+            if (hiddenBefore) whiteout(upper, entries(current), whiteoutDevice);
         }
     }
 }
 
-function whiteout(upper: string, paths: string[]): void {
-    const targets = paths.map(lowerPath);
-    for (const target of targets) ensureUpperDir(upper, dirname(target));
-    if (targets.length === 0) return;
-    const result = runSync("/bin/sh", [
-        "-c",
-        'for p do mknod "$p" c 0 0; done',
-        "sh",
-        ...targets.map((target) => join(upper, target)),
-    ]);
-    if (result.code !== 0) throw new Error(`cannot hide image files from a bench host: ${result.stderr.trim()}`);
+/** Hides host paths: each becomes a hard link to the bench's one whiteout device (as overlayfs itself shares them). */
+function whiteout(upper: string, paths: string[], whiteoutDevice: string): void {
+    for (const target of paths.map(lowerPath)) {
+        ensureUpperDir(upper, dirname(target), whiteoutDevice);
+        linkSync(whiteoutDevice, join(upper, target));
+    }
 }
 
-function writeUpperFile(upper: string, path: string, content: string, mode: number): void {
+/** Makes the overlay whiteout (a 0/0 character device) every hidden path of a bench links to. */
+export async function createWhiteoutDevice(path: string): Promise<void> {
+    await runOk("mknod", ["-m", "000", path, "c", "0", "0"]);
+}
+
+function writeUpperFile(upper: string, path: string, content: string, mode: number, whiteoutDevice: string): void {
     const target = lowerPath(path);
-    ensureUpperDir(upper, dirname(target));
+    ensureUpperDir(upper, dirname(target), whiteoutDevice);
     const file = join(upper, target);
     rmSync(file, { force: true });
     writeFileSync(file, content, { mode });
@@ -174,17 +177,19 @@ const PROFILE = `if [ -n "$BASH" ] && [ -f ~/.bashrc ]; then . ~/.bashrc; fi
 
 /** Writes a host's personality into its upper layer; run once, before the host's first boot. */
 export function prepareHostRoot(spec: HostRootSpec): void {
-    const { upper } = spec;
-    whiteout(upper, pathsToHide());
-    writeUpperFile(upper, "/etc/hostname", `${spec.hostname}\n`, 0o644);
-    writeUpperFile(upper, "/etc/hosts", spec.hostsFile, 0o644);
-    writeUpperFile(upper, "/etc/machine-id", `${randomBytes(16).toString("hex")}\n`, 0o444);
-    writeUpperFile(upper, "/etc/ssh/sshd_config", spec.sshdConfig, 0o644);
-    writeUpperFile(upper, "/etc/ssh/ssh_host_ed25519_key", spec.hostKey.privateKey, 0o600);
-    writeUpperFile(upper, "/etc/ssh/ssh_host_ed25519_key.pub", `${spec.hostKey.publicKey}\n`, 0o644);
-    writeUpperFile(upper, "/root/.bashrc", BASHRC, 0o644);
-    writeUpperFile(upper, "/root/.profile", PROFILE, 0o644);
-    writeUpperFile(upper, "/root/.ssh/authorized_keys", `${spec.authorizedKey}\n`, 0o600);
+    const { upper, whiteoutDevice } = spec;
+    const write = (path: string, content: string, mode: number): void =>
+        writeUpperFile(upper, path, content, mode, whiteoutDevice);
+    whiteout(upper, pathsToHide(), whiteoutDevice);
+    write("/etc/hostname", `${spec.hostname}\n`, 0o644);
+    write("/etc/hosts", spec.hostsFile, 0o644);
+    write("/etc/machine-id", `${randomBytes(16).toString("hex")}\n`, 0o444);
+    write("/etc/ssh/sshd_config", spec.sshdConfig, 0o644);
+    write("/etc/ssh/ssh_host_ed25519_key", spec.hostKey.privateKey, 0o600);
+    write("/etc/ssh/ssh_host_ed25519_key.pub", `${spec.hostKey.publicKey}\n`, 0o644);
+    write("/root/.bashrc", BASHRC, 0o644);
+    write("/root/.profile", PROFILE, 0o644);
+    write("/root/.ssh/authorized_keys", `${spec.authorizedKey}\n`, 0o600);
     chmodSync(join(upper, "root/.ssh"), 0o700);
 }
 

@@ -77,9 +77,11 @@ function quote(value: string): string {
     return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
+/** setpriv's argument that takes the dropped capabilities out of the bounding set. */
+const BOUNDING_SET = DROPPED_CAPABILITIES.map((cap) => `-${cap}`).join(",");
+
 /** The host's boot script (see the chain above); the cgroups are the host's in the machine's hierarchies. */
 export function renderBootScript(paths: HostPaths, cgroups: { systemd: string; unified: string }): string {
-    const bounding = DROPPED_CAPABILITIES.map((cap) => `-${cap}`).join(",");
     return `#!/bin/bash
 set -euo pipefail
 dir=${quote(paths.dir)}
@@ -93,7 +95,7 @@ outer)
     # The cgroup namespace made next is rooted where this process stands: in the host's cgroups.
     echo $$ > "$cg_systemd/cgroup.procs"
     echo $$ > "$cg_unified/cgroup.procs"
-    exec setpriv --pdeathsig KILL --bounding-set ${bounding} -- \\
+    exec setpriv --pdeathsig KILL --bounding-set ${BOUNDING_SET} -- \\
         unshare --uts --ipc --mount --pid --cgroup --fork --kill-child --propagation private -- \\
         /bin/bash "$0" inner
     ;;
@@ -107,6 +109,7 @@ inner)
     mount --bind "$root/proc/sys" "$root/proc/sys"
     mount -o remount,bind,ro "$root/proc/sys"
     mount --bind "$root/proc/sys/net" "$root/proc/sys/net"
+    mount -o remount,bind,rw "$root/proc/sys/net"
     mount -t sysfs -o ro sysfs "$root/sys"
     # The hybrid cgroup layout systemd expects, showing only the host's own cgroups.
     mount -t tmpfs -o mode=755,size=64k cgroup "$root/sys/fs/cgroup"
@@ -198,7 +201,10 @@ export async function waitForInit(paths: HostPaths, launched: LaunchedHost, dead
     }
 }
 
-/** Runs a bash command inside a host through its namespaces (no SSH), as root with a login-like environment. */
+/**
+ * Runs a bash command inside a host through its namespaces (no SSH), as root with a login-like
+ * environment and the same capabilities as the host's own processes.
+ */
 export function execInHost(initPid: number, command: string, options: RunOptions = {}): Promise<RunResult> {
     return run(
         "nsenter",
@@ -212,6 +218,10 @@ export function execInHost(initPid: number, command: string, options: RunOptions
             "--cgroup",
             "--root",
             "--wd",
+            "--",
+            "setpriv",
+            "--bounding-set",
+            BOUNDING_SET,
             "--",
             "/usr/bin/env",
             "-i",
