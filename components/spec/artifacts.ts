@@ -13,10 +13,12 @@ export interface ReleaseFile {
     url?: string;
     /** Absolute or relative path of the file on the machine running Pulumi (air-gapped installs); unset when `url` is. */
     localPath?: string;
-    /** The pinned digest the file must match. */
-    checksum: { algorithm: "sha256" | "sha512"; digest: string };
-    /** True for a gzip'ed tar archive: `binaries` are extracted from it. */
-    archive: boolean;
+    /** sha256 (hex) the file must match; set for every file but the Kubernetes server tarball. */
+    sha256?: string;
+    /** sha512 (hex) the file must match; set for the Kubernetes server tarball, whose CHANGELOG publishes only sha512. */
+    sha512?: string;
+    /** A gzip'ed tarball the `binaries` are extracted from, or a single executable (as BinaryRelease takes it). */
+    archive: "tar.gz" | "binary";
     /** Executables it provides: installed name, and member path exactly as stored in the archive (`./bridge` in tarballs made with `tar -C dir .`), or the file itself when not an archive. */
     binaries: { name: string; path: string }[];
 }
@@ -83,8 +85,8 @@ export function kubernetesFiles(component: string, source: KubernetesSourceSpec,
                 version: v,
                 fileName,
                 ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/${fileName}`, fileName),
-                checksum: { algorithm: "sha512", digest: source.serverTarball.sha512 },
-                archive: true,
+                sha512: source.serverTarball.sha512,
+                archive: "tar.gz",
                 binaries: names.map((name) => ({ name, path: `kubernetes/server/bin/${name}` })),
             },
         ];
@@ -97,8 +99,8 @@ export function kubernetesFiles(component: string, source: KubernetesSourceSpec,
             version: v,
             fileName: name,
             ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/bin/linux/${arch}/${name}`, name),
-            checksum: { algorithm: "sha256" as const, digest },
-            archive: false,
+            sha256: digest,
+            archive: "binary" as const,
             binaries: [{ name, path: name }],
         };
     });
@@ -119,7 +121,7 @@ function single(
     source: SingleSource,
     urlDir: string,
     fileName: string,
-    archive: boolean,
+    archive: ReleaseFile["archive"],
     binaries: { name: string; path: string }[],
 ): ReleaseFile {
     return {
@@ -127,7 +129,7 @@ function single(
         version: source.version,
         fileName,
         ...locate(source, OFFICIAL_BASE_URLS[component], `${urlDir}/${fileName}`, fileName),
-        checksum: { algorithm: "sha256", digest: source.sha256 },
+        sha256: source.sha256,
         archive,
         binaries,
     };
@@ -143,7 +145,7 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
     };
     if (b.containerd) {
         const v = b.containerd.version;
-        out.containerd = single("containerd", b.containerd, `v${v}`, `containerd-${v}-linux-${arch}.tar.gz`, true, [
+        out.containerd = single("containerd", b.containerd, `v${v}`, `containerd-${v}-linux-${arch}.tar.gz`, "tar.gz", [
             { name: "containerd", path: "bin/containerd" },
             { name: "containerd-shim-runc-v2", path: "bin/containerd-shim-runc-v2" },
             { name: "ctr", path: "bin/ctr" },
@@ -151,7 +153,7 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
     }
     if (b.runc) {
         const fileName = `runc.${arch}`;
-        out.runc = single("runc", b.runc, `v${b.runc.version}`, fileName, false, [{ name: "runc", path: fileName }]);
+        out.runc = single("runc", b.runc, `v${b.runc.version}`, fileName, "binary", [{ name: "runc", path: fileName }]);
     }
     if (b.cniPlugins) {
         const v = b.cniPlugins.version;
@@ -160,13 +162,13 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
             b.cniPlugins,
             `v${v}`,
             `cni-plugins-linux-${arch}-v${v}.tgz`,
-            true,
+            "tar.gz",
             CNI_PLUGINS.map((name) => ({ name, path: `./${name}` })),
         );
     }
     if (b.flannel) {
         const v = b.flannel.version;
-        out.flannel = single("flannel", b.flannel, `v${v}`, `flannel-v${v}-linux-${arch}.tar.gz`, true, [
+        out.flannel = single("flannel", b.flannel, `v${v}`, `flannel-v${v}-linux-${arch}.tar.gz`, "tar.gz", [
             { name: "flanneld", path: "flanneld" },
             { name: "mk-docker-opts.sh", path: "mk-docker-opts.sh" },
         ]);
@@ -175,7 +177,7 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
         // Tags carry a -flannelN suffix (v1.7.1-flannel1); the file names do not.
         const v = b.flannelCniPlugin.version;
         const base = v.replace(/-.*$/, "");
-        out.flannelCniPlugin = single("flannelCniPlugin", b.flannelCniPlugin, `v${v}`, `cni-plugin-flannel-linux-${arch}-v${base}.tgz`, true, [
+        out.flannelCniPlugin = single("flannelCniPlugin", b.flannelCniPlugin, `v${v}`, `cni-plugin-flannel-linux-${arch}-v${base}.tgz`, "tar.gz", [
             { name: "flannel", path: `./flannel-${arch}` },
         ]);
     }
@@ -186,7 +188,7 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
             b.docker,
             dockerArch,
             `docker-${b.docker.version}.tgz`,
-            true,
+            "tar.gz",
             ["dockerd", "docker", "containerd", "containerd-shim-runc-v2", "ctr", "runc", "docker-init", "docker-proxy"].map((name) => ({
                 name,
                 path: `docker/${name}`,
@@ -202,5 +204,5 @@ function etcdFile(source: SingleSource, arch: string): ReleaseFile {
     const tools = ["etcd", "etcdctl"];
     const [major, minor] = v.split(".").map(Number);
     if (major > 3 || (major === 3 && minor >= 5)) tools.push("etcdutl");
-    return single("etcd", source, `v${v}`, `${dir}.tar.gz`, true, tools.map((name) => ({ name, path: `${dir}/${name}` })));
+    return single("etcd", source, `v${v}`, `${dir}.tar.gz`, "tar.gz", tools.map((name) => ({ name, path: `${dir}/${name}` })));
 }

@@ -109,7 +109,7 @@ export const sshSchema = z
             .string()
             .min(1)
             .optional()
-            .describe("Path, on the machine running Pulumi, of the private key file (read into a secret). Alternative to the secret config key `k8s-binary:sshPrivateKey`. Default: none."),
+            .describe("Path of the private key file on the machine running Pulumi (relative to the project directory, `~` expanded), read into a secret at deployment. Alternative to the secret config key `k8s-binary:sshPrivateKey`. Default: none."),
         bastion: bastionSchema.optional(),
     })
     .describe("How Pulumi reaches the hosts. Credentials: exactly one of the secret config key `k8s-binary:sshPrivateKey` (`pulumi config set --secret sshPrivateKey < key`), `ssh.privateKeyPath`, or `ssh.agent: true`.");
@@ -281,9 +281,9 @@ export type LoadBalancerSpec = z.output<typeof loadBalancerSchema>;
 export const pkiSchema = z
     .strictObject({
         keyAlgorithm: z
-            .enum(["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096"])
-            .default("ecdsa-p256")
-            .describe("Key algorithm of every CA and certificate. Default: `ecdsa-p256`."),
+            .enum(["ECDSA", "RSA"])
+            .default("ECDSA")
+            .describe("Key algorithm of every CA and certificate: `ECDSA` (P-256) or `RSA` (2048 bits); Ed25519 is not offered because service-account and CSR signing keys must be RSA or ECDSA. Default: `ECDSA`."),
         caValidityHours: z.number().int().min(24).default(87600).describe("Validity of the CAs, in hours. Default: 87600 (10 years)."),
         certValidityHours: z
             .number()

@@ -11,19 +11,19 @@ const releases = (mutate: (r: Raw) => void = () => undefined) => {
     return resolveReleases(parseClusterSpec(raw).spec);
 };
 
-const brief = (f: ReleaseFile) => ({ fileName: f.fileName, where: f.url ?? f.localPath, checksum: `${f.checksum.algorithm}:${f.checksum.digest.slice(0, 4)}` });
+const summary = (f: ReleaseFile) => ({ fileName: f.fileName, where: f.url ?? f.localPath, checksum: f.sha256 ? `sha256:${f.sha256.slice(0, 4)}` : `sha512:${f.sha512?.slice(0, 4)}` });
 
 describe("release files", () => {
     it("resolves individual Kubernetes binaries from dl.k8s.io, kubectl only when pinned", () => {
         const r = releases();
-        assert.deepEqual(r.controlPlane.map(brief), [
+        assert.deepEqual(r.controlPlane.map(summary), [
             { fileName: "kube-apiserver", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-apiserver", checksum: "sha256:aaaa" },
             { fileName: "kube-controller-manager", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-controller-manager", checksum: "sha256:aaaa" },
             { fileName: "kube-scheduler", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-scheduler", checksum: "sha256:aaaa" },
         ]);
         assert.deepEqual(r.node.map((f) => [f.component, f.fileName, f.archive, f.binaries]), [
-            ["kubernetes", "kubelet", false, [{ name: "kubelet", path: "kubelet" }]],
-            ["kubernetes", "kube-proxy", false, [{ name: "kube-proxy", path: "kube-proxy" }]],
+            ["kubernetes", "kubelet", "binary", [{ name: "kubelet", path: "kubelet" }]],
+            ["kubernetes", "kube-proxy", "binary", [{ name: "kube-proxy", path: "kube-proxy" }]],
         ]);
         const withKubectl = releases((raw) => (raw.binaries.kubernetes.sha256.kubectl = SHA256));
         assert.deepEqual(withKubectl.controlPlane.map((f) => f.fileName).slice(-1), ["kubectl"]);
@@ -34,8 +34,8 @@ describe("release files", () => {
         assert.equal(r.controlPlane.length, 1);
         const [tarball] = r.controlPlane;
         assert.equal(tarball.url, "https://dl.k8s.io/release/v1.33.5/kubernetes-server-linux-amd64.tar.gz");
-        assert.deepEqual(tarball.checksum, { algorithm: "sha512", digest: SHA512 });
-        assert.equal(tarball.archive, true);
+        assert.deepEqual([tarball.sha256, tarball.sha512], [undefined, SHA512]);
+        assert.equal(tarball.archive, "tar.gz");
         assert.deepEqual(
             tarball.binaries.map((b) => b.path),
             ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"].map((n) => `kubernetes/server/bin/${n}`),
@@ -53,7 +53,7 @@ describe("release files", () => {
 
     it("names the official release files of etcd, containerd, runc and the CNI plugins", () => {
         const r = releases();
-        assert.deepEqual(brief(r.etcd), {
+        assert.deepEqual(summary(r.etcd), {
             fileName: "etcd-v3.5.21-linux-amd64.tar.gz",
             where: "https://github.com/etcd-io/etcd/releases/download/v3.5.21/etcd-v3.5.21-linux-amd64.tar.gz",
             checksum: "sha256:aaaa",
@@ -62,7 +62,7 @@ describe("release files", () => {
         assert.equal(r.containerd?.url, "https://github.com/containerd/containerd/releases/download/v2.1.4/containerd-2.1.4-linux-amd64.tar.gz");
         assert.deepEqual(r.containerd?.binaries.map((b) => b.path), ["bin/containerd", "bin/containerd-shim-runc-v2", "bin/ctr"]);
         assert.equal(r.runc?.url, "https://github.com/opencontainers/runc/releases/download/v1.3.1/runc.amd64");
-        assert.deepEqual([r.runc?.archive, r.runc?.binaries], [false, [{ name: "runc", path: "runc.amd64" }]]);
+        assert.deepEqual([r.runc?.archive, r.runc?.binaries], ["binary", [{ name: "runc", path: "runc.amd64" }]]);
         assert.equal(r.cniPlugins?.url, "https://github.com/containernetworking/plugins/releases/download/v1.7.1/cni-plugins-linux-amd64-v1.7.1.tgz");
         assert.ok(r.cniPlugins?.binaries.some((b) => b.name === "bridge" && b.path === "./bridge"));
         assert.equal(r.flannel, undefined);

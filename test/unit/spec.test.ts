@@ -58,7 +58,7 @@ describe("cluster spec: valid input and defaults", () => {
             cniPluginImage: "ghcr.io/flannel-io/flannel-cni-plugin:v1.7.1-flannel1",
         });
         assert.deepEqual(spec.loadBalancer, { vip: "192.168.10.100", interface: "eth0", virtualRouterId: 51, port: 6443 });
-        assert.deepEqual(spec.pki, { keyAlgorithm: "ecdsa-p256", caValidityHours: 87600, certValidityHours: 8760, rotation: 0, caRotation: 0 });
+        assert.deepEqual(spec.pki, { keyAlgorithm: "ECDSA", caValidityHours: 87600, certValidityHours: 8760, rotation: 0, caRotation: 0 });
         assert.deepEqual(spec.hosts[0].labels, {});
         assert.deepEqual(spec.hosts[0].taints, []);
     });
@@ -125,7 +125,7 @@ describe("cluster spec: shape errors name the path, what and how", () => {
         ["fractional prefix", (r) => (r.flannel = { subnetLen: 24.5 }), [{ path: "flannel.subnetLen", message: /must be an integer/ }]],
         ["list instead of a map", (r) => (r.binaries.kubernetes.sha256 = []), [{ path: "binaries.kubernetes.sha256", message: /must be a map, not a list/ }]],
         ["vrid out of range", (r) => (r.loadBalancer.virtualRouterId = 300), [{ path: "loadBalancer.virtualRouterId" }]],
-        ["bad key algorithm", (r) => (r.pki = { keyAlgorithm: "dsa" }), [{ path: "pki.keyAlgorithm" }]],
+        ["bad key algorithm", (r) => (r.pki = { keyAlgorithm: "ED25519" }), [{ path: "pki.keyAlgorithm", message: /"ECDSA", "RSA"/ }]],
         ["http-less mirror", (r) => (r.binaries.etcd.baseUrl = "ftp://mirror/etcd"), [{ path: "binaries.etcd.baseUrl" }]],
         ["secure value in a plain field", (r) => (r.hosts[0].address = { secure: "v1:abc" }), [{ path: "hosts[0].address", message: /not a secret field/ }]],
         ["unknown top-level field", (r) => (r.netwrk = {}), [{ path: "netwrk", message: /not a known field/ }]],
