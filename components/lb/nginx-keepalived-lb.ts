@@ -10,6 +10,11 @@ import {
 } from "./render-keepalived";
 import { renderPackageInstallScript } from "./render-packages";
 
+/** Bash that succeeds while `vip` is an address of `iface` on the host it runs on. */
+export function renderVipHeldCheck(vip: string, iface: string): string {
+    return `ip -4 -o address show dev ${iface} | grep -qF ' ${vip}/32 '`;
+}
+
 /** Bash that succeeds once a TCP connection to `address:port` is accepted. */
 export function renderTcpCheck(address: string, port: number): string {
     return `timeout 2 bash -c '</dev/tcp/${address}/${port}'`;
@@ -23,7 +28,8 @@ export function renderTcpCheck(address: string, port: number): string {
  *
  * Changes roll safely: new backends reload nginx (the VIP stays put); new keepalived settings
  * restart every BACKUP, lowest priority first, and the MASTER last. `endpoint` resolves only once
- * a connection to VIP:port is accepted from a BACKUP host, i.e. across the network.
+ * the VIP is on the MASTER (with preemption) and a connection to VIP:port from the
+ * lowest-priority host is accepted.
  */
 export class NginxKeepalivedLB extends pulumi.ComponentResource {
     /** `https://<vip>:<port>`, for kubeconfigs and kubelets; known only once the VIP answers. */
@@ -97,17 +103,32 @@ export class NginxKeepalivedLB extends pulumi.ComponentResource {
             previous = keepalived;
         }
 
-        // Checked from a BACKUP, so the connection crosses the network: VRRP, ARP and nginx all work.
-        const checker = plan.hosts[plan.hosts.length - 1];
         const url = `https://${plan.vip}:${plan.listenPort}`;
+        const triggers = [url, ...fingerprints];
+        // keepalived starts every instance as BACKUP and claims MASTER only after ~3 advert
+        // intervals, so right after a (re)start the VIP may still sit on a BACKUP. With
+        // preemption the run waits until it is back on the MASTER, where it will stay.
+        const master = plan.hosts[0];
+        const onMaster = plan.preempt
+            ? new WaitFor(`${name}-vip-on-master`, {
+                host: master.host,
+                description: `VIP ${plan.vip} held by the MASTER ${master.host.name}`,
+                check: renderVipHeldCheck(plan.vip, master.interface),
+                timeoutSeconds: 60,
+                intervalSeconds: 1,
+                triggers,
+            }, { parent: this, dependsOn: [previous!.activation] })
+            : undefined;
+        // Checked from the lowest-priority host, so (with preemption) the connection crosses the network.
+        const checker = plan.hosts[plan.hosts.length - 1];
         const wait = new WaitFor(`${name}-vip-answers`, {
             host: checker.host,
             description: `${url} accepting connections`,
             check: renderTcpCheck(plan.vip, plan.listenPort),
             timeoutSeconds: 60,
             intervalSeconds: 1,
-            triggers: [url, ...fingerprints],
-        }, { parent: this, dependsOn: [previous!.activation] });
+            triggers,
+        }, { parent: this, dependsOn: [onMaster ? onMaster.command : previous!.activation] });
 
         this.endpoint = wait.command.stdout.apply(() => url);
         this.vip = pulumi.output(plan.vip);

@@ -90,6 +90,8 @@ Wants=network-online.target
 
 [Service]
 Type=notify
+# The VRRP child, not the parent, reports readiness.
+NotifyAccess=all
 ExecStart=/usr/sbin/keepalived --dont-fork --vrrp --log-console --no-syslog --use-file=${KEEPALIVED_CONF_PATH} --pid=${run}/keepalived.pid --vrrp_pid=${run}/vrrp.pid
 ExecReload=/bin/kill -s HUP $MAINPID
 ExecStopPost=-ip address del ${plan.vip}/32 dev ${self.interface}

@@ -54,7 +54,11 @@ test("the endpoint is the VIP URL and waits for the VIP check", async () => {
     assert.equal(await valueOf(lb.master), "lb1");
     const wait = named("api-vip-answers-wait");
     assert.match(String(wait.inputs.create), /timeout 2 bash -c '"'"'<\/dev\/tcp\/10\.0\.0\.100\/6443'"'"'/);
-    assert.ok(dependsOn("api-vip-answers", "lb1-k8s-apiserver-vip-activate"), "the wait runs after the MASTER's keepalived is up");
+    const onMaster = named("api-vip-on-master-wait");
+    assert.equal(plain(onMaster.inputs.connection).host, "10.0.0.13", "the VIP is looked for on the MASTER");
+    assert.match(String(onMaster.inputs.create), /ip -4 -o address show dev eth0 \| grep -qF '"'"' 10\.0\.0\.100\/32 '"'"'/);
+    assert.ok(dependsOn("api-vip-on-master", "lb1-k8s-apiserver-vip-activate"), "looked for after the MASTER's keepalived is up");
+    assert.ok(dependsOn("api-vip-answers", "api-vip-on-master-wait"), "then checked across the network");
 });
 
 test("the wait runs on the lowest-priority BACKUP, so it crosses the network", async () => {
@@ -93,6 +97,17 @@ test("keepalived restarts roll: lowest-priority BACKUP, then the next, the MASTE
     assert.ok(dependsOn("lb1-k8s-apiserver-vip", "lb3-k8s-apiserver-vip-activate"));
     assert.ok(!dependsOn("lb2-k8s-apiserver-vip", "lb1-k8s-apiserver-vip-activate"));
     assert.ok(dependsOn("lb1-k8s-apiserver-vip", "lb1-k8s-apiserver-lb-activate"), "keepalived starts after nginx on its host");
+});
+
+test("without preemption the VIP may stay on any host: only the network check remains", async () => {
+    new NginxKeepalivedLB("nopreempt", {
+        hosts: [lbHost("n1", "10.0.1.13"), lbHost("n2", "10.0.1.14")],
+        vip: "10.0.1.100", interface: "eth0", virtualRouterId: 52, backends: ["10.0.1.11:6443"], preempt: false,
+    });
+    await settled();
+    assert.equal(registered.find((r) => r.name === "nopreempt-vip-on-master-wait"), undefined);
+    assert.ok(dependsOn("nopreempt-vip-answers", "n1-k8s-apiserver-vip-activate"));
+    assert.match(String(plain(named("n1-etc-k8s-binary-lb-keepalived.conf-write").inputs.stdin)), /state BACKUP[\s\S]*nopreempt/);
 });
 
 test("invalid Args fail before any resource of the component is registered", () => {

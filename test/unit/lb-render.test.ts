@@ -130,7 +130,7 @@ test("renderKeepalivedUnit removes a VIP left behind by a killed keepalived and 
     const unit = renderKeepalivedUnit(plan, plan.hosts[0]);
     assert.match(unit, /ExecStopPost=-ip address del 10\.0\.0\.100\/32 dev ens3/);
     assert.match(unit, /Restart=always\nRestartSec=1/);
-    assert.match(unit, /Type=notify/);
+    assert.match(unit, /Type=notify\n.*\nNotifyAccess=all/);
     assert.match(unit, /--vrrp .*--use-file=\/etc\/k8s-binary\/lb\/keepalived.conf/);
     assert.match(renderKeepalivedUnit(plan, plan.hosts[1]), /dev eth0/);
 });
