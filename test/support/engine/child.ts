@@ -16,6 +16,12 @@ const settings = require("@pulumi/pulumi/runtime/settings") as {
     waitForRPCs(): Promise<void>;
 };
 
+// A run whose test process died (timeout, Ctrl-C) must not go on touching hosts.
+const parent = process.ppid;
+setInterval(() => {
+    if (process.ppid !== parent) process.exit(3);
+}, 1000).unref();
+
 async function main(): Promise<void> {
     const req = JSON.parse(fs.readFileSync(process.env.K8S_BINARY_ENGINE_REQUEST!, "utf8")) as ChildRequest;
     const monitor = new EngineMonitor(readState(req.stateFile), req);

@@ -31,6 +31,11 @@
  *   update it next time);
  * - kubernetes and every other resource type: inputs are recorded as outputs, nothing performed;
  * - secrets are plain text in the state file (a test artefact); which values were secret is kept.
+ *
+ * Usage (hosts' connections reach the program as config, e.g. JSON read with `requireObject`):
+ *   const r = await runProgram({ program: "test/integration/programs/x.ts", stateFile,
+ *       config: { hosts: JSON.stringify(bench.hosts) } });
+ *   r.operations.filter((o) => o.op !== "same"); r.commandLog; readState(stateFile).resources;
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -63,7 +68,7 @@ export interface RunResult {
     outputs: Record<string, unknown>;
     /** Paths (`kubeconfig`, `hosts[0].key`) of stack outputs that were secrets. */
     secretOutputs: string[];
-    /** Steps in the order they completed (deletes last). */
+    /** Steps in the order they completed, components and the stack included (deletes last). */
     operations: Operation[];
     commandLog: CommandLogEntry[];
 }

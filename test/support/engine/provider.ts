@@ -7,6 +7,7 @@ export interface CommandLogEntry {
     /** The SSH host the command ran on, or "localhost" for local commands. */
     host: string;
     phase: "create" | "update" | "delete";
+    /** The command as sent; for CopyToRemote `sftp put <source> <remotePath>`. */
     commandLine: string;
     /** null when the command never ran to an exit status (connection or setenv failure). */
     exitCode: number | null;
