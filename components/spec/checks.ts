@@ -172,7 +172,8 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
             const vipSubnet = subnetOf(lb.vip);
             if (vipSubnet && (lb.vip === vipSubnet.network.toString() || lb.vip === broadcastAddress(vipSubnet)))
                 error("loadBalancer.vip", `${lb.vip} is the network or broadcast address of ${vipSubnet.text}`, "pick a usable address");
-            if (lbs.length === 1) warn("hosts", `only ${lbs[0].name} has the \`lb\` role: the VIP has no standby`, "add the `lb` role to a second host");
+            if (lbs.length === 1)
+                error("hosts", `only ${lbs[0].name} has the \`lb\` role: keepalived needs a second host to fail over to`, "give the `lb` role to two or more hosts, or remove it and the loadBalancer");
             for (const h of lbs)
                 for (const role of h.roles)
                     for (const used of ROLE_PORTS[role](spec))

@@ -78,17 +78,22 @@ describe("cluster spec: valid input and defaults", () => {
         assert.equal(parse(raw).spec.network.clusterDns, "10.0.0.10");
     });
 
-    it("accepts one host holding every role, with an lb port moved off the apiserver's", () => {
+    it("accepts a single host holding etcd, control plane and worker", () => {
         const raw = baseSpec();
-        raw.hosts = [{ name: "solo", address: "192.168.10.5", roles: ["etcd", "control-plane", "worker", "lb"] }];
-        raw.loadBalancer.port = 8443;
+        raw.hosts = [{ name: "solo", address: "192.168.10.5", roles: ["etcd", "control-plane", "worker"] }];
+        delete raw.loadBalancer;
         const { spec, warnings } = parse(raw);
         assert.equal(spec.hosts.length, 1);
-        assert.deepEqual(
-            warnings.map((w) => w.path),
-            ["hosts"],
-            "a single lb host has no standby",
-        );
+        assert.deepEqual(warnings, []);
+    });
+
+    it("accepts lb hosts that are also control planes, with the lb port moved off the apiserver's", () => {
+        const raw = baseSpec();
+        raw.hosts = raw.hosts.filter((h: Raw) => !h.roles.includes("lb"));
+        raw.hosts[0].roles.push("lb");
+        raw.hosts[1].roles.push("lb");
+        raw.loadBalancer.port = 8443;
+        assert.deepEqual(parse(raw).warnings, []);
     });
 
     it("accepts the secret key alone as credentials", () => {
@@ -187,6 +192,7 @@ describe("cluster spec: cross-field checks", () => {
         ["lb hosts without a VIP", (r) => delete r.loadBalancer, [{ path: "loadBalancer", message: /`lb` role but no loadBalancer/ }]],
         ["VIP outside the lb subnet", (r) => (r.loadBalancer.vip = "192.168.20.100"), [{ path: "loadBalancer.vip", message: /not in 192.168.10.0\/24, the subnet of lb host lb1/ }]],
         ["VIP is a host's address", (r) => (r.loadBalancer.vip = "192.168.10.31"), [{ path: "loadBalancer.vip", message: /address of host lb1/ }]],
+        ["a single lb host", (r) => (r.hosts = r.hosts.filter((h: Raw) => h.name !== "lb2")), [{ path: "hosts", message: /only lb1 has the `lb` role/ }]],
         ["lb port collides with the apiserver", (r) => (r.hosts[0].roles = ["etcd", "control-plane", "lb"]), [{ path: "loadBalancer.port", message: /kube-apiserver port on cp1/ }]],
         ["lb port collides with etcd", (r) => ((r.hosts[0].roles = ["etcd", "lb"]), (r.loadBalancer.port = 2379)), [{ path: "loadBalancer.port", message: /etcd clients/ }]],
         ["apiserver port taken by etcd", (r) => (r.network.apiserverPort = 2379), [{ path: "network.apiserverPort", message: /etcd clients port on cp1/ }]],
