@@ -10,10 +10,12 @@ export default async () => {
     const release = config.requireObject<{ url: string; sha256: string; version: string }>("release");
     const serviceConfig = config.require("serviceConfig");
     const secret = config.requireSecret("secret");
+    // Renaming a resource (a refactor) creates the new one before deleting the old.
+    const secretName = config.get("secretResourceName") ?? "secret";
 
     const outputs: Record<string, pulumi.Output<string>> = {};
     for (const host of hosts) {
-        new RemoteFile(`${host.name}-secret`, { host, path: "/etc/k8s-binary-bench/secret.key", content: secret, mode: "0600" });
+        new RemoteFile(`${host.name}-${secretName}`, { host, path: "/etc/k8s-binary-bench/secret.key", content: secret, mode: "0600" });
         const tool = new BinaryRelease(`${host.name}-benchtool`, {
             host, name: "benchtool", version: release.version, url: release.url, sha256: release.sha256,
             archive: "tar.gz", binaries: ["benchtool"],
