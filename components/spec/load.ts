@@ -146,12 +146,12 @@ export function loadSpecFromPulumiConfig(config: pulumi.Config = new pulumi.Conf
         try {
             credentials.privateKey = pulumi.secret(fs.readFileSync(path.resolve(file), "utf8"));
         } catch (e) {
-            throw new SpecError([{ path: "ssh.privateKeyPath", message: `cannot be read: ${(e as Error).message}`, hint: "point it at a readable private key file" }], [], source);
+            throw new SpecError([{ path: "ssh.privateKeyPath", message: `cannot be read: ${(e as Error).message}`, hint: `point it at a readable private key file; where the file is absent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` }], [], source);
         }
     } else {
         const socket = ssh.agentSocketPath ?? process.env.SSH_AUTH_SOCK;
         if (!socket)
-            throw new SpecError([{ path: "ssh.agent", message: "is true but SSH_AUTH_SOCK is not set", hint: "start an ssh-agent or set ssh.agentSocketPath" }], [], source);
+            throw new SpecError([{ path: "ssh.agent", message: "is true but SSH_AUTH_SOCK is not set", hint: `start an ssh-agent or set ssh.agentSocketPath; where there is no agent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` }], [], source);
         credentials.agentSocketPath = socket;
     }
     return { ...parsed, credentials };

@@ -58,6 +58,22 @@ describe("loadSpecFromPulumiConfig", () => {
         assert.deepEqual(loadSpecFromPulumiConfig().credentials, { agentSocketPath: "/run/user/1000/agent.sock" });
     });
 
+    it("falls back to SSH_AUTH_SOCK, and says so when it is unset", () => {
+        const cluster = baseSpec();
+        cluster.ssh = { agent: true };
+        setCluster(cluster);
+        const saved = process.env.SSH_AUTH_SOCK;
+        try {
+            process.env.SSH_AUTH_SOCK = "/tmp/agent.env.sock";
+            assert.deepEqual(loadSpecFromPulumiConfig().credentials, { agentSocketPath: "/tmp/agent.env.sock" });
+            delete process.env.SSH_AUTH_SOCK;
+            assert.throws(loadSpecFromPulumiConfig, (e: unknown) => e instanceof SpecError && e.issues[0].path === "ssh.agent" && /sshPrivateKey/.test(e.issues[0].hint));
+        } finally {
+            if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+            else process.env.SSH_AUTH_SOCK = saved;
+        }
+    });
+
     it("throws one SpecError naming the stack, before anything is registered", () => {
         const cluster = baseSpec();
         cluster.hosts[0].address = "10.1.1.1";
