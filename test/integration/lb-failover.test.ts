@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { requireBench, startBench, type Bench, type BenchHost } from "../support/bench";
+import { runProgram, type RunResult } from "../support/engine";
+import { killTlsBackend, startTlsBackends, whichBackend, type HostExec } from "../support/tls-backends";
+
+/*
+ * NginxKeepalivedLB on real hosts: nginx and keepalived from this machine's packages under
+ * systemd in two bench hosts, three HTTPS stand-in apiservers on a third, the component's real
+ * commands over SSH through the test engine. VIP movements are timed by sampling both hosts'
+ * eth0 addresses every ~50 ms from the machine's side (`ip -n <netns>`), which also works while
+ * a host is powered off.
+ */
+
+const PROGRAM = join(__dirname, "programs/lb.ts");
+const LB_UNIT = "k8s-apiserver-lb.service";
+const VIP_UNIT = "k8s-apiserver-vip.service";
+
+/** Which LB hosts hold the VIP, sampled continuously by one bash loop on the machine. */
+class VipWatcher {
+    private readonly samples: { t: number; holders: string[] }[] = [];
+    private readonly child: ChildProcess;
+    private buffer = "";
+
+    constructor(hosts: BenchHost[], vip: string) {
+        const checks = hosts.map((h) =>
+            `[[ $(ip -n ${h.netns} -4 -o addr show dev eth0 2>/dev/null) == *" ${vip}/32 "* ]] && out+=" ${h.name}"`,
+        ).join("\n");
+        const script = `while :; do out=$EPOCHREALTIME\n${checks}\necho "$out"; sleep 0.05; done`;
+        this.child = spawn("bash", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+        this.child.stdout!.setEncoding("utf8");
+        this.child.stdout!.on("data", (chunk: string) => {
+            this.buffer += chunk;
+            const lines = this.buffer.split("\n");
+            this.buffer = lines.pop()!;
+            for (const line of lines) {
+                const [t, ...holders] = line.trim().split(" ");
+                this.samples.push({ t: Math.round(Number(t) * 1000), holders });
+            }
+        });
+    }
+
+    /** Holders in the latest sample. */
+    now(): string[] {
+        return this.samples.at(-1)?.holders ?? [];
+    }
+
+    /** Resolves with the time (ms since epoch) of the first sample after `since` that satisfies `want`. */
+    async until(want: (holders: string[]) => boolean, since: number, timeoutMs: number, what: string): Promise<number> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            const hit = this.samples.find((s) => s.t >= since && want(s.holders));
+            if (hit) return hit.t;
+            if (Date.now() > deadline) throw new Error(`VIP: not ${what} within ${timeoutMs} ms; last holders [${this.now().join(",")}]`);
+            await sleep(25);
+        }
+    }
+
+    /** Samples between two instants. */
+    between(from: number, to: number): { t: number; holders: string[] }[] {
+        return this.samples.filter((s) => s.t >= from && s.t <= to);
+    }
+
+    /** Milliseconds within [from, to] during which the samples satisfied `cond` (sample-to-sample). */
+    duration(from: number, to: number, cond: (holders: string[]) => boolean): number {
+        const s = this.between(from, to);
+        let ms = 0;
+        for (let i = 0; i + 1 < s.length; i++) if (cond(s[i].holders)) ms += s[i + 1].t - s[i].t;
+        return ms;
+    }
+
+    stop(): void {
+        this.child.kill("SIGTERM");
+    }
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+const only = (name: string) => (h: string[]) => h.length === 1 && h[0] === name;
+
+test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGKILL hazard, no-op rerun", async (t) => {
+    if (!requireBench(t)) return;
+    const bench: Bench = await startBench({ hosts: ["lb1", "lb2", "b1"] });
+    const work = mkdtempSync(join(tmpdir(), "lb-failover-"));
+    const stateFile = join(work, "state.json");
+    const [lb1, lb2, b1] = bench.hosts;
+    const vip = bench.address(100);
+    const watcher = new VipWatcher([lb1, lb2], vip);
+    t.after(async () => {
+        watcher.stop();
+        await bench.stop();
+        rmSync(work, { recursive: true, force: true });
+    });
+    const exec: HostExec = (host, command) => bench.exec(host, command);
+    const inHost = async (host: string, command: string): Promise<string> => {
+        const r = await bench.exec(host, command);
+        assert.equal(r.code, 0, `${host}: ${command}: ${r.stderr}`);
+        return r.stdout.trim();
+    };
+    const figures: Record<string, string> = {};
+    const figure = (key: string, value: string) => {
+        figures[key] = value;
+        console.log(`LB figure: ${key}: ${value}`);
+    };
+
+    const { backends, certPem } = await startTlsBackends(exec, b1, [6443, 6444, 6445], [vip]);
+    const url = `https://${vip}:6443/`;
+    const lbHosts = [lb1, lb2].map((h) => ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } }));
+    /** The Args of the latest run: each run changes only what it names. */
+    let args: object = {
+        vip, interface: "eth0", virtualRouterId: 51, backends: backends.map((b) => `${b.address}:${b.port}`), preempt: true,
+    };
+    const up = async (change: object = {}): Promise<{ result: RunResult; ms: number }> => {
+        args = { ...args, ...change };
+        const started = Date.now();
+        const result = await runProgram({
+            program: PROGRAM, stateFile,
+            config: { "lb:hosts": JSON.stringify(lbHosts), "lb:args": JSON.stringify(args) },
+        });
+        return { result, ms: Date.now() - started };
+    };
+    /** Time from `since` until a request through the VIP is answered (new connection each try). */
+    const clientBack = async (since: number, timeoutMs = 10_000): Promise<number> => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            try {
+                await whichBackend(url, certPem, 300);
+                return Date.now() - since;
+            } catch (error) {
+                if (Date.now() > deadline) throw error;
+                await sleep(50);
+            }
+        }
+    };
+    const spread = async (n: number): Promise<Record<string, number>> => {
+        const seen: Record<string, number> = {};
+        for (let i = 0; i < n; i++) {
+            const name = await whichBackend(url, certPem);
+            seen[name] = (seen[name] ?? 0) + 1;
+        }
+        return seen;
+    };
+
+    await t.test("first run: packages checked, configs and units in place, endpoint once the VIP answers on the MASTER", async () => {
+        const { result, ms } = await up();
+        figure("first run", `${ms} ms, ${result.commandLog.length} remote commands`);
+        assert.equal(result.outputs.endpoint, `https://${vip}:6443`);
+        assert.equal(result.outputs.master, "lb1");
+        assert.deepEqual(watcher.now(), ["lb1"], "the VIP is on the MASTER only");
+        for (const h of ["lb1", "lb2"]) {
+            assert.equal(await inHost(h, `systemctl is-active ${LB_UNIT} ${VIP_UNIT} | sort -u`), "active");
+            assert.equal(await inHost(h, "stat -c %a /etc/k8s-binary/lb/keepalived.conf"), "600");
+        }
+        const secretSeen = result.commandLog.some((c) => /auth_pass/.test(c.commandLine) || /auth_pass/.test(c.logged));
+        assert.equal(secretSeen, false, "the VRRP secret is in no command line and no log");
+    });
+
+    await t.test("connections to VIP:6443 are spread over all backends, TLS verified end to end, and logged", async () => {
+        const seen = await spread(30);
+        figure("spread of 30 connections", JSON.stringify(seen));
+        assert.deepEqual(Object.keys(seen).sort(), backends.map((b) => b.name).sort());
+        for (const n of Object.values(seen)) assert.ok(n >= 6, `uneven: ${JSON.stringify(seen)}`);
+        const log = await inHost("lb1", "tail -n 3 /var/log/nginx/k8s-apiserver-lb.access.log");
+        assert.match(log, /upstream=10\.77\.\d+\.13:644[345] connect=/);
+    });
+
+    await t.test("a second run with no change runs no remote command", async () => {
+        const { result, ms } = await up();
+        figure("no-change run", `${ms} ms, ${result.commandLog.length} remote commands`);
+        assert.deepEqual(result.commandLog.map((c) => c.commandLine), []);
+        assert.deepEqual(result.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`), []);
+    });
+
+    await t.test("a killed backend: traffic keeps flowing to the others", async () => {
+        const dead = backends[1];
+        await killTlsBackend(exec, dead);
+        const seen = await spread(20);
+        figure("20 connections with one backend killed", JSON.stringify(seen));
+        assert.equal(seen[dead.name], undefined);
+        assert.equal(Object.values(seen).reduce((a, b) => a + b, 0), 20, "every connection answered");
+        await startTlsBackends(exec, b1, [dead.port], [vip]);
+    });
+
+    await t.test("changed backends reload nginx: same nginx process, the VIP never moves, keepalived untouched", async () => {
+        const pids = await Promise.all(["lb1", "lb2"].map((h) => inHost(h, `systemctl show -p MainPID --value ${LB_UNIT}`)));
+        const from = Date.now();
+        const { result, ms } = await up({ backends: backends.filter((b) => b.port !== 6445).map((b) => `${b.address}:${b.port}`) });
+        const to = Date.now();
+        figure("backend change run", `${ms} ms, ${result.commandLog.length} remote commands`);
+        const changed = result.operations.filter((o) => o.op !== "same" && o.type === "command:remote:Command").map((o) => o.name).sort();
+        assert.deepEqual(changed, [
+            "apiserver-vip-answers-wait", "apiserver-vip-on-master-wait",
+            "lb1-etc-k8s-binary-lb-nginx.conf-write", "lb1-k8s-apiserver-lb-activate",
+            "lb2-etc-k8s-binary-lb-nginx.conf-write", "lb2-k8s-apiserver-lb-activate",
+        ]);
+        assert.ok(result.commandLog.some((c) => /reload-or-restart k8s-apiserver-lb\.service/.test(c.commandLine)));
+        assert.deepEqual(await Promise.all(["lb1", "lb2"].map((h) => inHost(h, `systemctl show -p MainPID --value ${LB_UNIT}`))), pids,
+            "reloaded, not restarted");
+        const samples = watcher.between(from, to);
+        assert.ok(samples.length > 10 && samples.every((s) => only("lb1")(s.holders)), "the VIP stayed on lb1 throughout");
+        const seen = await spread(10);
+        assert.deepEqual(Object.keys(seen).sort(), ["b1-6443", "b1-6444"]);
+    });
+
+    await t.test("nginx stopped on the MASTER: the VIP moves to the BACKUP; nginx back: the VIP returns (preemption on)", async () => {
+        const t0 = Date.now();
+        await inHost("lb1", `systemctl stop ${LB_UNIT}`);
+        const moved = await watcher.until(only("lb2"), t0, 10_000, "on lb2 alone");
+        const client = await clientBack(t0);
+        figure("nginx stopped on MASTER -> VIP on BACKUP", `${moved - t0} ms (client through the VIP again after ${client} ms)`);
+        assert.ok(moved - t0 < 3000, `failover took ${moved - t0} ms (target < 3 s)`);
+
+        const t1 = Date.now();
+        await inHost("lb1", `systemctl start ${LB_UNIT}`);
+        const back = await watcher.until(only("lb1"), t1, 10_000, "back on lb1");
+        figure("nginx started on MASTER -> VIP back (preempt)", `${back - t1} ms`);
+        await clientBack(Date.now());
+    });
+
+    await t.test("keepalived SIGKILLed on the MASTER: the unit removes the stale VIP and restarts keepalived", async () => {
+        const t0 = Date.now();
+        await inHost("lb1", `systemctl kill --signal=KILL ${VIP_UNIT}`);
+        const gone = await watcher.until((h) => !h.includes("lb1"), t0, 5000, "gone from lb1");
+        const back = await watcher.until(only("lb1"), gone, 10_000, "back on lb1");
+        const both = watcher.duration(t0, back, (h) => h.length === 2);
+        const none = watcher.duration(t0, back, (h) => h.length === 0);
+        const onBackup = watcher.duration(t0, back, only("lb2"));
+        figure("keepalived SIGKILL on MASTER",
+            `stale VIP removed after ${gone - t0} ms; VIP on both hosts ${both} ms; on no host ${none} ms; ` +
+            `on BACKUP ${onBackup} ms; back on lb1 (keepalived restarted) after ${back - t0} ms`);
+        assert.ok(gone - t0 < 1000, "ExecStopPost removes the VIP left by the killed keepalived");
+        assert.equal(both, 0, "never on two hosts");
+        assert.equal(await inHost("lb1", `systemctl show -p NRestarts --value ${VIP_UNIT}`), "1");
+        await clientBack(Date.now());
+    });
+
+    await t.test("the whole MASTER host killed: the VIP moves; booted again, it takes the VIP back", async () => {
+        // A power cut also takes the host off the wire; the bench keeps a dead host's namespace, so drop its link too.
+        const t0 = Date.now();
+        await Promise.all([bench.killHost("lb1"), runIp(["-n", lb1.netns, "link", "set", "eth0", "down"])]);
+        const moved = await watcher.until((h) => h.includes("lb2"), t0, 10_000, "on lb2");
+        const client = await clientBack(t0);
+        figure("MASTER host killed -> VIP on BACKUP", `${moved - t0} ms (client through the VIP again after ${client} ms)`);
+        assert.ok(moved - t0 < 5000);
+
+        // The dead host's namespace kept its addresses, the VIP among them: a rebooted machine would not have it.
+        await runIp(["-n", lb1.netns, "address", "flush", "dev", "eth0", "to", `${vip}/32`]);
+        await runIp(["-n", lb1.netns, "link", "set", "eth0", "up"]);
+        const bootMs = await bench.bootHost("lb1");
+        const t1 = Date.now();
+        const back = await watcher.until(only("lb1"), t1 - bootMs, 15_000, "back on lb1");
+        figure("MASTER host booted -> VIP back", `${back - (t1 - bootMs)} ms after power-on (boot ${bootMs} ms)`);
+        await clientBack(Date.now());
+    });
+
+    await t.test("keepalived settings changed (preemption off): BACKUP restarts before MASTER, the VIP then stays put", async () => {
+        const from = Date.now();
+        const { result, ms } = await up({ preempt: false });
+        const to = Date.now();
+        const restarts = result.commandLog
+            .filter((c) => /systemctl restart k8s-apiserver-vip\.service/.test(c.commandLine))
+            .map((c) => c.host);
+        assert.deepEqual(restarts, [lb2.address, lb1.address], "lb2 (BACKUP) first, lb1 (MASTER) last");
+        const touched = result.operations.filter((o) => o.op !== "same" && /k8s-apiserver-lb|nginx/.test(o.name)).map((o) => o.name);
+        assert.deepEqual(touched, [], "nginx untouched");
+        const none = watcher.duration(from, to, (h) => h.length === 0);
+        figure("keepalived rolling restart", `${ms} ms run; VIP on no host for ${none} ms in total; now on [${watcher.now().join(",")}]`);
+        assert.deepEqual(watcher.now(), ["lb2"], "the MASTER's restart handed the VIP over and, without preemption, did not take it back");
+        const t0 = Date.now();
+        await sleep(4000);
+        assert.ok(watcher.between(t0, Date.now()).every((s) => only("lb2")(s.holders)),
+            "lb1 (priority 150) is healthy again, yet the VIP stays on lb2");
+        figure("MASTER back with preemption off", "VIP stayed on lb2 for 4 s of observation");
+    });
+
+    console.log(`LB figures: ${JSON.stringify(figures, null, 2)}`);
+});
+
+function runIp(args: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const p = spawn("ip", args, { stdio: "ignore" });
+        p.on("error", reject);
+        p.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ip ${args.join(" ")}: rc ${code}`))));
+    });
+}
