@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -163,4 +163,46 @@ test("test bench: hosts with systemd and sshd on a private bridge", async (t) =>
         const route = spawnSync("ip", ["route", "get", h2.address], { encoding: "utf8" });
         assert.match(`${route.stdout}${route.stderr}`, /blackhole|unreachable|invalid argument/i);
     });
+});
+
+/** Starts a one-host bench in a child process that keeps it until killed; resolves with what it reports. */
+function startBenchInChild(): Promise<{ child: ChildProcess; instance: number; stateDir: string }> {
+    const script = `require(${JSON.stringify(join(__dirname, "../support/bench"))})
+        .startBench({ hosts: ["victim"] })
+        .then((bench) => { console.log(JSON.stringify({ instance: bench.instance, stateDir: bench.stateDir })); setInterval(() => {}, 60000); })
+        .catch((error) => { console.error(error); process.exit(1); });`;
+    const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    return new Promise((resolve, reject) => {
+        child.stdout.once("data", (line: Buffer) => resolve({ child, ...JSON.parse(line.toString()) }));
+        child.once("exit", (code) => reject(new Error(`bench child exited with ${code}`)));
+    });
+}
+
+test("test bench: a SIGKILLed run's hosts die with it and the next start reclaims the rest", async (t) => {
+    if (!requireBench(t)) return;
+    const { child, instance, stateDir } = await startBenchInChild();
+    const childPid = child.pid as number;
+    const hostCgroup = `/sys/fs/cgroup/unified/k8s-binary-bench/${instance}/victim`;
+    assert.match(readFileSync(join(hostCgroup, "cgroup.events"), "utf8"), /^populated 1$/m);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+
+    // The parent-death signal takes the host down at once, before any cleanup ran.
+    const deadline = Date.now() + 5000;
+    while (/^populated 1$/m.test(readFileSync(join(hostCgroup, "cgroup.events"), "utf8"))) {
+        assert.ok(Date.now() < deadline, "the dead run's host is still alive");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(existsSync(stateDir), true, "nothing cleaned up yet");
+
+    const next = await startBench({ hosts: ["survivor"] });
+    t.after(() => next.stop());
+    // This start, or a concurrent one, reclaimed the dead instance: its state is gone and its
+    // number is free or owned by a live process.
+    assert.equal(existsSync(stateDir), false);
+    const record = `/run/k8s-binary-bench/${instance}.json`;
+    if (existsSync(record)) {
+        assert.notEqual(JSON.parse(readFileSync(record, "utf8")).owner.pid, childPid);
+    }
+    assert.equal((await next.exec("survivor", "systemctl is-system-running")).stdout.trim(), "running");
 });

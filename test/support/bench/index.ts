@@ -23,7 +23,6 @@ import { claimInstance, releaseInstance } from "./registry";
 import { createWhiteoutDevice, prepareHostRoot, renderHostsFile } from "./root";
 import { generateKeyPair, renderSshdConfig } from "./sshd";
 import {
-    bootLogs,
     execInHost,
     type HostPaths,
     hostPaths,
@@ -118,7 +117,6 @@ export interface Bench {
 
 interface HostState {
     info: BenchHost;
-    index: number;
     paths: HostPaths;
     launched?: LaunchedHost;
     initPid?: number;
@@ -194,7 +192,7 @@ class TestBench implements Bench {
                 netns: netnsName(this.instance, name),
             };
             this.hosts.push(info);
-            this.states.set(name, { info, index, paths: paths[index] });
+            this.states.set(name, { info, paths: paths[index] });
         }
     }
 
@@ -205,10 +203,13 @@ class TestBench implements Bench {
         const start = performance.now();
         const deadline = Date.now() + this.bootTimeoutMs;
         state.launched = launchHost(state.paths, state.info.netns);
-        state.initPid = await waitForInit(state.paths, state.launched, deadline);
-        const systemState = await waitForBoot(state.initPid, state.info.address, state.paths, state.launched, deadline);
-        if (systemState !== "running" && systemState !== "degraded") {
-            throw new Error(`bench host ${name} booted into state ${systemState}\n${bootLogs(state.paths)}`);
+        try {
+            state.initPid = await waitForInit(state.paths, state.launched, deadline);
+            await waitForBoot(state.initPid, state.paths, state.launched, deadline);
+        } catch (error) {
+            // A host that did not come up is not left half-running.
+            await this.killHost(name).catch(() => undefined);
+            throw error;
         }
         const ms = since(start);
         this.timings.hostBootMs[name] = ms;
@@ -275,7 +276,7 @@ class TestBench implements Bench {
     }
 
     async stop(): Promise<void> {
-        await Promise.all(this.servers.map((server) => server.close()));
+        await Promise.all(this.servers.splice(0).map((server) => server.close()));
         this.stopSync();
     }
 
@@ -283,7 +284,7 @@ class TestBench implements Bench {
         if (this.stopped) return;
         this.stopped = true;
         this.unregisterExitHook();
-        for (const server of this.servers) void server.close();
+        for (const server of this.servers.splice(0)) void server.close();
         for (const state of this.states.values()) {
             state.launched = undefined;
             state.initPid = undefined;

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { run, type RunOptions, type RunResult, sleep } from "./proc";
 
@@ -234,44 +233,33 @@ export function execInHost(initPid: number, command: string, options: RunOptions
     );
 }
 
-function tcpReachable(address: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = connect({ host: address, port, timeout: 1000 });
-        const done = (ok: boolean): void => {
-            socket.destroy();
-            resolve(ok);
-        };
-        socket.once("connect", () => done(true));
-        socket.once("error", () => done(false));
-        socket.once("timeout", () => done(false));
-    });
-}
-
 /**
  * Waits until systemd reports the boot finished (running, or degraded when a unit failed) and
- * sshd accepts connections on the host's address. Returns systemd's state.
+ * checks that sshd is up (ssh.service is Type=notify: active means listening). Returns systemd's state.
  */
 export async function waitForBoot(
     initPid: number,
-    address: string,
     paths: HostPaths,
     launched: LaunchedHost,
     deadline: number,
 ): Promise<string> {
-    let state = "";
-    for (;;) {
+    for (let state = ""; ; await sleep(50)) {
         if (launched.exited()) throw new Error(`host stopped while booting\n${bootLogs(paths)}`);
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw new Error(`host boot timed out (state "${state}")\n${bootLogs(paths)}`);
         // --wait blocks until start-up finished, once systemd answers at all.
-        const result = await execInHost(initPid, "systemctl is-system-running --wait", { timeoutMs: remaining });
-        state = result.stdout.trim();
-        if (state === "running" || state === "degraded") break;
-        await sleep(50);
+        const result = await execInHost(
+            initPid,
+            "systemctl is-system-running --wait; systemctl is-active ssh.service",
+            { timeoutMs: remaining },
+        );
+        const [systemState = "", sshState = ""] = result.stdout.trim().split("\n");
+        state = systemState;
+        if (state !== "running" && state !== "degraded") continue;
+        if (sshState !== "active") {
+            const status = await execInHost(initPid, "systemctl status --no-pager ssh.service");
+            throw new Error(`sshd is ${sshState || "unknown"} after boot\n${status.stdout}\n${bootLogs(paths)}`);
+        }
+        return state;
     }
-    while (!(await tcpReachable(address, 22))) {
-        if (Date.now() > deadline) throw new Error(`sshd does not answer on ${address}:22\n${bootLogs(paths)}`);
-        await sleep(50);
-    }
-    return state;
 }
