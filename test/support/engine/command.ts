@@ -70,7 +70,8 @@ const runRemote: Runner = async (ctx, phase, command, props) => {
         ctx.record({ ...entry, exitCode: null, durationMs: Date.now() - started, logged: "" });
         throw e;
     }
-    ctx.record({ ...entry, exitCode: r.exitCode, durationMs: Date.now() - started, logged: logged(props, r) });
+    const warnings = r.warnings.map((w) => `warning: ${w}\n`).join("");
+    ctx.record({ ...entry, exitCode: r.exitCode, durationMs: Date.now() - started, logged: warnings + logged(props, r) });
     if (r.exitCode !== 0) throw new Error(`${exitDescription(r)}: running ${JSON.stringify(command)}:\n${r.combined}`);
     return { stdout: trimOne(r.stdout), stderr: trimOne(r.stderr) };
 };

@@ -12,7 +12,7 @@ export interface CommandLogEntry {
     /** null when the command never ran to an exit status (connection or setenv failure). */
     exitCode: number | null;
     durationMs: number;
-    /** What the provider would have streamed to the Pulumi log under the resource's `logging`. */
+    /** What the provider would have streamed to the Pulumi log under the resource's `logging`, with its warnings. */
     logged: string;
 }
 

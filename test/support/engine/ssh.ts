@@ -88,7 +88,11 @@ function clientConfig(c: Connection): ConnectConfig {
 function connectOnce(config: ConnectConfig): Promise<Client> {
     return new Promise((resolve, reject) => {
         const client = new Client();
-        client.once("ready", () => resolve(client));
+        client.once("ready", () => {
+            // A connection lost later surfaces as a channel closed without exit status.
+            client.on("error", () => undefined);
+            resolve(client);
+        });
         client.once("error", (err: Error) => {
             client.end();
             // ssh2 words a refused host key differently from Go's ssh package.
@@ -210,6 +214,8 @@ export async function exec(
             exitCode = code;
             signal = sig;
         });
+        // Writing stdin to a command that already exited fails; the exit status tells the story.
+        chan.on("error", () => undefined);
         chan.on("close", () => resolve({ stdout, stderr, combined, exitCode, signal, warnings }));
     });
     if (!(await channelRequest(chan, (p, id) => p.exec(id, command, true)))) {
