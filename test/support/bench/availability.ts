@@ -49,13 +49,21 @@ export function benchAvailable(): { ok: true } | { ok: false; reason: string } {
 }
 
 /**
- * Gate for a test that needs the bench: true when it can run. Otherwise the test is skipped with
- * the reason, except under CI=true, where a missing bench is a failure rather than a silent skip.
+ * For a test's or suite's `skip` option, `test(name, { skip: benchSkip() }, ...)`: false when the
+ * bench can run, else the reason. Under CI=true a missing bench throws instead: a failure, not a
+ * silent skip.
  */
-export function requireBench(t: { skip(message?: string): void }): boolean {
+export function benchSkip(): string | false {
     const availability = benchAvailable();
-    if (availability.ok) return true;
+    if (availability.ok) return false;
     if (process.env.CI === "true") throw new Error(`test bench unavailable under CI: ${availability.reason}`);
-    t.skip(availability.reason);
+    return availability.reason;
+}
+
+/** Gate inside a test: true when the bench can run, else skips the test with the reason (throws under CI=true, see `benchSkip`). */
+export function requireBench(t: { skip(message?: string): void }): boolean {
+    const reason = benchSkip();
+    if (reason === false) return true;
+    t.skip(reason);
     return false;
 }

@@ -33,7 +33,7 @@ import {
     waitForInit,
 } from "./systemd";
 
-export { benchAvailable, requireBench } from "./availability";
+export { benchAvailable, benchSkip, requireBench } from "./availability";
 export { sshExec, type SshExecOptions } from "./ssh-client";
 
 /** Options of `startBench`. */
