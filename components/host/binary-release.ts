@@ -15,8 +15,10 @@ export interface BinaryReleaseArgs {
     url?: string;
     /** Path of the artifact on the machine running Pulumi (air-gapped installs); uploaded over SFTP. */
     localPath?: string;
-    /** Expected sha256 (hex) of the artifact: checked before anything is unpacked. Mandatory. */
-    sha256: string;
+    /** Expected sha256 (hex) of the artifact: checked before anything is unpacked. Exactly one of `sha256` and `sha512`. */
+    sha256?: string;
+    /** Expected sha512 (hex), for artifacts whose publisher gives only that (Kubernetes tarballs). Exactly one of `sha256` and `sha512`. */
+    sha512?: string;
     /** What the artifact is: a gzipped tarball, or a single executable. */
     archive: "tar.gz" | "binary";
     /** Names of the executables to install (searched anywhere inside a tarball; for a single binary, its one name). */
@@ -29,10 +31,17 @@ export interface BinaryReleaseArgs {
 export const RELEASE_ROOT = "/opt/k8s-binary";
 const STAGING_DIR = "/var/tmp";
 
+/** A digest the artifact is checked against. */
+export interface Checksum {
+    algorithm: "sha256" | "sha512";
+    /** Lowercase hex. */
+    digest: string;
+}
+
 export interface InstallPlan {
     name: string;
     version: string;
-    sha256: string;
+    checksum: Checksum;
     archive: "tar.gz" | "binary";
     binaries: string[];
     binDir: string;
@@ -64,14 +73,14 @@ export function renderInstallScript(plan: InstallPlan): string {
     const names = plan.binaries.map(shellQuote).join(" ");
     return [
         `dest=${shellQuote(dest)}`,
-        `want=${shellQuote(plan.sha256)}`,
-        `if [ "$(cat "$dest/.sha256" 2>/dev/null)" != "$want" ]; then`,
+        `want=${shellQuote(plan.checksum.digest)}`,
+        `if [ "$(cat "$dest/.checksum" 2>/dev/null)" != "$want" ]; then`,
         `  work=$(mktemp -d ${STAGING_DIR}/k8s-binary.XXXXXX)`,
         `  trap 'rm -rf "$work"' EXIT`,
         ...fetch.map((l) => `  ${l}`),
-        `  got=$(sha256sum "$work/artifact" | cut -d' ' -f1)`,
+        `  got=$(${plan.checksum.algorithm}sum "$work/artifact" | cut -d' ' -f1)`,
         `  if [ "$got" != "$want" ]; then`,
-        `    echo "sha256 mismatch for ${plan.name} ${plan.version} from $src: expected $want, got $got; nothing was installed" >&2`,
+        `    echo "${plan.checksum.algorithm} mismatch for ${plan.name} ${plan.version} from $src: expected $want, got $got; nothing was installed" >&2`,
         `    exit 1`,
         `  fi`,
         `  mkdir "$work/unpacked" "$work/version"`,
@@ -81,7 +90,7 @@ export function renderInstallScript(plan: InstallPlan): string {
         `    if [ -z "$found" ]; then echo "${plan.name} ${plan.version}: no file named $b in the artifact from $src" >&2; exit 1; fi`,
         `    install -m 0755 "$found" "$work/version/$b"`,
         `  done`,
-        `  echo "$want" > "$work/version/.sha256"`,
+        `  echo "$want" > "$work/version/.checksum"`,
         `  mkdir -p "$(dirname "$dest")"`,
         `  rm -rf "$dest"`,
         `  mv "$work/version" "$dest"`,
@@ -110,7 +119,7 @@ export function renderUninstallScript(plan: Pick<InstallPlan, "name" | "version"
 }
 
 /**
- * Release binaries on a host: fetched (or uploaded), sha256-verified before unpacking,
+ * Release binaries on a host: fetched (or uploaded), checksum-verified before unpacking,
  * installed under /opt/k8s-binary/<name>/<version> with stable links in binDir. Re-running
  * with the same version and checksum only re-asserts the links.
  */
@@ -119,7 +128,9 @@ export class BinaryRelease extends pulumi.ComponentResource {
     readonly installDir: string;
     /** Each binary's stable path (the link), by name. */
     readonly paths: Record<string, string>;
-    /** The artifact's sha256, resolving once installed: put it in a SystemdUnit's `restartOn`. */
+    /** The artifact's verified digest, resolving once installed: put it in a SystemdUnit's `restartOn`. */
+    readonly checksum: pulumi.Output<string>;
+    /** The same as `checksum`. */
     readonly sha256: pulumi.Output<string>;
     /** The install step (for `dependsOn`). */
     readonly command: command.remote.Command;
@@ -128,26 +139,28 @@ export class BinaryRelease extends pulumi.ComponentResource {
         super("k8s-binary:index:BinaryRelease", name, {}, opts);
         validateReleaseArgs(args);
         const binDir = args.binDir ?? "/usr/local/bin";
-        const sha256 = args.sha256.toLowerCase();
+        const checksum: Checksum = args.sha256 !== undefined
+            ? { algorithm: "sha256", digest: args.sha256.toLowerCase() }
+            : { algorithm: "sha512", digest: args.sha512!.toLowerCase() };
         this.installDir = `${RELEASE_ROOT}/${args.name}/${args.version}`;
         this.paths = Object.fromEntries(args.binaries.map((b) => [b, `${binDir}/${b}`]));
 
         let source: InstallPlan["source"];
         const dependsOn: pulumi.Resource[] = [];
         if (args.localPath !== undefined) {
-            const stagedPath = `${STAGING_DIR}/k8s-binary-${sha256}-${path.basename(args.localPath)}`;
+            const stagedPath = `${STAGING_DIR}/k8s-binary-${checksum.digest.slice(0, 32)}-${path.basename(args.localPath)}`;
             dependsOn.push(new command.remote.CopyToRemote(`${name}-upload`, {
                 connection: args.host.connection,
                 source: new pulumi.asset.FileAsset(args.localPath),
                 remotePath: stagedPath,
-                triggers: [sha256],
+                triggers: [checksum.digest],
             }, { parent: this }));
             source = { stagedPath };
         } else {
             source = { url: args.url! };
         }
         const plan: InstallPlan = {
-            name: args.name, version: args.version, sha256, archive: args.archive, binaries: args.binaries, binDir, source,
+            name: args.name, version: args.version, checksum, archive: args.archive, binaries: args.binaries, binDir, source,
         };
         this.command = new command.remote.Command(`${name}-install`, {
             connection: args.host.connection,
@@ -155,8 +168,9 @@ export class BinaryRelease extends pulumi.ComponentResource {
             delete: remoteScript(args.host, renderUninstallScript(plan)),
             logging: "stderr",
         }, { parent: this, dependsOn });
-        this.sha256 = this.command.create.apply(() => sha256);
-        this.registerOutputs({ installDir: this.installDir, sha256: this.sha256 });
+        this.checksum = this.command.create.apply(() => checksum.digest);
+        this.sha256 = this.checksum;
+        this.registerOutputs({ installDir: this.installDir, checksum: this.checksum });
     }
 }
 
@@ -164,7 +178,9 @@ function validateReleaseArgs(args: BinaryReleaseArgs): void {
     const where = `BinaryRelease ${args.name} on ${args.host.name}`;
     const problems: string[] = [];
     if ((args.url === undefined) === (args.localPath === undefined)) problems.push("give exactly one of url and localPath");
-    if (!/^[0-9a-fA-F]{64}$/.test(args.sha256)) problems.push(`sha256 "${args.sha256}" is not 64 hex characters`);
+    if ((args.sha256 === undefined) === (args.sha512 === undefined)) problems.push("give exactly one of sha256 and sha512");
+    if (args.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(args.sha256)) problems.push(`sha256 "${args.sha256}" is not 64 hex characters`);
+    if (args.sha512 !== undefined && !/^[0-9a-fA-F]{128}$/.test(args.sha512)) problems.push(`sha512 "${args.sha512}" is not 128 hex characters`);
     if (args.binaries.length === 0) problems.push("binaries is empty: name at least one executable to install");
     if (args.archive === "binary" && args.binaries.length !== 1) problems.push(`a single-binary artifact installs exactly one binary, not ${args.binaries.length}`);
     for (const b of args.binaries) if (!/^[A-Za-z0-9._-]+$/.test(b)) problems.push(`binary name "${b}" must be a plain file name`);

@@ -14,11 +14,11 @@ const scripts: Record<string, string> = {
     deactivate: renderDeactivateScript("etcd.service", "e1-etcd"),
     removeFile: renderRemoveFileScript("/etc/a b/c.conf", "e1-key"),
     installUrl: renderInstallScript({
-        name: "etcd", version: "3.5.17", sha256: "a".repeat(64), archive: "tar.gz", binaries: ["etcd", "etcdctl"],
+        name: "etcd", version: "3.5.17", checksum: { algorithm: "sha256", digest: "a".repeat(64) }, archive: "tar.gz", binaries: ["etcd", "etcdctl"],
         binDir: "/usr/local/bin", source: { url: "http://10.77.0.1:8080/etcd.tar.gz" },
     }),
     installStaged: renderInstallScript({
-        name: "runc", version: "1.1.12", sha256: "b".repeat(64), archive: "binary", binaries: ["runc"],
+        name: "runc", version: "1.1.12", checksum: { algorithm: "sha512", digest: "b".repeat(128) }, archive: "binary", binaries: ["runc"],
         binDir: "/usr/local/bin", source: { stagedPath: "/var/tmp/k8s-binary-x-runc" },
     }),
     uninstall: renderUninstallScript({ name: "etcd", version: "3.5.17", binaries: ["etcd"], binDir: "/usr/local/bin" }),

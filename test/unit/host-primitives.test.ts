@@ -73,12 +73,21 @@ test("BinaryRelease verifies the checksum before unpacking and refuses bad argum
     const [install] = commands("m1-etcd-install");
     const script = String(install.inputs.create);
     assert.ok(script.indexOf("sha256sum") < script.indexOf("tar -xzf"), "verify, then unpack");
+    const k8s = new BinaryRelease("m1-kubernetes", {
+        host, name: "kubernetes-server", version: "1.33.5", url: "https://example.invalid/kubernetes-server-linux-amd64.tar.gz",
+        sha512: "d".repeat(128), archive: "tar.gz", binaries: ["kube-apiserver"],
+    });
+    await settled();
+    assert.match(String(commands("m1-kubernetes-install")[0].inputs.create), /got=\$\(sha512sum/);
+    assert.equal(await valueOf(k8s.checksum), "d".repeat(128));
     assert.ok(script.indexOf("tar -xzf") < script.indexOf(`mv "$work/version" "$dest"`), "unpack in a temp dir, then move in");
     assert.deepEqual(rel.paths, { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" });
     assert.equal(rel.installDir, "/opt/k8s-binary/etcd/3.5.17");
     assert.equal(await valueOf(rel.sha256), sha);
     assert.throws(() => new BinaryRelease("b1", { host, name: "x", version: "1", sha256: sha, archive: "tar.gz", binaries: ["x"] }), /exactly one of url and localPath/);
     assert.throws(() => new BinaryRelease("b2", { host, name: "x", version: "1", url: "u", sha256: "abc", archive: "tar.gz", binaries: ["x"] }), /not 64 hex/);
+    assert.throws(() => new BinaryRelease("b4", { host, name: "x", version: "1", url: "u", sha256: sha, sha512: "c".repeat(128), archive: "tar.gz", binaries: ["x"] }), /exactly one of sha256 and sha512/);
+    assert.throws(() => new BinaryRelease("b5", { host, name: "x", version: "1", url: "u", sha512: "c".repeat(64), archive: "tar.gz", binaries: ["x"] }), /not 128 hex/);
     assert.throws(() => new BinaryRelease("b3", { host, name: "x", version: "1", url: "u", sha256: sha, archive: "binary", binaries: ["x", "y"] }), /exactly one binary/);
 });
 
@@ -89,7 +98,7 @@ test("BinaryRelease from a local path uploads first, to a checksum-named staging
     await settled();
     const upload = registered.find((r) => r.type === "command:remote:CopyToRemote" && r.name === "m1-runc-upload");
     assert.ok(upload);
-    assert.equal(upload.inputs.remotePath, `/var/tmp/k8s-binary-${"b".repeat(64)}-runc.amd64`);
+    assert.equal(upload.inputs.remotePath, `/var/tmp/k8s-binary-${"b".repeat(32)}-runc.amd64`);
 });
 
 test("WaitFor embeds the check and the timeout message", async () => {
