@@ -47,6 +47,8 @@ import type { CommandLogEntry } from "./provider";
 export { readState, type EngineState, type StateResource } from "./state";
 export type { Operation, OperationKind } from "./monitor";
 export type { CommandLogEntry } from "./provider";
+/** What a preview returns for a value not known yet. */
+export { UNKNOWN } from "./values";
 
 export interface RunOptions {
     /** Program module: default export `async () => outputs`, or resources at top level and named exports. */
@@ -64,7 +66,7 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-    /** Stack outputs, secrets unwrapped. */
+    /** Stack outputs, secrets unwrapped (in a preview, values not known yet are UNKNOWN). */
     outputs: Record<string, unknown>;
     /** Paths (`kubeconfig`, `hosts[0].key`) of stack outputs that were secrets. */
     secretOutputs: string[];
