@@ -85,6 +85,13 @@ test("test bench: hosts with systemd and sshd on a private bridge", async (t) =>
         const piped = await sshExec(h1, "cat", { input: "from stdin\n" });
         assert.equal(piped.stdout, "from stdin\n");
         await assert.rejects(sshExec({ ...h1, hostKey: h2.hostKey }, "true"), /verification failed/i);
+        const cli = spawnSync(
+            "ssh",
+            ["-F", "/dev/null", "-i", bench.privateKeyPath, "-o", `UserKnownHostsFile=${bench.knownHostsPath}`,
+                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", `root@${h2.address}`, "hostname"],
+            { encoding: "utf8" },
+        );
+        assert.equal(cli.stdout, "h2\n", cli.stderr);
     });
 
     await t.test("a file written in one host is seen neither in the other nor on the machine", async () => {

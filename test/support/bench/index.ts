@@ -95,6 +95,10 @@ export interface Bench {
     readonly timings: BenchTimings;
     /** Instances of dead runs this start cleaned up. */
     readonly reclaimed: readonly number[];
+    /** The bench's private key as a file (mode 600), for the `ssh` client: `ssh -i`. */
+    readonly privateKeyPath: string;
+    /** A known_hosts file with every host's address and host key: `ssh -o UserKnownHostsFile=... -o StrictHostKeyChecking=yes`. */
+    readonly knownHostsPath: string;
     /** Temporary directory with the bench's key and, per host, its disk and logs (`<host>/console.log`); removed by `stop()`. */
     readonly stateDir: string;
     /** The host of that name; throws when there is none. */
@@ -133,6 +137,8 @@ class TestBench implements Bench {
     readonly gateway: string;
     readonly hosts: BenchHost[] = [];
     readonly timings: BenchTimings = { claimMs: 0, setupMs: 0, bootMs: 0, totalMs: 0, hostBootMs: {} };
+    readonly privateKeyPath: string;
+    readonly knownHostsPath: string;
     private readonly states = new Map<string, HostState>();
     private readonly servers: DirectoryServer[] = [];
     private readonly unregisterExitHook: () => void;
@@ -146,6 +152,8 @@ class TestBench implements Bench {
     ) {
         this.subnet = subnet(instance);
         this.gateway = gatewayAddress(instance);
+        this.privateKeyPath = join(stateDir, "id_ed25519");
+        this.knownHostsPath = join(stateDir, "known_hosts");
         this.unregisterExitHook = onProcessExit(() => this.stopSync());
     }
 
@@ -158,7 +166,7 @@ class TestBench implements Bench {
         }
         const whiteoutDevice = join(this.stateDir, "whiteout");
         const [client, hostKeys] = await Promise.all([
-            generateKeyPair(join(this.stateDir, "id_ed25519"), `k8s-binary-bench-${this.instance}`),
+            generateKeyPair(this.privateKeyPath, `k8s-binary-bench-${this.instance}`),
             Promise.all(names.map((name, i) => generateKeyPair(join(paths[i].dir, "ssh_host_ed25519_key"), `root@${name}`))),
             createNetwork(this.instance, names),
             createWhiteoutDevice(whiteoutDevice),
@@ -194,6 +202,7 @@ class TestBench implements Bench {
             this.hosts.push(info);
             this.states.set(name, { info, paths: paths[index] });
         }
+        writeFileSync(this.knownHostsPath, this.hosts.map((host) => `${host.address} ${host.hostKey}\n`).join(""));
     }
 
     /** Boots one host and waits until it is up; returns the boot's milliseconds. */
