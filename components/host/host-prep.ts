@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import { Host, remoteScript } from "./connection";
 import { RemoteFile } from "./remote-file";
 import {
-    DEFAULT_SYSCTL, renderFirewallScript, renderHostnameScript, renderHostsBlock, renderHostsFileScript,
+    DEFAULT_SYSCTL, FIREWALL_ENTRY, renderFirewallScript, renderHostnameScript, renderHostsBlock, renderHostsFileScript,
     renderKernelScript, renderModulesConf, renderPackagesScript, renderSelinuxScript, renderSwapOffScript,
     renderSysctlConf, renderTimeSyncScript,
 } from "./prep-render";
@@ -30,7 +30,7 @@ export interface HostPrepArgs {
     disableSwap?: boolean;
     /** Firewall handling: "open" the `openPorts` in an active firewalld/ufw, "disable" firewalld/ufw, or "leave" it. Default: "open". */
     firewall?: "open" | "disable" | "leave";
-    /** Ports to open with firewall "open", as "6443/tcp" or "30000-32767/tcp". Default: []. */
+    /** What to open with firewall "open": ports as "6443/tcp" or "30000-32767/tcp", IP protocols as "vrrp". Default: []. */
     openPorts?: string[];
     /** Set SELinux to permissive where it is enforcing. Default: true. */
     selinuxPermissive?: boolean;
@@ -55,6 +55,10 @@ export class HostPrep extends pulumi.ComponentResource {
     constructor(name: string, args: HostPrepArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:HostPrep", name, {}, opts);
         const host = args.host;
+        const badEntries = (args.openPorts ?? []).filter((e) => !FIREWALL_ENTRY.test(e));
+        if (badEntries.length > 0) {
+            throw new Error(`HostPrep ${host.name}: openPorts ${badEntries.map((e) => `"${e}"`).join(", ")} must look like "6443/tcp", "30000-32767/udp" or "vrrp"`);
+        }
         const sysctl = args.sysctl ?? { ...DEFAULT_SYSCTL };
         const required = args.requiredModules ?? ["br_netfilter", "overlay"];
         const optional = args.optionalModules ?? [];

@@ -128,11 +128,15 @@ export function renderPackagesScript(packages: string[]): string {
     ].join("\n");
 }
 
+/** A firewall opening: a port or range with its protocol ("6443/tcp", "30000-32767/tcp"), or an IP protocol by name ("vrrp"). */
+export const FIREWALL_ENTRY = /^(\d{1,5}(-\d{1,5})?\/(tcp|udp)|vrrp)$/;
+
 /**
- * Firewall: "open" adds the given ports to an active firewalld or ufw (nothing to do when
- * neither runs), "disable" stops and disables them (what the seeds do), "leave" touches nothing.
+ * Firewall: "open" adds the given ports (and IP protocols such as vrrp) to an active firewalld or
+ * ufw (nothing to do when neither runs), "disable" stops and disables them (what the seeds do),
+ * "leave" touches nothing.
  */
-export function renderFirewallScript(mode: "open" | "disable" | "leave", ports: string[]): string {
+export function renderFirewallScript(mode: "open" | "disable" | "leave", entries: string[]): string {
     if (mode === "leave") return `echo "firewall: left as is"`;
     if (mode === "disable") {
         return [
@@ -141,13 +145,18 @@ export function renderFirewallScript(mode: "open" | "disable" | "leave", ports: 
             `done`,
         ].join("\n");
     }
-    const sorted = [...new Set(ports)].sort();
+    const sorted = [...new Set(entries)].sort();
+    const ports = sorted.filter((e) => e.includes("/"));
+    const protocols = sorted.filter((e) => !e.includes("/"));
     return [
         `if systemctl is-active --quiet firewalld 2>/dev/null; then`,
-        ...sorted.map((p) => `  firewall-cmd --quiet --permanent --add-port=${shellQuote(p)}`),
+        ...ports.map((p) => `  firewall-cmd --quiet --permanent --add-port=${p}`),
+        ...protocols.map((p) => `  firewall-cmd --quiet --permanent --add-protocol=${p}`),
         `  firewall-cmd --quiet --reload; echo "firewall: firewalld opened ${sorted.join(" ")}"`,
         `elif command -v ufw >/dev/null && ufw status 2>/dev/null | grep -q "Status: active"; then`,
-        ...sorted.map((p) => `  ufw allow ${shellQuote(p)} >/dev/null`),
+        ...ports.map((p) => `  ufw allow ${p.replace("-", ":")} >/dev/null`),
+        // ufw has no rule syntax for IP protocol 112; VRRP adverts go to multicast 224.0.0.18.
+        ...protocols.filter((p) => p === "vrrp").map(() => `  ufw allow to 224.0.0.18 >/dev/null`),
         `  echo "firewall: ufw opened ${sorted.join(" ")}"`,
         `else echo "firewall: none active"; fi`,
     ].join("\n");

@@ -31,7 +31,7 @@ const scripts: Record<string, string> = {
         sysctlKeys: { "net.ipv4.ip_forward": "1" }, sysctlFailure: "warn",
     }),
     packages: renderPackagesScript(["conntrack", "ipset"]),
-    firewallOpen: renderFirewallScript("open", ["6443/tcp", "2379-2380/tcp"]),
+    firewallOpen: renderFirewallScript("open", ["6443/tcp", "2379-2380/tcp", "8472/udp", "vrrp"]),
     firewallDisable: renderFirewallScript("disable", []),
     selinux: renderSelinuxScript(),
     timeSync: renderTimeSyncScript(true),
