@@ -223,7 +223,28 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         await clientBack(Date.now());
     });
 
+    await t.test("the hazard itself: keepalived SIGKILLed without the unit's safeguards leaves the VIP on two hosts", async () => {
+        // A drop-in takes the safeguards away (as with the distribution's keepalived.service).
+        const dropIn = `/etc/systemd/system/${VIP_UNIT}.d/no-safeguards.conf`;
+        await inHost("lb1", `mkdir -p /etc/systemd/system/${VIP_UNIT}.d && ` +
+            `printf '[Service]\\nExecStopPost=\\nRestart=no\\n' > ${dropIn} && systemctl daemon-reload`);
+        const t0 = Date.now();
+        await inHost("lb1", `systemctl kill --signal=KILL ${VIP_UNIT}`);
+        const both = await watcher.until((h) => h.length === 2, t0, 8000, "on both hosts");
+        await sleep(2000);
+        assert.equal(watcher.now().length, 2, "both hosts keep the VIP while keepalived stays dead");
+        figure("hazard without safeguards", `VIP on both hosts from ${both - t0} ms after the SIGKILL on, for as long as keepalived stays dead`);
+
+        const t1 = Date.now();
+        await inHost("lb1", `rm -r /etc/systemd/system/${VIP_UNIT}.d && systemctl daemon-reload && systemctl start ${VIP_UNIT}`);
+        const single = await watcher.until((h) => h.length === 1, t1, 10_000, "on one host");
+        await watcher.until(only("lb1"), t1, 10_000, "back on lb1");
+        figure("hazard ended by starting keepalived", `VIP on one host ${single - t1} ms after the start`);
+        await clientBack(Date.now());
+    });
+
     await t.test("keepalived SIGKILLed on the MASTER: the unit removes the stale VIP and restarts keepalived", async () => {
+        const restarts = Number(await inHost("lb1", `systemctl show -p NRestarts --value ${VIP_UNIT}`));
         const t0 = Date.now();
         await inHost("lb1", `systemctl kill --signal=KILL ${VIP_UNIT}`);
         const gone = await watcher.until((h) => !h.includes("lb1"), t0, 5000, "gone from lb1");
@@ -236,7 +257,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
             `on BACKUP ${onBackup} ms; back on lb1 (keepalived restarted) after ${back - t0} ms`);
         assert.ok(gone - t0 < 1000, "ExecStopPost removes the VIP left by the killed keepalived");
         assert.equal(both, 0, "never on two hosts");
-        assert.equal(await inHost("lb1", `systemctl show -p NRestarts --value ${VIP_UNIT}`), "1");
+        assert.equal(Number(await inHost("lb1", `systemctl show -p NRestarts --value ${VIP_UNIT}`)), restarts + 1, "restarted by systemd");
         await clientBack(Date.now());
     });
 
@@ -259,9 +280,9 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         await clientBack(Date.now());
     });
 
-    await t.test("keepalived settings changed (preemption off): BACKUP restarts before MASTER, the VIP then stays put", async () => {
+    await t.test("keepalived settings changed (unicast, preemption off): BACKUP restarts before MASTER, the VIP then stays put", async () => {
         const from = Date.now();
-        const { result, ms } = await up({ preempt: false });
+        const { result, ms } = await up({ preempt: false, unicast: true });
         const to = Date.now();
         const restarts = result.commandLog
             .filter((c) => /systemctl restart k8s-apiserver-vip\.service/.test(c.commandLine))
@@ -275,7 +296,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         const t0 = Date.now();
         await sleep(4000);
         assert.ok(watcher.between(t0, Date.now()).every((s) => only("lb2")(s.holders)),
-            "lb1 (priority 150) is healthy again, yet the VIP stays on lb2");
+            "lb1 (priority 150) is healthy again and hears lb2's unicast adverts: the VIP stays on lb2");
         figure("MASTER back with preemption off", "VIP stayed on lb2 for 4 s of observation");
     });
 
