@@ -21,8 +21,9 @@ import { runOk } from "./proc";
  * directory: binaries are shared, every write stays with the host and survives its reboots. The
  * host's personality is written straight into the upper directory before its first boot; what
  * the host must not inherit from the machine is hidden with overlay whiteouts (character devices
- * 0/0, here hard links to one), which "removes" a file for the host only. Units are disabled that way rather than masked,
- * so the project can still install its own etcd.service, nginx.service, ... and enable them.
+ * 0/0, here hard links to one), which "removes" a file for the host only. Units are disabled that
+ * way rather than masked, so the project can still install its own etcd.service, nginx.service,
+ * ... and enable them.
  */
 
 /** Enabled in the image's /etc/systemd/system/*.wants and kept: the host's sshd. */

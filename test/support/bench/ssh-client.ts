@@ -1,5 +1,5 @@
 import { Client } from "ssh2";
-import type { BenchHost } from "./index";
+import type { BenchHost } from "./types";
 import type { RunResult } from "./proc";
 
 /** Options of `sshExec`. */

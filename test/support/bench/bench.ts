@@ -1,0 +1,258 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { benchAvailable } from "./availability";
+import { cgroupPids, createHostCgroups, isPopulated, killCgroup, resetHostCgroups } from "./cgroup";
+import { onProcessExit, teardownInstanceSync } from "./cleanup";
+import { type DirectoryServer, serveDirectory } from "./http";
+import {
+    CGROUP_HIERARCHIES,
+    cgroupDir,
+    gatewayAddress,
+    HOST_NAME_PATTERN,
+    hostAddress,
+    instanceAddress,
+    MAX_HOSTS,
+    netnsName,
+    subnet,
+    unifiedCgroupDir,
+} from "./layout";
+import { createNetwork } from "./network";
+import { sleep } from "./proc";
+import { claimInstance, releaseInstance } from "./registry";
+import { createWhiteoutDevice, prepareHostRoot, renderHostsFile } from "./root";
+import { generateKeyPair, renderSshdConfig } from "./sshd";
+import {
+    execInHost,
+    type HostPaths,
+    hostPaths,
+    type LaunchedHost,
+    launchHost,
+    renderBootScript,
+    waitForBoot,
+    waitForInit,
+} from "./systemd";
+import type { Bench, BenchHost, BenchOptions, BenchTimings, ExecOptions, ExecResult } from "./types";
+
+interface HostState {
+    info: BenchHost;
+    paths: HostPaths;
+    launched?: LaunchedHost;
+    initPid?: number;
+}
+
+const DEFAULT_BOOT_TIMEOUT_MS = 120_000;
+
+function since(start: number): number {
+    return Math.round(performance.now() - start);
+}
+
+class TestBench implements Bench {
+    readonly subnet: string;
+    readonly gateway: string;
+    readonly hosts: BenchHost[] = [];
+    readonly timings: BenchTimings = { claimMs: 0, setupMs: 0, bootMs: 0, totalMs: 0, hostBootMs: {} };
+    readonly privateKeyPath: string;
+    readonly knownHostsPath: string;
+    private readonly states = new Map<string, HostState>();
+    private readonly servers: DirectoryServer[] = [];
+    private readonly unregisterExitHook: () => void;
+    private stopped = false;
+
+    constructor(
+        readonly instance: number,
+        readonly stateDir: string,
+        readonly reclaimed: readonly number[],
+        private readonly bootTimeoutMs: number,
+    ) {
+        this.subnet = subnet(instance);
+        this.gateway = gatewayAddress(instance);
+        this.privateKeyPath = join(stateDir, "id_ed25519");
+        this.knownHostsPath = join(stateDir, "known_hosts");
+        this.unregisterExitHook = onProcessExit(() => this.stopSync());
+    }
+
+    async setUp(names: string[]): Promise<void> {
+        const addresses = names.map((name, index) => ({ name, index, address: hostAddress(this.instance, index) }));
+        const paths = names.map((name) => hostPaths(this.stateDir, name));
+        for (const { upper, work } of paths) {
+            mkdirSync(upper, { recursive: true });
+            mkdirSync(work, { recursive: true });
+        }
+        const whiteoutDevice = join(this.stateDir, "whiteout");
+        const [client, hostKeys] = await Promise.all([
+            generateKeyPair(this.privateKeyPath, `k8s-binary-bench-${this.instance}`),
+            Promise.all(names.map((name, i) => generateKeyPair(join(paths[i].dir, "ssh_host_ed25519_key"), `root@${name}`))),
+            createNetwork(this.instance, names),
+            createWhiteoutDevice(whiteoutDevice),
+        ]);
+        const hostsFile = renderHostsFile(addresses);
+        for (const { name, index, address } of addresses) {
+            const hostKey = hostKeys[index];
+            prepareHostRoot({
+                upper: paths[index].upper,
+                hostname: name,
+                hostsFile,
+                sshdConfig: renderSshdConfig(address),
+                hostKey,
+                authorizedKey: client.publicKey,
+                whiteoutDevice,
+            });
+            createHostCgroups(this.instance, name);
+            writeFileSync(
+                paths[index].script,
+                renderBootScript(paths[index], {
+                    systemd: cgroupDir(CGROUP_HIERARCHIES[0], this.instance, name),
+                    unified: cgroupDir(CGROUP_HIERARCHIES[1], this.instance, name),
+                }),
+            );
+            chmodSync(paths[index].script, 0o755);
+            const info: BenchHost = {
+                name,
+                address,
+                connection: { host: address, port: 22, user: "root", privateKey: client.privateKey },
+                hostKey: hostKey.publicKey,
+                netns: netnsName(this.instance, name),
+            };
+            this.hosts.push(info);
+            this.states.set(name, { info, paths: paths[index] });
+        }
+        writeFileSync(this.knownHostsPath, this.hosts.map((host) => `${host.address} ${host.hostKey}\n`).join(""));
+    }
+
+    /** Boots one host and waits until it is up; returns the boot's milliseconds. */
+    async boot(name: string): Promise<number> {
+        const state = this.state(name);
+        if (state.launched) throw new Error(`bench host ${name} is running already`);
+        const start = performance.now();
+        const deadline = Date.now() + this.bootTimeoutMs;
+        state.launched = launchHost(state.paths, state.info.netns);
+        try {
+            state.initPid = await waitForInit(state.paths, state.launched, deadline);
+            await waitForBoot(state.initPid, state.paths, state.launched, deadline);
+        } catch (error) {
+            // A host that did not come up is not left half-running.
+            await this.killHost(name).catch(() => undefined);
+            throw error;
+        }
+        const ms = since(start);
+        this.timings.hostBootMs[name] = ms;
+        return ms;
+    }
+
+    private state(name: string): HostState {
+        const state = this.states.get(name);
+        if (!state) throw new Error(`no bench host named ${name}`);
+        return state;
+    }
+
+    host(name: string): BenchHost {
+        return this.state(name).info;
+    }
+
+    address(octet: number): string {
+        return instanceAddress(this.instance, octet);
+    }
+
+    exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult> {
+        const { initPid } = this.state(host);
+        if (initPid === undefined) return Promise.reject(new Error(`bench host ${host} is not running`));
+        return execInHost(initPid, command, options);
+    }
+
+    async serveDirectory(dir: string): Promise<string> {
+        const server = await serveDirectory(dir, this.gateway);
+        this.servers.push(server);
+        return server.url;
+    }
+
+    async killHost(host: string): Promise<void> {
+        const state = this.state(host);
+        const launched = state.launched;
+        if (!launched) return;
+        state.initPid = undefined;
+        const cgroup = unifiedCgroupDir(this.instance, host);
+        killCgroup(cgroup);
+        const deadline = Date.now() + 10_000;
+        while (!launched.exited() || isPopulated(cgroup)) {
+            if (Date.now() > deadline) throw new Error(`bench host ${host} did not die within 10 s`);
+            await sleep(10);
+        }
+        resetHostCgroups(this.instance, host);
+        state.launched = undefined;
+    }
+
+    bootHost(host: string): Promise<number> {
+        return this.boot(host);
+    }
+
+    memoryKiB(host: string): number {
+        let total = 0;
+        for (const pid of cgroupPids(unifiedCgroupDir(this.instance, host))) {
+            try {
+                const match = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+                total += match ? Number(match[1]) : 0;
+            } catch {
+                // The process ended meanwhile.
+            }
+        }
+        return total;
+    }
+
+    async stop(): Promise<void> {
+        await Promise.all(this.servers.splice(0).map((server) => server.close()));
+        this.stopSync();
+    }
+
+    stopSync(): void {
+        if (this.stopped) return;
+        this.stopped = true;
+        this.unregisterExitHook();
+        for (const server of this.servers.splice(0)) void server.close();
+        for (const state of this.states.values()) {
+            state.launched = undefined;
+            state.initPid = undefined;
+        }
+        teardownInstanceSync(this.instance, this.stateDir);
+        releaseInstance(this.instance);
+    }
+}
+
+/**
+ * Starts a bench: claims a free instance number N (cleaning up after dead runs first), makes the
+ * bridge 10.77.N.1/24, and boots every host with systemd as PID 1 and sshd on its own address.
+ * Throws with the reason when the machine cannot run a bench (see `benchAvailable`). The bench
+ * tears itself down when the process exits or is interrupted; call `stop()` when done anyway.
+ */
+export async function startBench(options: BenchOptions): Promise<Bench> {
+    const availability = benchAvailable();
+    if (!availability.ok) throw new Error(availability.reason);
+    const names = options.hosts;
+    if (names.length === 0 || names.length > MAX_HOSTS) throw new Error(`a bench has 1 to ${MAX_HOSTS} hosts`);
+    for (const name of names) {
+        if (!HOST_NAME_PATTERN.test(name)) throw new Error(`bad bench host name "${name}" (want ${HOST_NAME_PATTERN})`);
+    }
+    if (new Set(names).size !== names.length) throw new Error("bench host names must be unique");
+
+    const start = performance.now();
+    const claim = await claimInstance();
+    const claimMs = since(start);
+    const bench = new TestBench(
+        claim.instance,
+        claim.stateDir,
+        claim.reclaimed,
+        options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
+    );
+    try {
+        const setupStart = performance.now();
+        await bench.setUp(names);
+        const setupMs = since(setupStart);
+        const bootStart = performance.now();
+        await Promise.all(names.map((name) => bench.boot(name)));
+        Object.assign(bench.timings, { claimMs, setupMs, bootMs: since(bootStart), totalMs: since(start) });
+    } catch (error) {
+        bench.stopSync();
+        throw error;
+    }
+    return bench;
+}

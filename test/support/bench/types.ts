@@ -1,0 +1,89 @@
+import type { RunOptions, RunResult } from "./proc";
+
+/* The bench's public types: what tests see of it. */
+
+/** Options of `startBench`. */
+export interface BenchOptions {
+    /** Host names (lowercase, `[a-z][a-z0-9-]*`, at most 20 characters), in address order: the first is 10.77.N.11. */
+    hosts: string[];
+    /** Give up when the hosts have not booted after this many milliseconds. Default: 120000. */
+    bootTimeoutMs?: number;
+}
+
+/** SSH settings of a bench host, shaped like @pulumi/command's `ConnectionArgs`. */
+export interface BenchConnection {
+    host: string;
+    port: number;
+    user: string;
+    /** The bench's private key (OpenSSH ed25519), generated when the bench started. */
+    privateKey: string;
+}
+
+/** One host of the bench; structurally a `Host` of components/host/connection.ts. */
+export interface BenchHost {
+    /** Host name, also its hostname and the suffix of its network namespace. */
+    name: string;
+    /** Its address on the bench bridge, 10.77.N.(11 + position). */
+    address: string;
+    connection: BenchConnection;
+    /** Its SSH host public key (`ssh-ed25519 AAAA...`), stable across `killHost`/`bootHost`. */
+    hostKey: string;
+    /** Its network namespace on the machine, `kbN-<name>` (for `ip netns exec`). */
+    netns: string;
+}
+
+/** Result of `Bench.exec`: exit code (128 + signal number when a signal ended it), stdout, stderr. */
+export type ExecResult = RunResult;
+
+/** Options of `Bench.exec`: `input` (written to standard input), `timeoutMs` (SIGKILL after). */
+export type ExecOptions = RunOptions;
+
+/** Wall-clock milliseconds the start took. */
+export interface BenchTimings {
+    /** Taking the registry lock, reclaiming dead instances, claiming a number. */
+    claimMs: number;
+    /** Bridge, namespaces, keys and host roots. */
+    setupMs: number;
+    /** All hosts booting in parallel until the last one is up (systemd done, ssh.service active). */
+    bootMs: number;
+    /** Whole `startBench`. */
+    totalMs: number;
+    /** Per host: its last boot, from launch until up. */
+    hostBootMs: Record<string, number>;
+}
+
+/** A running bench: hosts with systemd and sshd on a private bridge. */
+export interface Bench {
+    /** The instance number N: the bench owns 10.77.N.0/24. */
+    readonly instance: number;
+    /** `10.77.N.0/24` */
+    readonly subnet: string;
+    /** `10.77.N.1`: the machine's address on the bridge, the only one the hosts reach besides each other. */
+    readonly gateway: string;
+    readonly hosts: readonly BenchHost[];
+    readonly timings: BenchTimings;
+    /** Instances of dead runs this start cleaned up. */
+    readonly reclaimed: readonly number[];
+    /** The bench's private key as a file (mode 600), for the `ssh` client: `ssh -i`. */
+    readonly privateKeyPath: string;
+    /** A known_hosts file with every host's address and host key: `ssh -o UserKnownHostsFile=... -o StrictHostKeyChecking=yes`. */
+    readonly knownHostsPath: string;
+    /** Temporary directory with the bench's key and, per host, its disk and logs (`<host>/console.log`); removed by `stop()`. */
+    readonly stateDir: string;
+    /** The host of that name; throws when there is none. */
+    host(name: string): BenchHost;
+    /** `10.77.N.<octet>`; octets 100-254 are never host addresses (use them for virtual IPs). */
+    address(octet: number): string;
+    /** Runs a bash command as root inside a host through its namespaces, without SSH. Never rejects on a non-zero exit. */
+    exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult>;
+    /** Serves a directory over HTTP on the gateway address; returns its base URL (no trailing slash). */
+    serveDirectory(dir: string): Promise<string>;
+    /** SIGKILLs every process of a host at once, as a power cut would. Its disk stays. */
+    killHost(host: string): Promise<void>;
+    /** Boots a stopped host again from its kept disk; resolves when it is up, with the boot's milliseconds. */
+    bootHost(host: string): Promise<number>;
+    /** Proportional set size of all of a host's processes, in KiB. */
+    memoryKiB(host: string): number;
+    /** Ends every host and removes everything the bench made on the machine. */
+    stop(): Promise<void>;
+}
