@@ -83,6 +83,7 @@ const BOUNDING_SET = DROPPED_CAPABILITIES.map((cap) => `-${cap}`).join(",");
 export function renderBootScript(paths: HostPaths, cgroups: { systemd: string; unified: string }): string {
     return `#!/bin/bash
 set -euo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 dir=${quote(paths.dir)}
 root=${quote(paths.root)}
 console=${quote(paths.console)}
