@@ -15,9 +15,9 @@ export function renderVipHeldCheck(vip: string, iface: string): string {
     return `ip -4 -o address show dev ${iface} | grep -qF ' ${vip}/32 '`;
 }
 
-/** Bash that succeeds once a TCP connection to `address:port` is accepted. */
-export function renderTcpCheck(address: string, port: number): string {
-    return `timeout 2 bash -c '</dev/tcp/${address}/${port}'`;
+/** Bash that succeeds once a TCP connection to `vip:port` is accepted. */
+export function renderVipAnswersCheck(vip: string, port: number): string {
+    return `timeout 2 bash -c '</dev/tcp/${vip}/${port}'`;
 }
 
 /**
@@ -124,7 +124,7 @@ export class NginxKeepalivedLB extends pulumi.ComponentResource {
         const wait = new WaitFor(`${name}-vip-answers`, {
             host: checker.host,
             description: `${url} accepting connections`,
-            check: renderTcpCheck(plan.vip, plan.listenPort),
+            check: renderVipAnswersCheck(plan.vip, plan.listenPort),
             timeoutSeconds: 60,
             intervalSeconds: 1,
             triggers,

@@ -34,7 +34,7 @@ export interface LBPlan {
     advertIntervalSeconds: number;
 }
 
-export const DEFAULT_LISTEN_PORT = 6443;
+export const DEFAULT_LB_LISTEN_PORT = 6443;
 const FIRST_PRIORITY = 150;
 const PRIORITY_STEP = 10;
 
@@ -81,7 +81,7 @@ export function planLB(args: NginxKeepalivedLBArgs): LBPlan {
     const vip = ipv4(args.vip, "vip");
     const defaultInterface = interfaceName(args.interface, "interface");
     const virtualRouterId = integer(args.virtualRouterId, 0, 1, 255, "virtualRouterId");
-    const listenPort = integer(args.listenPort, DEFAULT_LISTEN_PORT, 1, 65535, "listenPort");
+    const listenPort = integer(args.listenPort, DEFAULT_LB_LISTEN_PORT, 1, 65535, "listenPort");
 
     const names = new Set<string>();
     const addresses = new Set<string>();

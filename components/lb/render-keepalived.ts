@@ -16,7 +16,7 @@ const TRACK_RISE = 2;
 const AUTH_PASS = /^[A-Za-z0-9]{1,8}$/;
 
 /** The VRRP instance name: one per virtual router id, so two LBs on one segment stay distinguishable in logs. */
-export function instanceName(plan: LBPlan): string {
+export function vrrpInstanceName(plan: LBPlan): string {
     return `K8S_APISERVER_${plan.virtualRouterId}`;
 }
 
@@ -54,7 +54,7 @@ vrrp_script check_nginx {
     rise ${TRACK_RISE}
 }
 
-vrrp_instance ${instanceName(plan)} {
+vrrp_instance ${vrrpInstanceName(plan)} {
     state ${state}
     interface ${self.interface}
     virtual_router_id ${plan.virtualRouterId}
