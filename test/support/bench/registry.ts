@@ -31,17 +31,17 @@ async function withRegistryLock<T>(fn: () => T): Promise<T> {
         { stdio: ["pipe", "pipe", "pipe"] },
     );
     const exited = new Promise<void>((resolve) => holder.once("close", () => resolve()));
+    let stderr = "";
+    holder.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const locked = await new Promise<boolean>((resolve) => {
-        let stderr = "";
-        holder.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         holder.stdout.once("data", () => resolve(true));
-        holder.once("close", () => {
-            if (stderr) console.error(stderr.trim());
+        holder.once("close", () => resolve(false));
+        holder.once("error", (error) => {
+            stderr += error.message;
             resolve(false);
         });
-        holder.once("error", () => resolve(false));
     });
-    if (!locked) throw new Error(`cannot take the bench registry lock ${REGISTRY_LOCK}`);
+    if (!locked) throw new Error(`cannot take the bench registry lock ${REGISTRY_LOCK}: ${stderr.trim()}`);
     try {
         return fn();
     } finally {
