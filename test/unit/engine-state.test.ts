@@ -62,7 +62,7 @@ describe("engine values", () => {
 });
 
 describe("engine diff", () => {
-    const base = { replaceOnChanges: ["triggers[*]"], providerDiff: () => "update" as const, forceReplace: () => false };
+    const base = { replaceOnChanges: ["triggers[*]"], providerDiff: () => "update" as const, forceReplace: () => false, triggerChanged: false };
 
     it("creates what the state does not hold", () => {
         assert.equal(decideStep({ ...base, old: undefined, news: { create: "x" } }).op, "create");
@@ -80,6 +80,11 @@ describe("engine diff", () => {
         const old = res("k", { inputs: { algorithm: "RSA" } });
         assert.equal(decideStep({ ...base, old, news: { algorithm: "ECDSA" }, providerDiff: () => "replace" }).op, "replace");
         assert.equal(decideStep({ ...base, old, news: { algorithm: "RSA" }, forceReplace: () => true }).op, "replace");
+    });
+
+    it("replaces when the replacementTrigger option changed, even with equal inputs", () => {
+        const old = res("k", { inputs: { algorithm: "ECDSA" } });
+        assert.equal(decideStep({ ...base, old, news: { algorithm: "ECDSA" }, triggerChanged: true }).op, "replace");
     });
 
     it("keeps the old value of ignored properties", () => {

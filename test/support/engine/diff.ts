@@ -33,13 +33,15 @@ export interface DiffArgs {
     providerDiff: ProviderDiff;
     /** The provider asks for replacement regardless of inputs (a certificate due for renewal). */
     forceReplace: (old: StateResource) => boolean;
+    /** The `replacementTrigger` resource option changed since the last run. */
+    triggerChanged: boolean;
 }
 
 export function decideStep(args: DiffArgs): { op: StepOp; changed: string[] } {
     const { old, news } = args;
     if (!old) return { op: "create", changed: Object.keys(news).sort() };
     const changed = changedKeys(old.inputs, news);
-    if (args.forceReplace(old)) return { op: "replace", changed };
+    if (args.forceReplace(old) || args.triggerChanged) return { op: "replace", changed };
     if (changed.length === 0) return { op: "same", changed };
     if (matchesReplaceOnChanges(changed, args.replaceOnChanges)) return { op: "replace", changed };
     return { op: args.providerDiff(changed, old, news), changed };

@@ -129,6 +129,8 @@ export class EngineMonitor extends MockMonitor {
         if (providerRef) dependencies.add(providerRef.slice(0, providerRef.lastIndexOf("::")));
 
         const provider = custom ? (PROVIDERS[type] ?? recordOnly) : recordOnly;
+        const trigger = req.getReplacementTrigger?.();
+        const replacementTrigger: unknown = trigger ? decode(trigger.toJavaScript()).value : null;
         const { op } = custom
             ? decideStep({
                   old,
@@ -136,6 +138,7 @@ export class EngineMonitor extends MockMonitor {
                   replaceOnChanges: req.getReplaceonchangesList(),
                   providerDiff: provider.diff,
                   forceReplace: provider.forceReplace ?? (() => false),
+                  triggerChanged: old !== undefined && JSON.stringify(old.replacementTrigger ?? null) !== JSON.stringify(replacementTrigger),
               })
             : { op: old ? ("same" as const) : ("create" as const) };
         const commandLines: string[] = [];
@@ -182,6 +185,7 @@ export class EngineMonitor extends MockMonitor {
             dependencies: [...dependencies].sort(),
             createdIndex: fresh || !old ? this.state.nextIndex++ : old.createdIndex,
             deleteBeforeReplace,
+            replacementTrigger,
             retainOnDelete: req.getRetainondelete(),
             deletedWith: req.getDeletedwith(),
         };

@@ -26,6 +26,8 @@ export interface StateResource {
     /** Order of creation across runs; a replacement gets a new index. */
     createdIndex: number;
     deleteBeforeReplace: boolean;
+    /** The `replacementTrigger` option's value at the last step (null when unset): a change replaces. */
+    replacementTrigger?: unknown;
     retainOnDelete: boolean;
     /** URN whose deletion makes deleting this one unnecessary (the `deletedWith` option). */
     deletedWith: string;
