@@ -8,7 +8,8 @@
  * - same inputs: "same", nothing runs, stored outputs (keys, certificates, stdout) come back;
  * - changed inputs: "update" (Command: `update`, or `create` when unset), or "replace" when a
  *   `replaceOnChanges` path changed (Command `triggers`) or the provider replaces on any change
- *   (tls, random; a certificate due for renewal); replace = create new, delete old at the end,
+ *   (tls, random; a certificate due for renewal), or the `replacementTrigger` option's value
+ *   changed; replace = create new, delete old at the end,
  *   or delete first with `deleteBeforeReplace`;
  * - not declared any more: deleted after the program finished, dependents first.
  * Dependents are registered by the SDK only after their dependencies' steps completed, so
