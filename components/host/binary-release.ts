@@ -23,6 +23,8 @@ export interface BinaryReleaseArgs {
     archive: "tar.gz" | "binary";
     /** Names of the executables to install (searched anywhere inside a tarball; for a single binary, its one name). */
     binaries: string[];
+    /** Member path inside the tarball for binaries whose file is named otherwise (e.g. { flannel: "./flannel-amd64" }). Default: found by name. */
+    archivePaths?: Record<string, string>;
     /** Directory of the stable links. Default: "/usr/local/bin". */
     binDir?: string;
 }
@@ -44,6 +46,7 @@ export interface InstallPlan {
     checksum: Checksum;
     archive: "tar.gz" | "binary";
     binaries: string[];
+    archivePaths: Record<string, string>;
     binDir: string;
     /** Where the artifact comes from: an URL to fetch, or a file already staged on the host. */
     source: { url: string } | { stagedPath: string };
@@ -85,11 +88,17 @@ export function renderInstallScript(plan: InstallPlan): string {
         `  fi`,
         `  mkdir "$work/unpacked" "$work/version"`,
         ...unpack.map((l) => `  ${l}`),
-        `  for b in ${names}; do`,
-        `    found=$(find "$work/unpacked" -type f -name "$b" | head -n 1)`,
-        `    if [ -z "$found" ]; then echo "${plan.name} ${plan.version}: no file named $b in the artifact from $src" >&2; exit 1; fi`,
-        `    install -m 0755 "$found" "$work/version/$b"`,
-        `  done`,
+        ...plan.binaries.map((b) => {
+            const member = plan.archivePaths[b];
+            const find = member !== undefined
+                ? `found=$work/unpacked/${shellQuote(member.replace(/^\.\//, ""))}; [ -f "$found" ] || found=""`
+                : `found=$(find "$work/unpacked" -type f -name ${shellQuote(b)} | head -n 1)`;
+            return [
+                `  ${find}`,
+                `  if [ -z "$found" ]; then echo "${plan.name} ${plan.version}: no file ${member ?? `named ${b}`} in the artifact from $src" >&2; exit 1; fi`,
+                `  install -m 0755 "$found" "$work/version/${b}"`,
+            ].join("\n");
+        }),
         `  echo "$want" > "$work/version/.checksum"`,
         `  mkdir -p "$(dirname "$dest")"`,
         `  rm -rf "$dest"`,
@@ -160,7 +169,8 @@ export class BinaryRelease extends pulumi.ComponentResource {
             source = { url: args.url! };
         }
         const plan: InstallPlan = {
-            name: args.name, version: args.version, checksum, archive: args.archive, binaries: args.binaries, binDir, source,
+            name: args.name, version: args.version, checksum, archive: args.archive, binaries: args.binaries,
+            archivePaths: args.archivePaths ?? {}, binDir, source,
         };
         this.command = new command.remote.Command(`${name}-install`, {
             connection: args.host.connection,
@@ -184,6 +194,10 @@ function validateReleaseArgs(args: BinaryReleaseArgs): void {
     if (args.binaries.length === 0) problems.push("binaries is empty: name at least one executable to install");
     if (args.archive === "binary" && args.binaries.length !== 1) problems.push(`a single-binary artifact installs exactly one binary, not ${args.binaries.length}`);
     for (const b of args.binaries) if (!/^[A-Za-z0-9._-]+$/.test(b)) problems.push(`binary name "${b}" must be a plain file name`);
+    for (const [b, member] of Object.entries(args.archivePaths ?? {})) {
+        if (!args.binaries.includes(b)) problems.push(`archivePaths names "${b}", which is not in binaries`);
+        if (member.split("/").includes("..") || member.startsWith("/")) problems.push(`archivePaths.${b} "${member}" must be a relative path inside the archive`);
+    }
     if (!/^[A-Za-z0-9._-]+$/.test(args.name) || !/^[A-Za-z0-9._+-]+$/.test(args.version)) problems.push("name and version must be plain path segments");
     if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);
 }

@@ -21,7 +21,9 @@ function packRelease(dir: string, file: string, body: string): string {
     mkdirSync(src, { recursive: true });
     writeFileSync(join(src, "benchtool"), body);
     chmodSync(join(src, "benchtool"), 0o755);
-    const r = spawnSync("tar", ["-czf", join(dir, file), "-C", join(dir, `${file}.d`), "benchtool-linux-amd64"]);
+    mkdirSync(join(src, "extra"));
+    writeFileSync(join(src, "extra", "helper-amd64"), "#!/bin/sh\necho helper\n");
+    const r = spawnSync("tar", ["-czf", join(dir, file), "-C", join(dir, `${file}.d`), "./benchtool-linux-amd64"]);
     assert.equal(r.status, 0, String(r.stderr));
     return createHash("sha256").update(readFileSync(join(dir, file))).digest("hex");
 }
@@ -73,6 +75,7 @@ test("host primitives on two real hosts", async (t) => {
             assert.equal(await exec(h, "cat /etc/k8s-binary-bench/secret.key"), secret);
             assert.equal(await exec(h, `systemctl is-active ${UNIT}`), "active");
             assert.equal(await exec(h, "readlink /usr/local/bin/benchtool"), "/opt/k8s-binary/benchtool/1.0.0/benchtool");
+            assert.equal(await exec(h, "benchhelper"), "helper", "installed under its own name from its archive path, executable");
             assert.equal(await exec(h, "hostname"), h);
             assert.match(await exec(h, "cat /etc/hosts"), /# BEGIN k8s-binary managed hosts\n10\.77\.\d+\.11 p1\n10\.77\.\d+\.12 p2\n# END/);
         }

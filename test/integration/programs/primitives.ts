@@ -18,7 +18,8 @@ export default async () => {
         new RemoteFile(`${host.name}-${secretName}`, { host, path: "/etc/k8s-binary-bench/secret.key", content: secret, mode: "0600" });
         const tool = new BinaryRelease(`${host.name}-benchtool`, {
             host, name: "benchtool", version: release.version, url: release.url, sha256: release.sha256,
-            archive: "tar.gz", binaries: ["benchtool"],
+            archive: "tar.gz", binaries: ["benchtool", "benchhelper"],
+            archivePaths: { benchhelper: "./benchtool-linux-amd64/extra/helper-amd64" },
         });
         const conf = new RemoteFile(`${host.name}-demo-conf`, { host, path: "/etc/k8s-binary-bench/demo.conf", content: serviceConfig });
         new SystemdUnit(`${host.name}-demo`, {
