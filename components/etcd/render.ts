@@ -309,7 +309,8 @@ export function renderMembersHealthyCheck(clientPort: number, expected: MemberEn
 
 /**
  * Joins a member to the running cluster, idempotently: `member add` only when its peer URL is not
- * listed yet (moving aside data a former membership of the host left), then prints the initial-cluster it must start with (the member list, itself
+ * listed yet (moving aside data a former membership of the host left, retrying while etcd refuses
+ * the addition), then prints the initial-cluster it must start with (the member list, itself
  * included). Refuses while another added member has not started: etcd accepts one pending
  * member at a time here, and starting with a list that names it would fail.
  */
@@ -333,9 +334,18 @@ if ! printf '%s\\n' "$members" | awk -F', ' -v p="$peer" '$4 == p { found = 1 } 
     mv "$data" "$aside"
     echo "moved stale etcd data of a former membership to $aside" >&2
   fi
-  ${ctl} member add "$name" --peer-urls="$peer" >&2
-  members=$(list)
 fi
+# etcd refuses an addition while a member that joined seconds ago does not count as active yet
+# ("unhealthy cluster"): retry for a minute. A retry after an addition that did go through finds
+# the peer URL listed and stops.
+deadline=$(( $(date +%s) + 60 ))
+until printf '%s\\n' "$members" | awk -F', ' -v p="$peer" '$4 == p { found = 1 } END { exit !found }'; do
+  if ! ${ctl} member add "$name" --peer-urls="$peer" >&2; then
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "could not add etcd member $name ($peer)" >&2; exit 1; fi
+    sleep 2
+  fi
+  members=$(list)
+done
 printf '%s\\n' "$members" | awk -F', ' -v p="$peer" -v n="$name" '
   { nm = $3; if ($4 == p) nm = n; else if (nm == "") { print "member " $1 " (" $4 ") was added but has not started; start or remove it first" > "/dev/stderr"; bad = 1 }
     out = out (out == "" ? "" : ",") nm "=" $4 }

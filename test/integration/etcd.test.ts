@@ -1,0 +1,250 @@
+// EtcdCluster on real hosts: Debian's etcd 3.4 packed as a release tarball, installed through
+// BinaryRelease with its sha256, driven through the deployment engine over real SSH. One bench,
+// one story: form, lose a member, re-run, rotate one certificate, grow 3 -> 5, shrink back,
+// back up on a timer, restore into a fresh cluster by following docs/etcd-backup-restore.md.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { requireBench, startBench, type Bench } from "../support/bench";
+import { runProgram, type RunResult } from "../support/engine";
+import { packEtcdRelease } from "../support/etcd-release";
+
+const PROGRAM = join(__dirname, "programs", "etcd.ts");
+const SNAPSHOT_ON_NEW_HOSTS = "/root/etcd-restore.db";
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+test("EtcdCluster on real hosts", async (t) => {
+    if (!requireBench(t)) return;
+    const work = mkdtempSync(join(tmpdir(), "k8s-binary-etcd-"));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const releases = join(work, "releases");
+    mkdirSync(releases);
+    const [bench, release] = await Promise.all([
+        startBench({ hosts: ["e1", "e2", "e3", "e4", "e5", "r1", "r2", "r3"] }),
+        packEtcdRelease(releases),
+    ]) as [Bench, Awaited<ReturnType<typeof packEtcdRelease>>];
+    t.after(() => bench.stop());
+    console.log(`bench: 8 hosts up in ${seconds(bench.timings.bootMs)}; release ${release.file} sha256 ${release.sha256.slice(0, 12)}…`);
+    const baseUrl = await bench.serveDirectory(releases);
+    // Bench hosts share this machine's root, where Debian's etcd-server package left its own
+    // etcd.service, SysV script and defaults: a member host has none of them. (With the SysV
+    // script present, `systemctl enable etcd.service` fails in update-rc.d.)
+    await Promise.all(bench.hosts.map((h) => bench.exec(h.name,
+        "rm -f /etc/init.d/etcd /etc/default/etcd /lib/systemd/system/etcd.service /etc/systemd/system/multi-user.target.wants/etcd.service")));
+
+    const hostsJson = (names: string[]) => JSON.stringify(names.map((n) => {
+        const h = bench.host(n);
+        return { name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } };
+    }));
+    const main = ["e1", "e2", "e3"];
+    const config = (over: Record<string, string> = {}) => ({
+        "etcd:hosts": hostsJson(main),
+        "etcd:release": JSON.stringify({ version: release.version, url: `${baseUrl}/${release.file}`, sha256: release.sha256 }),
+        "etcd:network": bench.subnet,
+        // Every 15 s, keeping 3: the test sees rotation within its own runtime.
+        "etcd:backup": JSON.stringify({ schedule: "*-*-* *:*:00/15", retention: 3 }),
+        ...over,
+    });
+    const stateFile = join(work, "state.json");
+    const run = async (label: string, cfg: Record<string, string>, state = stateFile): Promise<RunResult> => {
+        const started = performance.now();
+        const result = await runProgram({ program: PROGRAM, stateFile: state, config: cfg });
+        console.log(`${label}: ${result.commandLog.length} remote commands, ${seconds(performance.now() - started)}`);
+        return result;
+    };
+    const exec = async (host: string, cmd: string, input?: string) => {
+        const r = await bench.exec(host, cmd, input === undefined ? undefined : { input });
+        assert.equal(r.code, 0, `${host}: ${cmd}: ${r.stderr}`);
+        return r.stdout.trim();
+    };
+    const invocation = (host: string) => exec(host, "systemctl show -p InvocationID --value etcd.service");
+    const invocations = async (hosts: string[]) => Object.fromEntries(await Promise.all(hosts.map(async (h) => [h, await invocation(h)])));
+
+    // etcdctl on this machine with the component's outputs: what an apiserver would hold.
+    const pki = join(work, "client");
+    let endpoints: string[] = [];
+    const etcdctl = (eps: string[], args: string[]) => spawnSync("/usr/bin/etcdctl", [
+        `--endpoints=${eps.join(",")}`, `--cacert=${join(pki, "ca.pem")}`, `--cert=${join(pki, "client.pem")}`,
+        `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", "--command-timeout=5s", ...args,
+    ], { encoding: "utf8", env: { ...process.env, ETCDCTL_API: "3" } });
+    const endpointOf = (host: string) => `https://${bench.host(host).address}:2379`;
+    const get = (host: string, key: string) => {
+        const r = etcdctl([endpointOf(host)], ["get", key, "--print-value-only"]);
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.trim();
+    };
+    const put = (eps: string[], key: string, value: string) => etcdctl(eps, ["put", key, value]).status === 0;
+    const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<number> => {
+        const start = performance.now();
+        while (!(await check())) {
+            if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${seconds(timeoutMs)} waiting for ${what}`);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        return performance.now() - start;
+    };
+    const memberList = () => {
+        const r = etcdctl([endpointOf("e1")], ["member", "list"]);
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.trim().split("\n").map((l) => l.split(", ")).map(([, status, name]) => `${name}:${status}`).sort();
+    };
+
+    const formStart = performance.now();
+    const first = await run("form 3 members", config());
+    const formMs = performance.now() - formStart;
+
+    await t.test("three members form a healthy TLS cluster; a key written through one is read through another", async () => {
+        mkdirSync(pki, { recursive: true, mode: 0o700 });
+        writeFileSync(join(pki, "ca.pem"), String(first.outputs.caCertPem));
+        writeFileSync(join(pki, "client.pem"), String(first.outputs.clientCertPem));
+        writeFileSync(join(pki, "client-key.pem"), String(first.outputs.clientKeyPem), { mode: 0o600 });
+        assert.ok(first.secretOutputs.includes("clientKeyPem"), "the client key is a secret output");
+        endpoints = first.outputs.clientEndpoints as string[];
+        assert.deepEqual(endpoints, main.map(endpointOf));
+        // The outputs resolved after the readiness check: the cluster answers at once.
+        const health = etcdctl(endpoints, ["endpoint", "health"]);
+        assert.equal(health.status, 0, health.stderr);
+        assert.equal((health.stdout + health.stderr).match(/is healthy/g)?.length, 3);
+        assert.ok(put([endpointOf("e1")], "/bench/k1", "v1"));
+        assert.equal(get("e2", "/bench/k1"), "v1");
+        assert.equal(get("e3", "/bench/k1"), "v1");
+        assert.deepEqual(memberList(), ["e1:started", "e2:started", "e3:started"]);
+        for (const h of main) {
+            assert.equal(await exec(h, "stat -c '%a' /var/lib/etcd /etc/etcd/pki/server-key.pem /etc/etcd/pki/peer-key.pem /etc/etcd/pki/client-key.pem | sort -u | xargs"), "600 700");
+            assert.equal(await exec(h, "readlink /usr/local/bin/etcd"), `/opt/k8s-binary/etcd/${release.version}/etcd`);
+            const tlsErrors = await exec(h, "journalctl -u etcd.service --no-pager -o cat | grep -ciE 'bad certificate|x509|tls: ' || true");
+            assert.equal(tlsErrors, "0", `${h}: TLS errors in the journal`);
+        }
+        // No private key in any command line, nor in what the provider would have logged.
+        const key = String(first.outputs.clientKeyPem);
+        for (const e of first.commandLog) assert.ok(!e.commandLine.includes(key.split("\n")[1]) && !e.logged.includes(key.split("\n")[1]), e.urn);
+        console.log(`figures: cluster formed and healthy ${seconds(formMs)} after the first run started (${first.commandLog.length} commands)`);
+    });
+
+    await t.test("SIGKILL of the leader: writes go on through the others, systemd restarts it and it rejoins", async () => {
+        const status = etcdctl(endpoints, ["endpoint", "status", "-w", "json"]);
+        assert.equal(status.status, 0, status.stderr);
+        const statuses = JSON.parse(status.stdout) as { Endpoint: string; Status: { header: { member_id: number }; leader: number } }[];
+        const leader = statuses.find((s) => s.Status.header.member_id === s.Status.leader)!;
+        const victim = main.find((h) => endpointOf(h) === leader.Endpoint)!;
+        const survivors = main.filter((h) => h !== victim).map(endpointOf);
+        const pid = await exec(victim, "systemctl show -p MainPID --value etcd.service");
+        const killed = performance.now();
+        await exec(victim, `kill -9 ${pid}`);
+        let n = 0;
+        const writeMs = await until("a write through the surviving members", () => put(survivors, "/bench/failover", `w${n++}`), 30_000);
+        const backMs = await until(`${victim} healthy again`, () => etcdctl([endpointOf(victim)], ["endpoint", "health"]).status === 0, 60_000);
+        assert.notEqual(await exec(victim, "systemctl show -p MainPID --value etcd.service"), pid);
+        assert.equal(get(victim, "/bench/failover"), `w${n - 1}`, "the rejoined member has the writes made while it was down");
+        console.log(`figures: leader ${victim} SIGKILLed: a write succeeded after ${seconds(writeMs)}; back and healthy after ${seconds(performance.now() - killed)} (RestartSec=5s; wait ${seconds(backMs)})`);
+    });
+
+    await t.test("a second run with no change runs no remote command", async () => {
+        const again = await run("no change", config());
+        assert.deepEqual(again.commandLog.map((e) => `${e.host} ${e.urn}`), []);
+        assert.ok(again.operations.every((o) => o.op === "same"));
+    });
+
+    await t.test("a certificate change on one member restarts that member only", async () => {
+        const before = await invocations(main);
+        const rotated = await run("rotate e2's certificates", config({ "etcd:certificateRotation": JSON.stringify({ e2: "2026-11" }) }));
+        const after = await invocations(main);
+        assert.notEqual(after.e2, before.e2, "e2 restarted");
+        assert.equal(after.e1, before.e1, "e1 untouched");
+        assert.equal(after.e3, before.e3, "e3 untouched");
+        const hosts = new Set(rotated.commandLog.map((e) => e.host));
+        assert.deepEqual([...hosts], [bench.host("e2").address], "commands ran on e2 only");
+        const changed = rotated.operations.filter((o) => o.op !== "same" && o.type === "command:remote:Command").map((o) => o.name).sort();
+        assert.deepEqual(changed, [
+            "etcd-e2-etc-etcd-pki-peer-key.pem-write", "etcd-e2-etc-etcd-pki-peer.pem-write",
+            "etcd-e2-etc-etcd-pki-server-key.pem-write", "etcd-e2-etc-etcd-pki-server.pem-write",
+            "etcd-e2-healthy-wait", "etcd-e2-restart",
+        ]);
+        assert.equal(get("e2", "/bench/k1"), "v1");
+        const tlsErrors = await exec("e2", "journalctl -u etcd.service --no-pager -o cat | grep -ciE 'bad certificate|x509' || true");
+        assert.equal(tlsErrors, "0");
+    });
+    const rotation = { "etcd:certificateRotation": JSON.stringify({ e2: "2026-11" }) };
+
+    await t.test("adding two hosts grows the cluster to five without touching the three", async () => {
+        const before = await invocations(main);
+        const grow = config({ ...rotation, "etcd:hosts": hostsJson([...main, "e4", "e5"]), "etcd:initialMembers": JSON.stringify(main) });
+        const started = performance.now();
+        const grown = await run("grow 3 -> 5", grow);
+        const growMs = performance.now() - started;
+        assert.deepEqual(memberList(), ["e1:started", "e2:started", "e3:started", "e4:started", "e5:started"]);
+        assert.deepEqual(await invocations(main), before, "no original member restarted");
+        const touched = new Set(grown.commandLog.map((e) => e.host));
+        assert.ok(main.every((h) => !touched.has(bench.host(h).address)), `no command ran on the original members: ${[...touched].join(" ")}`);
+        assert.equal(get("e5", "/bench/k1"), "v1", "the original data is on the new members");
+        assert.equal(get("e4", "/bench/failover").startsWith("w"), true);
+        const all = [...main, "e4", "e5"].map(endpointOf);
+        const health = etcdctl(all, ["endpoint", "health"]);
+        assert.equal((health.stdout + health.stderr).match(/is healthy/g)?.length, 5, health.stderr);
+        assert.deepEqual((await run("grown, no change", grow)).commandLog, []);
+        console.log(`figures: 3 -> 5 members, all healthy ${seconds(growMs)} after the run started (the two joins run one after the other)`);
+    });
+
+    await t.test("removing the two hosts again takes them out of the cluster before their service stops", async () => {
+        const shrunk = await run("shrink 5 -> 3", config({ ...rotation, "etcd:initialMembers": JSON.stringify(main) }));
+        assert.deepEqual(memberList(), ["e1:started", "e2:started", "e3:started"]);
+        for (const h of ["e4", "e5"]) {
+            assert.equal((await bench.exec(h, "systemctl is-active etcd.service")).stdout.trim(), "inactive");
+            const order = shrunk.operations.filter((o) => o.op === "delete" && (o.name === `etcd-${h}-leave` || o.name === `etcd-${h}-etcd-activate`)).map((o) => o.name);
+            assert.deepEqual(order, [`etcd-${h}-leave`, `etcd-${h}-etcd-activate`], "member remove ran before the unit was stopped");
+            assert.equal(await exec(h, "test -d /var/lib/etcd/member && echo kept"), "kept", "the data dir stays (see docs/etcd-membership.md)");
+        }
+        assert.equal(get("e3", "/bench/k1"), "v1");
+    });
+
+    await t.test("the backup timer keeps verified snapshots, and the restore runbook brings the data into a fresh cluster", async () => {
+        // Runbook step 1: the newest snapshot on a member, taken after the last write.
+        assert.ok(put([endpointOf("e1")], "/bench/before-backup", "yes"));
+        const written = Number(await exec("e1", "date +%s"));
+        await until("a snapshot newer than the last write", async () => {
+            const newest = (await bench.exec("e1", "stat -c %Y $(ls -1 /var/backups/etcd/etcd-snapshot-e1-*.db | tail -n 1)")).stdout.trim();
+            return Number(newest) > written;
+        }, 40_000);
+        const runs = Number(await exec("e1", "journalctl -u etcd-backup.service --no-pager -o cat | grep -c '^saved ' || true"));
+        const files = (await exec("e1", "ls -1 /var/backups/etcd")).split("\n");
+        assert.equal(files.length, Math.min(runs, 3), `retention 3 after ${runs} backups: ${files.join(" ")}`);
+        assert.equal(await exec("e1", "stat -c '%a' /var/backups/etcd"), "700");
+        const newest = files.sort().at(-1)!;
+        // Step 2: check it.
+        const status = await exec("e1", `ETCDCTL_API=3 etcdctl snapshot status /var/backups/etcd/${newest} -w json`);
+        assert.ok(JSON.parse(status).totalKey >= 3);
+        // Step 3: copy it to every host of the new cluster.
+        const snapshot = await exec("e1", `base64 -w0 /var/backups/etcd/${newest}`);
+        const sum = await exec("e1", `sha256sum /var/backups/etcd/${newest} | cut -d' ' -f1`);
+        for (const h of ["r1", "r2", "r3"]) {
+            await exec(h, `base64 -d > ${SNAPSHOT_ON_NEW_HOSTS} && chmod 0600 ${SNAPSHOT_ON_NEW_HOSTS}`, snapshot);
+            assert.equal(await exec(h, `sha256sum ${SNAPSHOT_ON_NEW_HOSTS} | cut -d' ' -f1`), sum);
+        }
+        // Step 4: a new stack with `restore.snapshotPath`, and `up`.
+        const restoreConfig = config({
+            "etcd:name": "restored",
+            "etcd:hosts": hostsJson(["r1", "r2", "r3"]),
+            "etcd:restore": JSON.stringify({ snapshotPath: SNAPSHOT_ON_NEW_HOSTS }),
+            "etcd:backup": JSON.stringify({ enabled: false }),
+        });
+        const started = performance.now();
+        const restored = await run("restore into r1-r3", restoreConfig, join(work, "restored.json"));
+        const restoreMs = performance.now() - started;
+        // Step 5: check the data and the members with the new cluster's client certificate.
+        writeFileSync(join(pki, "ca.pem"), String(restored.outputs.caCertPem));
+        writeFileSync(join(pki, "client.pem"), String(restored.outputs.clientCertPem));
+        writeFileSync(join(pki, "client-key.pem"), String(restored.outputs.clientKeyPem), { mode: 0o600 });
+        assert.equal(get("r2", "/bench/k1"), "v1");
+        assert.equal(get("r3", "/bench/before-backup"), "yes");
+        const members = etcdctl([endpointOf("r1")], ["member", "list"]);
+        assert.deepEqual(members.stdout.trim().split("\n").map((l) => l.split(", ")[2]).sort(), ["r1", "r2", "r3"], "only the new members: the old cluster's membership is gone");
+        assert.ok(put([endpointOf("r1")], "/bench/after-restore", "ok"));
+        // Step 6: leaving `restore` set is harmless: a member holding data is never restored over.
+        assert.deepEqual((await run("restored, no change", restoreConfig, join(work, "restored.json"))).commandLog, []);
+        console.log(`figures: ${runs} timer backups seen, ${files.length} kept; restore of ${newest} into 3 fresh members healthy ${seconds(restoreMs)} after the run started`);
+    });
+});
