@@ -365,7 +365,8 @@ export function parseJoinOutput(stdout: string, memberName: string): string {
 
 /**
  * Removes a member from the cluster before its service stops: looks its ID up by peer URL through
- * the other members (then itself, should they not answer) and removes it. Already gone is success.
+ * the other members (then itself, should they not answer) and removes it. Already gone, or the
+ * last member (the whole cluster is being destroyed), is success.
  * etcd refuses a removal that would leave too few members connected for a while (a member that
  * joined seconds ago does not count yet), so refusals are retried for up to a minute.
  */
@@ -380,6 +381,8 @@ while :; do
     members=$(${etcdctlWord('"$ep"')} member list) || continue
     id=$(printf '%s\\n' "$members" | awk -F', ' -v p="$peer" '$4 == p { print $1 }')
     if [ -z "$id" ]; then echo "${member.name} is not a member any more"; exit 0; fi
+    # The last member cannot leave: the cluster ends with it (pulumi destroy).
+    if [ "$(printf '%s\\n' "$members" | grep -c .)" -le 1 ]; then echo "${member.name} is the last member"; exit 0; fi
     ${etcdctlWord('"$ep"')} member remove "$id" && exit 0
   done
   if [ "$(date +%s)" -ge "$deadline" ]; then

@@ -206,6 +206,10 @@ describe("real etcd 3.4 from the rendered files, on loopback", () => {
         const again = runScript(renderLeaveScript(m2, ports, [local]));
         assert.equal(again.code, 0, again.out);
         assert.match(again.out, /not a member any more/);
+        const last = runScript(renderLeaveScript(m1, ports, []));
+        assert.equal(last.code, 0, last.out);
+        assert.match(last.out, /m1 is the last member/, "destroying the whole cluster does not wait on an impossible removal");
+        assert.match(runScript(`${ctl(local)} member list`).out, /m1/);
     });
 
     test("the restore script rebuilds a data dir from a snapshot, and never overwrites one", async () => {
