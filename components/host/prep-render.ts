@@ -105,26 +105,38 @@ export function renderKernelScript(opts: {
     return lines.join("\n");
 }
 
-/** Installs missing packages with the host's package manager (apt-get, dnf or yum); a no-op when all are present. */
+/** Debian package names that RPM distributions spell differently. */
+export const RPM_PACKAGE_NAMES: Readonly<Record<string, string>> = {
+    conntrack: "conntrack-tools",
+    "libnginx-mod-stream": "nginx-mod-stream",
+};
+
+/**
+ * Installs missing packages, named as on Debian, with the host's package manager: apt-get, or
+ * dnf/yum with the RPM names. It asks dpkg/rpm first, so on a prepared host it touches nothing;
+ * apt-get refreshes its lists only when an install from the current ones fails.
+ */
 export function renderPackagesScript(packages: string[]): string {
     if (packages.length === 0) return `echo "packages: none requested"`;
-    const list = [...new Set(packages)].sort().map(shellQuote).join(" ");
+    const debian = [...new Set(packages)].sort();
+    const rpm = [...new Set(debian.map((p) => RPM_PACKAGE_NAMES[p] ?? p))].sort();
     return [
-        `pkgs=(${list})`,
         `missing=()`,
         `if command -v dpkg-query >/dev/null; then`,
-        `  for p in "\${pkgs[@]}"; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done`,
+        `  for p in ${debian.map(shellQuote).join(" ")}; do`,
+        `    dpkg-query -W -f='\${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")`,
+        `  done`,
         `  if [ \${#missing[@]} -gt 0 ]; then`,
         `    export DEBIAN_FRONTEND=noninteractive`,
-        `    apt-get update -q && apt-get install -y -q "\${missing[@]}"`,
+        `    apt-get install -y -q --no-install-recommends "\${missing[@]}" || { apt-get update -q && apt-get install -y -q --no-install-recommends "\${missing[@]}"; }`,
         `  fi`,
         `elif command -v rpm >/dev/null; then`,
-        `  for p in "\${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done`,
+        `  for p in ${rpm.map(shellQuote).join(" ")}; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done`,
         `  if [ \${#missing[@]} -gt 0 ]; then`,
-        `    if command -v dnf >/dev/null; then dnf install -y "\${missing[@]}"; else yum install -y "\${missing[@]}"; fi`,
+        `    if command -v dnf >/dev/null; then dnf install -y -q "\${missing[@]}"; else yum install -y -q "\${missing[@]}"; fi`,
         `  fi`,
-        `else echo "no apt-get, dnf or yum on $(hostname): install \${pkgs[*]} by hand" >&2; exit 1; fi`,
-        `echo "packages: \${#missing[@]} installed, \${#pkgs[@]} wanted"`,
+        `else echo "no dpkg or rpm on $(hostname): install ${debian.join(" ")} by hand" >&2; exit 1; fi`,
+        `echo "packages: \${#missing[@]} installed (\${missing[*]:-none missing}), ${debian.length} wanted"`,
     ].join("\n");
 }
 

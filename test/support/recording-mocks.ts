@@ -5,6 +5,8 @@ export interface Registered {
     type: string;
     name: string;
     inputs: Record<string, any>;
+    /** URNs it depends on (`dependsOn` and input dependencies), as the SDK sent them. */
+    dependencies: string[];
 }
 
 /**
@@ -14,9 +16,10 @@ export interface Registered {
  */
 export function recordingMocks(): Registered[] {
     const registered: Registered[] = [];
+    const dependencies = new Map<string, string[]>();
     pulumi.runtime.setMocks({
         newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs, dependencies: dependencies.get(args.name) ?? [] });
             const state: Record<string, any> = { ...args.inputs };
             if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `PRIVATE-KEY-OF-${args.name}`;
             if (args.type.startsWith("tls:index/") && args.type.endsWith("Cert")) {
@@ -24,6 +27,9 @@ export function recordingMocks(): Registered[] {
                 state.validityEndTime = "2027-11-22T00:00:00Z";
             }
             if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem = `CSR-OF-${args.name}`;
+            if (args.type === "random:index/randomPassword:RandomPassword" || args.type === "random:index/randomString:RandomString") {
+                state.result = "Rnd0m8ch".padEnd(Number(args.inputs.length ?? 8), "x").slice(0, Number(args.inputs.length ?? 8));
+            }
             if (args.type === "command:remote:Command") {
                 state.stdout = "";
                 state.stderr = "";
@@ -34,6 +40,13 @@ export function recordingMocks(): Registered[] {
             return args.inputs;
         },
     }, "k8s-binary", "test", false);
+    // The mock runtime does not pass dependencies to newResource: read them off the requests.
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        dependencies.set(req.getName(), req.getDependenciesList());
+        return register(req, callback);
+    };
     return registered;
 }
 

@@ -5,21 +5,6 @@ import { recordingMocks, settled, valueOf } from "../support/recording-mocks";
 
 const registered = recordingMocks();
 
-// The mock runtime does not pass dependencies to newResource: read them off the monitor's requests.
-const dependencies = new Map<string, string[]>();
-const monitor = pulumi.runtime.getMonitor() as any;
-// recordingMocks echoes inputs; a RandomPassword also needs its result.
-const newResource = monitor.mocks.newResource.bind(monitor.mocks);
-monitor.mocks.newResource = async (args: pulumi.runtime.MockResourceArgs) => {
-    const result = await newResource(args);
-    if (args.type === "random:index/randomPassword:RandomPassword") result.state.result = "Rnd0m8ch";
-    return result;
-};
-const register = monitor.registerResource.bind(monitor);
-monitor.registerResource = (req: any, callback: any) => {
-    dependencies.set(req.getName(), req.getDependenciesList());
-    return register(req, callback);
-};
 
 import { NginxKeepalivedLB } from "../../components/lb";
 
@@ -38,7 +23,7 @@ const named = (name: string) => {
     return r;
 };
 const dependsOn = (name: string, other: string) =>
-    (dependencies.get(name) ?? []).some((urn) => urn.endsWith(`::${other}`));
+    named(name).dependencies.some((urn) => urn.endsWith(`::${other}`));
 
 const lb = new NginxKeepalivedLB("api", {
     hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14"), lbHost("lb3", "10.0.0.15", 145)],

@@ -137,8 +137,8 @@ test("renderKeepalivedUnit removes a VIP left behind by a killed keepalived and 
 
 test("the package script checks dpkg or rpm before any package manager runs", () => {
     const script = renderPackageInstallScript();
-    assert.match(script, /for p in nginx libnginx-mod-stream keepalived; do\n\s+dpkg-query/);
-    assert.match(script, /for p in nginx nginx-mod-stream keepalived; do\n\s+rpm -q/);
+    assert.match(script, /for p in keepalived libnginx-mod-stream nginx; do\n\s+dpkg-query/);
+    assert.match(script, /for p in keepalived nginx nginx-mod-stream; do rpm -q/);
     assert.ok(script.indexOf("dpkg-query") < script.indexOf("apt-get install"));
-    assert.match(script, /if \(\(\$\{#missing\[@\]\}\)\); then/, "apt-get only when something is missing");
+    assert.match(script, /if \[ \$\{#missing\[@\]\} -gt 0 \]; then\n\s+export DEBIAN_FRONTEND/, "apt-get only when something is missing");
 });

@@ -18,7 +18,7 @@ import {
     unifiedCgroupDir,
 } from "./layout";
 import { createNetwork } from "./network";
-import { sleep } from "./proc";
+import { runSync, sleep } from "./proc";
 import { claimInstance, releaseInstance } from "./registry";
 import { createWhiteoutDevice, prepareHostRoot, renderHostsFile } from "./root";
 import { generateKeyPair, renderSshdConfig } from "./sshd";
@@ -126,6 +126,11 @@ class TestBench implements Bench {
         if (state.launched) throw new Error(`bench host ${name} is running already`);
         const start = performance.now();
         const deadline = Date.now() + this.bootTimeoutMs;
+        // Power on: the host's own address on a link that is up (a crash took both away).
+        for (const args of [["addr", "replace", `${state.info.address}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"]]) {
+            const r = runSync("ip", ["-n", state.info.netns, ...args]);
+            if (r.code !== 0) throw new Error(`bench host ${name}: ip ${args.join(" ")}: ${r.stderr}`);
+        }
         state.launched = launchHost(state.paths, state.info.netns);
         try {
             state.initPid = await waitForInit(state.paths, state.launched, deadline);
@@ -179,6 +184,10 @@ class TestBench implements Bench {
             await sleep(10);
         }
         resetHostCgroups(this.instance, host);
+        // A power cut also takes the host off the wire and loses what it configured at run
+        // time (a VIP it held): its namespace outlives it, so do both here.
+        runSync("ip", ["-n", state.info.netns, "link", "set", "eth0", "down"]);
+        runSync("ip", ["-n", state.info.netns, "addr", "flush", "dev", "eth0"]);
         state.launched = undefined;
     }
 

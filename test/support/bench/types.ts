@@ -78,7 +78,7 @@ export interface Bench {
     exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult>;
     /** Serves a directory over HTTP on the gateway address; returns its base URL (no trailing slash). */
     serveDirectory(dir: string): Promise<string>;
-    /** SIGKILLs every process of a host at once, as a power cut would. Its disk stays. */
+    /** SIGKILLs every process of a host at once, as a power cut would: its link goes down and its addresses (a VIP it held) are lost. Its disk stays. */
     killHost(host: string): Promise<void>;
     /** Boots a stopped host again from its kept disk; resolves when it is up, with the boot's milliseconds. */
     bootHost(host: string): Promise<number>;
