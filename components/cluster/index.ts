@@ -1,0 +1,2 @@
+export * from "./kubernetes-cluster";
+export * from "./host-needs";

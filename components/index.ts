@@ -1,0 +1,14 @@
+// The library's face: every component with its Args, the host primitives, the PKI, and the
+// cluster spec (schema, loaders, checks).
+export * from "./host";
+export * from "./pki";
+export * from "./etcd";
+export * from "./lb";
+export * from "./cluster";
+export {
+    SpecError, formatIssue, type SpecIssue, parseClusterSpec, loadStackFile, loadSpecFromPulumiConfig,
+    clusterHosts, hostsWithRole, apiserverEndpoint, resolveReleases, checkSpec, clusterSpecSchema,
+    type ClusterSpec, type ClusterSpecInput, type HostSpec, type Role, type SshSpec, type BinariesSpec,
+    type NetworkSpec, type FlannelSpec, type LoadBalancerSpec, type PkiSpec, type ParsedSpec,
+    type StackSpec, type SshCredentials, type ReleaseFile, type ResolvedReleases,
+} from "./spec";
