@@ -4,7 +4,7 @@
 // back up on a timer, restore into a fresh cluster by following docs/etcd-backup-restore.md.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,9 +68,9 @@ test("EtcdCluster on real hosts", async (t) => {
     // etcdctl on this machine with the component's outputs: what an apiserver would hold.
     const pki = join(work, "client");
     let endpoints: string[] = [];
-    const etcdctl = (eps: string[], args: string[]) => spawnSync("/usr/bin/etcdctl", [
+    const etcdctl = (eps: string[], args: string[], commandTimeout = "5s") => spawnSync("/usr/bin/etcdctl", [
         `--endpoints=${eps.join(",")}`, `--cacert=${join(pki, "ca.pem")}`, `--cert=${join(pki, "client.pem")}`,
-        `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", "--command-timeout=5s", ...args,
+        `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", `--command-timeout=${commandTimeout}`, ...args,
     ], { encoding: "utf8", env: { ...process.env, ETCDCTL_API: "3" } });
     const endpointOf = (host: string) => `https://${bench.host(host).address}:2379`;
     const get = (host: string, key: string) => {
@@ -78,7 +78,7 @@ test("EtcdCluster on real hosts", async (t) => {
         assert.equal(r.status, 0, r.stderr);
         return r.stdout.trim();
     };
-    const put = (eps: string[], key: string, value: string) => etcdctl(eps, ["put", key, value]).status === 0;
+    const put = (eps: string[], key: string, value: string, timeout?: string) => etcdctl(eps, ["put", key, value], timeout).status === 0;
     const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<number> => {
         const start = performance.now();
         while (!(await check())) {
@@ -136,7 +136,8 @@ test("EtcdCluster on real hosts", async (t) => {
         const killed = performance.now();
         await exec(victim, `kill -9 ${pid}`);
         let n = 0;
-        const writeMs = await until("a write through the surviving members", () => put(survivors, "/bench/failover", `w${n++}`), 30_000);
+        // A short command timeout: a write proposed while there is no leader waits out its timeout.
+        const writeMs = await until("a write through the surviving members", () => put(survivors, "/bench/failover", `w${n++}`, "500ms"), 30_000);
         const backMs = await until(`${victim} healthy again`, () => etcdctl([endpointOf(victim)], ["endpoint", "health"]).status === 0, 60_000);
         assert.notEqual(await exec(victim, "systemctl show -p MainPID --value etcd.service"), pid);
         assert.equal(get(victim, "/bench/failover"), `w${n - 1}`, "the rejoined member has the writes made while it was down");
@@ -170,9 +171,46 @@ test("EtcdCluster on real hosts", async (t) => {
     });
     const rotation = { "etcd:certificateRotation": JSON.stringify({ e2: "2026-11" }) };
 
+    await t.test("a change for every member rolls: one restart at a time, each after the cluster is healthy again", async () => {
+        const before = await invocations(main);
+        // A writer through all endpoints during the roll: the cluster keeps a quorum throughout.
+        let writing = true;
+        let ok = 0;
+        let failed = 0;
+        let lastOk = performance.now();
+        let longestGap = 0;
+        const writer = (async () => {
+            for (let i = 0; writing; i++) {
+                const success = await new Promise<boolean>((resolve) => execFile("/usr/bin/etcdctl", [
+                    `--endpoints=${endpoints.join(",")}`, `--cacert=${join(pki, "ca.pem")}`, `--cert=${join(pki, "client.pem")}`,
+                    `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", "--command-timeout=3s", "put", "/bench/roll", String(i),
+                ], { env: { ...process.env, ETCDCTL_API: "3" } }, (error) => resolve(!error)));
+                const now = performance.now();
+                if (success) {
+                    ok++;
+                    longestGap = Math.max(longestGap, now - lastOk);
+                    lastOk = now;
+                } else failed++;
+            }
+        })();
+        const rolled = await run("extra flag on every member", config({ ...rotation, "etcd:extraFlags": JSON.stringify({ "heartbeat-interval": "150" }) }));
+        writing = false;
+        await writer;
+        const after = await invocations(main);
+        for (const h of main) assert.notEqual(after[h], before[h], `${h} restarted`);
+        const steps = rolled.commandLog.map((e) => e.urn.split("::").pop()!).filter((n) => /-(restart|healthy-wait)$/.test(n));
+        assert.deepEqual(steps, [
+            "etcd-e1-restart", "etcd-e1-healthy-wait", "etcd-e2-restart", "etcd-e2-healthy-wait", "etcd-e3-restart", "etcd-e3-healthy-wait",
+        ], "each restart follows the previous member's health check");
+        for (const h of main) assert.match(await exec(h, "tr '\\0' '\\n' < /proc/$(systemctl show -p MainPID --value etcd.service)/environ | grep HEARTBEAT"), /ETCD_HEARTBEAT_INTERVAL=150/);
+        assert.ok(ok > 0);
+        console.log(`figures: rolling restart of 3 members: ${ok} writes succeeded, ${failed} failed during the run; longest gap between successful writes ${seconds(longestGap)}`);
+    });
+    const flags = { "etcd:extraFlags": JSON.stringify({ "heartbeat-interval": "150" }) };
+
     await t.test("adding two hosts grows the cluster to five without touching the three", async () => {
         const before = await invocations(main);
-        const grow = config({ ...rotation, "etcd:hosts": hostsJson([...main, "e4", "e5"]), "etcd:initialMembers": JSON.stringify(main) });
+        const grow = config({ ...rotation, ...flags, "etcd:hosts": hostsJson([...main, "e4", "e5"]), "etcd:initialMembers": JSON.stringify(main) });
         const started = performance.now();
         const grown = await run("grow 3 -> 5", grow);
         const growMs = performance.now() - started;
@@ -190,7 +228,7 @@ test("EtcdCluster on real hosts", async (t) => {
     });
 
     await t.test("removing the two hosts again takes them out of the cluster before their service stops", async () => {
-        const shrunk = await run("shrink 5 -> 3", config({ ...rotation, "etcd:initialMembers": JSON.stringify(main) }));
+        const shrunk = await run("shrink 5 -> 3", config({ ...rotation, ...flags, "etcd:initialMembers": JSON.stringify(main) }));
         assert.deepEqual(memberList(), ["e1:started", "e2:started", "e3:started"]);
         for (const h of ["e4", "e5"]) {
             assert.equal((await bench.exec(h, "systemctl is-active etcd.service")).stdout.trim(), "inactive");

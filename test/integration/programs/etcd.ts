@@ -12,6 +12,7 @@ export default async () => {
         release: config.requireObject<EtcdReleaseArgs>("release"),
         network: config.get("network"),
         certificateRotation: config.getObject<Record<string, string>>("certificateRotation"),
+        extraFlags: config.getObject<Record<string, string>>("extraFlags"),
         backup: config.getObject<EtcdBackupArgs>("backup"),
         restore: config.getObject<EtcdRestoreArgs>("restore"),
         healthTimeoutSeconds: 90,
