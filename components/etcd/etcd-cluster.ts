@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import { BinaryRelease, fingerprint, Host, remoteFileName, remoteScript, RemoteFile, SystemdUnit, WaitFor } from "../host";
 import { CaKeyPair, Certificate, CertificateAuthority } from "../pki";
 import {
-    BACKUP_SERVICE, BACKUP_TIMER, clientUrl, ETCD_PATHS, ETCD_UNIT, MemberEndpoint,
+    BACKUP_SERVICE, BACKUP_TIMER, memberUrl, ETCD_PATHS, ETCD_UNIT, MemberEndpoint,
     parseJoinOutput, renderBackupScript, renderBackupService, renderBackupTimer, renderBootstrapEnv,
     renderClusterHealthyCheck, renderEtcdctlEnv, renderEtcdUnit, renderInitialCluster, renderJoinScript,
     renderLeaveScript, renderMemberEnv, renderMembersHealthyCheck, renderRestartScript, renderRestoreScript,
@@ -199,7 +199,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                     }, { parent: this, dependsOn: [release.command, ...clientFiles.map((f) => f.command)] }));
                 }
             } else {
-                const through = [...initial, ...joiners.slice(0, joiners.indexOf(member))].map((m) => clientUrl(m.address, plan.clientPort));
+                const through = [...initial, ...joiners.slice(0, joiners.indexOf(member))].map((m) => memberUrl(m.address, plan.clientPort));
                 const join = new command.remote.Command(`${prefix}-join`, {
                     connection: host.connection,
                     create: remoteScript(host, renderJoinScript(member, plan.peerPort, plan.dataDir, through)),
@@ -245,7 +245,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
 
             // Delete-only step that depends on the unit, so on removal it runs first: the member
             // leaves the cluster while its service still runs, then SystemdUnit stops it.
-            const others = plan.members.filter((m) => m.name !== member.name).map((m) => clientUrl(m.address, plan.clientPort));
+            const others = plan.members.filter((m) => m.name !== member.name).map((m) => memberUrl(m.address, plan.clientPort));
             new command.remote.Command(`${prefix}-leave`, {
                 connection: host.connection,
                 delete: remoteScript(host, renderLeaveScript(member, cluster, others)),
@@ -275,7 +275,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         const afterHealthy = <T>(value: pulumi.Input<T>): pulumi.Output<T> =>
             pulumi.all([healthy.command.urn, value]).apply(([, v]) => v as T);
         this.memberNames = plan.members.map((m) => m.name);
-        this.clientEndpoints = afterHealthy(plan.members.map((m) => clientUrl(m.address, plan.clientPort)));
+        this.clientEndpoints = afterHealthy(plan.members.map((m) => memberUrl(m.address, plan.clientPort)));
         this.caCertPem = afterHealthy(ca.certPem);
         this.clientCertPem = afterHealthy(client.certPem);
         this.clientKeyPem = pulumi.secret(afterHealthy(client.privateKeyPem));

@@ -7,14 +7,12 @@ import { shellQuote } from "../host/connection";
 
 /** Where the component puts things on a member host. */
 export const ETCD_PATHS = {
-    configDir: "/etc/etcd",
     /** Member identity, URLs, TLS, data dir, extra flags: a change restarts the member. */
     memberEnv: "/etc/etcd/etcd.env",
     /** initial-cluster settings: read only at a member's first start, so a change restarts nothing. */
     bootstrapEnv: "/etc/etcd/initial-cluster.env",
     /** etcdctl's TLS settings, for the component's scripts and for operators (`set -a; . FILE`). */
     etcdctlEnv: "/etc/etcd/etcdctl.env",
-    pkiDir: "/etc/etcd/pki",
     caCert: "/etc/etcd/pki/ca.pem",
     serverCert: "/etc/etcd/pki/server.pem",
     serverKey: "/etc/etcd/pki/server-key.pem",
@@ -53,11 +51,8 @@ export function urlHost(address: string): string {
     return address.includes(":") ? `[${address}]` : address;
 }
 
-export function clientUrl(address: string, port: number): string {
-    return `https://${urlHost(address)}:${port}`;
-}
-
-export function peerUrl(address: string, port: number): string {
+/** A member's https URL on a port: its client URL on the client port, its peer URL on the peer port. */
+export function memberUrl(address: string, port: number): string {
     return `https://${urlHost(address)}:${port}`;
 }
 
@@ -68,7 +63,7 @@ export function localClientUrl(port: number): string {
 
 /** `name=peerURL,...` in the given order. */
 export function renderInitialCluster(members: MemberEndpoint[], peerPort: number): string {
-    return members.map((m) => `${m.name}=${peerUrl(m.address, peerPort)}`).join(",");
+    return members.map((m) => `${m.name}=${memberUrl(m.address, peerPort)}`).join(",");
 }
 
 /** The etcd flag an environment variable stands for: "auto-compaction-retention" -> ETCD_AUTO_COMPACTION_RETENTION. */
@@ -103,10 +98,10 @@ export function renderMemberEnv(member: MemberEndpoint, cluster: ClusterSettings
     const vars: [string, string][] = [
         ["ETCD_NAME", member.name],
         ["ETCD_DATA_DIR", cluster.dataDir],
-        ["ETCD_LISTEN_PEER_URLS", peerUrl(member.address, cluster.peerPort)],
-        ["ETCD_LISTEN_CLIENT_URLS", `${clientUrl(member.address, cluster.clientPort)},${localClientUrl(cluster.clientPort)}`],
-        ["ETCD_ADVERTISE_CLIENT_URLS", clientUrl(member.address, cluster.clientPort)],
-        ["ETCD_INITIAL_ADVERTISE_PEER_URLS", peerUrl(member.address, cluster.peerPort)],
+        ["ETCD_LISTEN_PEER_URLS", memberUrl(member.address, cluster.peerPort)],
+        ["ETCD_LISTEN_CLIENT_URLS", `${memberUrl(member.address, cluster.clientPort)},${localClientUrl(cluster.clientPort)}`],
+        ["ETCD_ADVERTISE_CLIENT_URLS", memberUrl(member.address, cluster.clientPort)],
+        ["ETCD_INITIAL_ADVERTISE_PEER_URLS", memberUrl(member.address, cluster.peerPort)],
         ["ETCD_CERT_FILE", p.serverCert],
         ["ETCD_KEY_FILE", p.serverKey],
         ["ETCD_TRUSTED_CA_FILE", p.caCert],
@@ -315,7 +310,7 @@ export function renderMembersHealthyCheck(clientPort: number, expected: MemberEn
  * member at a time here, and starting with a list that names it would fail.
  */
 export function renderJoinScript(member: MemberEndpoint, peerPort: number, dataDir: string, endpoints: string[]): string {
-    const peer = peerUrl(member.address, peerPort);
+    const peer = memberUrl(member.address, peerPort);
     const ctl = etcdctl(endpoints.join(","));
     return `${LOAD_ETCDCTL_ENV}
 name=${shellQuote(member.name)}
@@ -371,7 +366,7 @@ export function parseJoinOutput(stdout: string, memberName: string): string {
  * joined seconds ago does not count yet), so refusals are retried for up to a minute.
  */
 export function renderLeaveScript(member: MemberEndpoint, cluster: { clientPort: number; peerPort: number }, others: string[]): string {
-    const peer = peerUrl(member.address, cluster.peerPort);
+    const peer = memberUrl(member.address, cluster.peerPort);
     const tries = [...others, localClientUrl(cluster.clientPort)];
     return `${LOAD_ETCDCTL_ENV}
 peer=${shellQuote(peer)}
@@ -424,7 +419,7 @@ trap 'rm -rf "$work"' EXIT
   --name ${shellQuote(r.member.name)} \\
   --initial-cluster ${shellQuote(r.initialCluster)} \\
   --initial-cluster-token ${shellQuote(r.token)} \\
-  --initial-advertise-peer-urls ${shellQuote(peerUrl(r.member.address, r.peerPort))} \\
+  --initial-advertise-peer-urls ${shellQuote(memberUrl(r.member.address, r.peerPort))} \\
   --data-dir "$work/data"
 chmod 0700 "$work/data"
 rmdir "$data" 2>/dev/null || true
