@@ -160,6 +160,7 @@ test("growing: new members join one at a time after the running cluster is healt
     const initialBoot = String(plain(named("grow-e1-etc-etcd-initial-cluster.env-write").inputs.stdin));
     assert.doesNotMatch(initialBoot, /e4=/);
     assert.ok(!has("grow-e1-backup-timer-activate"), "backup can be turned off");
+    assert.deepEqual(grown.memberNames, ["e1", "e2", "e3", "e4", "e5"]);
 });
 
 test("bad input fails before any resource is declared, listing every problem", () => {
