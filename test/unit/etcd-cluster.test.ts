@@ -43,6 +43,10 @@ const dependsOn = (name: string, other: string) =>
     (dependencies.get(name) ?? []).some((urn) => urn.endsWith(`::${other}`));
 
 const etcd = new EtcdCluster("etcd", { members: [1, 2, 3].map(host), release, network: "10.77.0.0/24" });
+const given = new EtcdCluster("given", {
+    members: [host(1)], release, ca: { certPem: "GIVEN-CA-CERT", privateKeyPem: pulumi.secret("GIVEN-CA-KEY") },
+    extraServerSans: ["etcd.cluster.internal", "10.77.0.100"], certificateRotation: { e1: "2026-11" },
+});
 const grown = new EtcdCluster("grow", {
     members: [1, 2, 3, 4, 5].map(host), initialMembers: ["e1", "e2", "e3"], release,
     backup: { enabled: false },
@@ -59,7 +63,7 @@ test("every member gets release, certificates, files, unit, restart, wait and le
         }
         assert.ok(!has(`etcd-${m}-join`), "members of a new cluster do not join");
     }
-    assert.equal(registered.filter((r) => r.type === "k8s-binary:index:EtcdCluster").length, 2);
+    assert.equal(registered.filter((r) => r.type === "k8s-binary:index:EtcdCluster").length, 3);
     assert.ok(has("etcd-ca-cert"), "a CA is created when none is given");
 });
 
@@ -161,6 +165,18 @@ test("growing: new members join one at a time after the running cluster is healt
     assert.doesNotMatch(initialBoot, /e4=/);
     assert.ok(!has("grow-e1-backup-timer-activate"), "backup can be turned off");
     assert.deepEqual(grown.memberNames, ["e1", "e2", "e3", "e4", "e5"]);
+});
+
+test("a given CA signs the certificates and none is created; extra SANs reach the server certificate only", async () => {
+    await settled();
+    assert.ok(!has("given-ca-cert"));
+    assert.equal(named("given-e1-server-cert").inputs.caCertPem, "GIVEN-CA-CERT");
+    assert.ok(isSecretValue(named("given-e1-server-cert").inputs.caPrivateKeyPem));
+    assert.deepEqual(named("given-e1-server-csr").inputs.dnsNames, ["e1", "localhost", "etcd.cluster.internal"]);
+    assert.deepEqual(named("given-e1-server-csr").inputs.ipAddresses, ["10.77.0.11", "127.0.0.1", "10.77.0.100"]);
+    assert.deepEqual(named("given-e1-peer-csr").inputs.dnsNames, ["e1"]);
+    assert.equal(await valueOf(given.caCertPem), "GIVEN-CA-CERT");
+    assert.deepEqual(given.memberNames, ["e1"]);
 });
 
 test("bad input fails before any resource is declared, listing every problem", () => {
