@@ -179,6 +179,19 @@ test("a given CA signs the certificates and none is created; extra SANs reach th
     assert.deepEqual(given.memberNames, ["e1"]);
 });
 
+test("an even member count is accepted with a warning", () => {
+    const warned: string[] = [];
+    const warn = console.warn;
+    // Without an engine, the runtime's log.warn goes to console.warn.
+    console.warn = (msg: string) => warned.push(msg);
+    try {
+        new EtcdCluster("even", { members: [1, 2, 3, 4].map(host), release });
+    } finally {
+        console.warn = warn;
+    }
+    assert.deepEqual(warned, ["warning: [runtime] EtcdCluster even: 4 members tolerate no more failures than 3 do (quorum 3); use an odd count"]);
+});
+
 test("bad input fails before any resource is declared, listing every problem", () => {
     const before = registered.length;
     assert.throws(() => new EtcdCluster("bad", {
