@@ -135,17 +135,27 @@ test("host primitives on two real hosts", async (t) => {
         assert.equal(await exec("p1", "grep -c 'BEGIN k8s-binary managed hosts' /etc/hosts"), "1", "one managed block, not two");
     });
 
-    await t.test("a renamed file resource: the old one's delete leaves the new one's file in place", async () => {
-        const renamed = await run(config({ "bench:serviceConfig": "greeting=changed\n", "bench:secretResourceName": "credential" }));
+    await t.test("renamed file and unit resources: the old ones' deletes leave the new ones' file and service in place", async () => {
+        const renamed = await run(config({ "bench:serviceConfig": "greeting=changed\n", "bench:secretResourceName": "credential", "bench:unitResourceName": "greeter" }));
         const ops = renamed.operations.filter((o) => o.op !== "same" && o.type === "command:remote:Command").map((o) => `${o.op} ${o.name}`).sort();
-        assert.deepEqual(ops, ["create p1-credential-write", "create p2-credential-write", "delete p1-secret-write", "delete p2-secret-write"]);
-        for (const h of ["p1", "p2"]) assert.equal(await exec(h, "cat /etc/k8s-binary-bench/secret.key"), secret);
+        assert.deepEqual(ops, [
+            "create p1-credential-write", "create p1-greeter-activate", "create p1-greeter-file-write",
+            "create p2-credential-write", "create p2-greeter-activate", "create p2-greeter-file-write",
+            "delete p1-demo-activate", "delete p1-demo-file-write", "delete p1-secret-write",
+            "delete p2-demo-activate", "delete p2-demo-file-write", "delete p2-secret-write",
+        ]);
+        for (const h of ["p1", "p2"]) {
+            assert.equal(await exec(h, "cat /etc/k8s-binary-bench/secret.key"), secret);
+            assert.equal(await exec(h, `systemctl is-active ${UNIT}`), "active", `${h}: the unit survives its old resource's delete`);
+            assert.equal(await exec(h, `systemctl is-enabled ${UNIT}`), "enabled");
+            assert.equal(await exec(h, `test -e /etc/systemd/system/${UNIT} && echo present || echo absent`), "present");
+        }
     });
 
     await t.test("a host dropped from the program has its unit stopped and its files and links removed", async () => {
-        const dropped = await run(config({ "bench:serviceConfig": "greeting=changed\n", "bench:secretResourceName": "credential", "bench:hosts": hosts(["p1"]) }));
+        const dropped = await run(config({ "bench:serviceConfig": "greeting=changed\n", "bench:secretResourceName": "credential", "bench:unitResourceName": "greeter", "bench:hosts": hosts(["p1"]) }));
         const deleted = dropped.operations.filter((o) => o.op === "delete").map((o) => o.name);
-        assert.ok(deleted.includes("p2-demo-activate") && deleted.includes("p2-credential-write"), deleted.join(", "));
+        assert.ok(deleted.includes("p2-greeter-activate") && deleted.includes("p2-credential-write"), deleted.join(", "));
         // On p1 only the managed /etc/hosts block changes: it no longer lists p2.
         assert.deepEqual(dropped.operations.filter((o) => o.op !== "same" && o.op !== "delete").map((o) => o.name), ["p1-prep-etc-hosts"]);
         assert.doesNotMatch(await exec("p1", "cat /etc/hosts"), / p2\n/);

@@ -12,6 +12,7 @@ export default async () => {
     const secret = config.requireSecret("secret");
     // Renaming a resource (a refactor) creates the new one before deleting the old.
     const secretName = config.get("secretResourceName") ?? "secret";
+    const unitName = config.get("unitResourceName") ?? "demo";
 
     const outputs: Record<string, pulumi.Output<string>> = {};
     for (const host of hosts) {
@@ -22,7 +23,7 @@ export default async () => {
             archivePaths: { benchhelper: "./benchtool-linux-amd64/extra/helper-amd64" },
         });
         const conf = new RemoteFile(`${host.name}-demo-conf`, { host, path: "/etc/k8s-binary-bench/demo.conf", content: serviceConfig });
-        new SystemdUnit(`${host.name}-demo`, {
+        new SystemdUnit(`${host.name}-${unitName}`, {
             host,
             name: "k8s-binary-demo.service",
             content: [
