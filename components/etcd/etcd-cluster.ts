@@ -250,7 +250,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 connection: host.connection,
                 delete: remoteScript(host, renderLeaveScript(member, cluster, others)),
                 logging: "stderr",
-            }, { parent: this, dependsOn: [unit] });
+            }, {
+                parent: this,
+                dependsOn: [unit],
+                // The script finds the current members itself; the list only backs it up, so
+                // adding or removing other hosts does not touch this member's step.
+                ignoreChanges: ["delete"],
+            });
 
             if (plan.backup) {
                 const script = file(p.backupScript, renderBackupScript(member.name, plan.clientPort, plan.backup), "0755");

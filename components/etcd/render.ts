@@ -360,19 +360,22 @@ export function parseJoinOutput(stdout: string, memberName: string): string {
 
 /**
  * Removes a member from the cluster before its service stops: looks its ID up by peer URL through
- * the other members (then itself, should they not answer) and removes it. Already gone, or the
- * last member (the whole cluster is being destroyed), is success.
- * etcd refuses a removal that would leave too few members connected for a while (a member that
- * joined seconds ago does not count yet), so refusals are retried for up to a minute.
+ * the other members and removes it through them. The others are those the local member lists now,
+ * then `others` (the members when the step was declared, for a local member that no longer
+ * answers), then the member itself. Already gone, or the last member (the whole cluster is being
+ * destroyed), is success. etcd refuses a removal that would leave too few members connected for a
+ * while (a member that joined seconds ago does not count yet), so refusals are retried for up to
+ * a minute.
  */
 export function renderLeaveScript(member: MemberEndpoint, cluster: { clientPort: number; peerPort: number }, others: string[]): string {
     const peer = memberUrl(member.address, cluster.peerPort);
-    const tries = [...others, localClientUrl(cluster.clientPort)];
+    const local = localClientUrl(cluster.clientPort);
     return `${LOAD_ETCDCTL_ENV}
 peer=${shellQuote(peer)}
 deadline=$(( $(date +%s) + 60 ))
 while :; do
-  for ep in ${tries.map(shellQuote).join(" ")}; do
+  current=$(${etcdctl(local)} member list 2>/dev/null | awk -F', ' -v p="$peer" '$4 != p && $5 != "" { gsub(",", " ", $5); print $5 }') || true
+  for ep in $current ${[...others, local].map(shellQuote).join(" ")}; do
     members=$(${etcdctlWord('"$ep"')} member list) || continue
     id=$(printf '%s\\n' "$members" | awk -F', ' -v p="$peer" '$4 == p { print $1 }')
     if [ -z "$id" ]; then echo "${member.name} is not a member any more"; exit 0; fi

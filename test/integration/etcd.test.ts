@@ -218,6 +218,8 @@ test("EtcdCluster on real hosts", async (t) => {
         assert.deepEqual(await invocations(main), before, "no original member restarted");
         const touched = new Set(grown.commandLog.map((e) => e.host));
         assert.ok(main.every((h) => !touched.has(bench.host(h).address)), `no command ran on the original members: ${[...touched].join(" ")}`);
+        const elsewhere = grown.operations.filter((o) => o.op !== "same" && !/^etcd-e[45]-/.test(o.name) && o.name !== "etcd-healthy-wait");
+        assert.deepEqual(elsewhere.map((o) => `${o.op} ${o.name}`), [], "nothing of the original members changes, not even in state");
         assert.equal(get("e5", "/bench/k1"), "v1", "the original data is on the new members");
         assert.equal(get("e4", "/bench/failover").startsWith("w"), true);
         const all = [...main, "e4", "e5"].map(endpointOf);
