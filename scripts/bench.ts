@@ -1,0 +1,100 @@
+// The project's benchmarks (docs/benchmarks.md): program evaluation cost and the critical path
+// of remote steps as the cluster grows, and with --hosts the real deploy time on test hosts.
+//
+//   npm run bench                      sizes 3 etcd + 2 control planes + 2 lb + 0..200 workers, and 1..7 etcd members
+//   npm run bench -- --json out.json   the figures as JSON too
+//   npm run bench -- --workers 0,10 --etcd 3 --repeat 3
+//   npm run bench -- --hosts           also deploy to test hosts (root; see test/support/bench)
+import * as fs from "fs";
+import * as os from "os";
+import { parseArgs } from "util";
+import { measureProgramCost, type SizeResult } from "./bench/program-cost";
+import { measureRealHosts, type RealHostsResult } from "./bench/real-hosts";
+import type { ClusterSize } from "./bench/spec";
+
+const { values } = parseArgs({
+    options: {
+        workers: { type: "string", default: "0,10,50,100,200" },
+        etcd: { type: "string", default: "1,3,5,7" },
+        "etcd-workers": { type: "string", default: "10" },
+        repeat: { type: "string", default: "1" },
+        json: { type: "string" },
+        hosts: { type: "boolean", default: false },
+        "skip-program": { type: "boolean", default: false },
+    },
+});
+const numbers = (s: string) => (s === "" ? [] : s.split(",").map((n) => {
+    const v = Number(n);
+    if (!Number.isInteger(v) || v < 0) throw new Error(`not a count: ${n}`);
+    return v;
+}));
+const repeat = Math.max(1, numbers(values.repeat!)[0] ?? 1);
+
+/** Workers grow with etcd at 3; then etcd members grow at a fixed worker count (duplicates dropped). */
+function sizes(): ClusterSize[] {
+    const all = [
+        ...numbers(values.workers!).map((workers) => ({ etcd: 3, controlPlanes: 2, lbs: 2, workers })),
+        ...numbers(values.etcd!).flatMap((etcd) => numbers(values["etcd-workers"]!).map((workers) => ({ etcd, controlPlanes: 2, lbs: 2, workers }))),
+    ];
+    return all.filter((s, i) => all.findIndex((o) => JSON.stringify(o) === JSON.stringify(s)) === i);
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+    const cells = [header, ...rows.map((r) => r.map(String))];
+    const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+    const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
+}
+
+function programTable(results: SizeResult[]): string {
+    return table(
+        ["etcd+cp+lb+workers", "hosts", "resources", "remote steps", "load s", "eval s", "eval CPU s", "ms/resource", "peak RSS MiB",
+            "critical path", "etcd chain", "lb chain", "cp chain", "worker chain"],
+        results.map((r) => {
+            const chain = (role: string) => (r.byRole[role] ? r.byRole[role].weight : "-");
+            return [
+                `${r.size.etcd}+${r.size.controlPlanes}+${r.size.lbs}+${r.size.workers}`, r.hosts, r.resources, r.remoteSteps,
+                (r.loadMs / 1000).toFixed(1), (r.evalMs / 1000).toFixed(1), (r.evalCpuMs / 1000).toFixed(1),
+                (r.evalMs / r.resources).toFixed(1), (r.maxRssKiB / 1024).toFixed(0),
+                r.criticalPath.weight, chain("etcd"), chain("lb"), chain("control-plane"), chain("worker"),
+            ];
+        }),
+    );
+}
+
+function realHostsReport(r: RealHostsResult): string {
+    const lines = [`bench: ${r.hosts} hosts booted in ${(r.bootMs / 1000).toFixed(1)} s`];
+    for (const run of r.programs) {
+        lines.push(`\n${run.program}: first run ${(run.firstRunMs / 1000).toFixed(1)} s (${run.firstRunCommands} remote commands, ` +
+            `${(run.firstRunCommandMs / 1000).toFixed(1)} s of command time), no-change re-run ${(run.rerunMs / 1000).toFixed(1)} s ` +
+            `(${run.rerunCommands} remote commands)`);
+        lines.push(table(["step (per host)", "runs", "median ms", "max ms"], run.steps.map((s) => [s.step, s.runs, s.medianMs, s.maxMs])));
+    }
+    return lines.join("\n");
+}
+
+async function main() {
+    const report: { machine: Record<string, unknown>; programCost?: SizeResult[]; realHosts?: RealHostsResult | { skipped: string } } = {
+        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg(), node: process.version, date: new Date().toISOString() },
+    };
+    console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}`);
+    if (!values["skip-program"]) {
+        console.log(`program evaluation on the mock runtime, one process per size, ${repeat} run(s) each:`);
+        report.programCost = await measureProgramCost(sizes(), repeat, (l) => console.log(l));
+        console.log(`\n${programTable(report.programCost)}`);
+        const largest = report.programCost.reduce((a, b) => (b.hosts > a.hosts ? b : a));
+        console.log(`\ncritical path at ${largest.hosts} hosts: ${largest.criticalPath.chain.join(" -> ")}`);
+        if (largest.byRole.worker) console.log(`worker chain: ${largest.byRole.worker.chain.join(" -> ")}`);
+    }
+    if (values.hosts) {
+        const r = await measureRealHosts((l) => console.log(l));
+        report.realHosts = r;
+        console.log(`\n${"skipped" in r ? `real hosts: skipped, ${r.skipped}` : realHostsReport(r)}`);
+    }
+    if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+});

@@ -1,0 +1,105 @@
+// One program evaluation on Pulumi's mock runtime, in a process of its own (the mock runtime is
+// global): loads the library, runs index.ts with the spec the parent put in PULUMI_CONFIG, waits
+// until every registration has settled, and writes what it measured and the registered graph's
+// critical paths to the file named by its first argument.
+import * as fs from "fs";
+import { performance } from "perf_hooks";
+import {
+    executionPredecessors, longestPath, longestPathEndingAt, REMOTE_STEP_TYPES, remoteStepWeight, type CriticalPath, type GraphNode,
+} from "./critical-path";
+
+/** What one evaluation measured. */
+export interface EvaluationResult {
+    /** Milliseconds to load the library (@pulumi/* and the components): paid once per run whatever the size. */
+    loadMs: number;
+    /** Milliseconds from starting the program until every registration settled. */
+    evalMs: number;
+    /** CPU milliseconds (user + system, all threads) of that evaluation. */
+    evalCpuMs: number;
+    /** Peak resident set size of the process, KiB. */
+    maxRssKiB: number;
+    /** Registered resources: components, custom resources, remote steps (Command, CopyToRemote). */
+    resources: number;
+    components: number;
+    remoteSteps: number;
+    /** Count per resource type. */
+    byType: Record<string, number>;
+    /** The longest chain of remote steps in the whole program, resource names first to last. */
+    criticalPath: CriticalPath;
+    /** The longest chain of remote steps ending at a step of each role's hosts. */
+    byRole: Record<string, CriticalPath>;
+}
+
+const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+async function main(resultFile: string, rolesOfHost: Record<string, string>) {
+    const loadStart = performance.now();
+    const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
+    require("../../components");
+    const loadMs = performance.now() - loadStart;
+
+    // Cheap deterministic mocks: outputs echo inputs, plus the provider outputs the components read.
+    await pulumi.runtime.setMocks({
+        newResource(args) {
+            const state: Record<string, any> = { ...args.inputs };
+            if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `KEY-${args.name}`;
+            if (args.type.startsWith("tls:index/") && args.type.endsWith("Cert")) {
+                state.certPem = `CERT-${args.name}`;
+                state.validityEndTime = "2027-01-01T00:00:00Z";
+            }
+            if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem = `CSR-${args.name}`;
+            if (args.type.startsWith("random:index/")) state.result = "x".repeat(Number(args.inputs.length ?? 16));
+            if (args.type === "command:remote:Command") Object.assign(state, { stdout: "", stderr: "" });
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => args.inputs,
+    }, "k8s-binary", "bench", false);
+
+    // The mock runtime does not pass dependencies to newResource: read them off the requests.
+    const nodes: GraphNode[] = [];
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => register(req, (err: unknown, resp: any) => {
+        if (!err) nodes.push({
+            id: resp.getUrn(), type: req.getType(), custom: req.getCustom(),
+            ...(req.getParent() ? { parent: req.getParent() } : {}), dependencies: req.getDependenciesList(),
+        });
+        callback(err, resp);
+    });
+
+    const cpuStart = process.cpuUsage();
+    const evalStart = performance.now();
+    require("../../index");
+    // The SDK's own drain (what `disconnect` awaits; internal, so absent from its typings).
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const evalMs = performance.now() - evalStart;
+    const cpu = process.cpuUsage(cpuStart);
+
+    const known = new Set(nodes.map((n) => n.id));
+    // Providers and the stack's root are not registered under mocks: a parent outside the graph is none.
+    const graph = nodes.map((n) => (n.parent !== undefined && !known.has(n.parent) ? { ...n, parent: undefined } : n));
+    const byId = new Map(graph.map((n) => [n.id, n]));
+    const preds = executionPredecessors(graph);
+    const weight = (id: string) => remoteStepWeight(byId.get(id)!);
+    const named = (p: CriticalPath): CriticalPath => ({ weight: p.weight, chain: p.chain.map(nameOf) });
+    const roleOf = (id: string) => nameOf(id).split("-").map((t) => rolesOfHost[t]).find((r) => r !== undefined);
+    const roles = [...new Set(Object.values(rolesOfHost))].sort();
+    const byType: Record<string, number> = {};
+    for (const n of graph) byType[n.type] = (byType[n.type] ?? 0) + 1;
+
+    const result: EvaluationResult = {
+        loadMs, evalMs, evalCpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS,
+        resources: graph.length,
+        components: graph.filter((n) => !n.custom).length,
+        remoteSteps: graph.filter((n) => REMOTE_STEP_TYPES.has(n.type)).length,
+        byType,
+        criticalPath: named(longestPath(preds, weight)),
+        byRole: Object.fromEntries(roles.map((r) => [r, named(longestPathEndingAt(preds, weight, (id) => weight(id) > 0 && roleOf(id) === r))])),
+    };
+    fs.writeFileSync(resultFile, JSON.stringify(result));
+}
+
+main(process.argv[2], JSON.parse(process.env.BENCH_HOST_ROLES ?? "{}")).catch((e) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(1);
+});

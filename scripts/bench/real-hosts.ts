@@ -1,0 +1,113 @@
+// Real deploy time on test hosts: the integration programs (host primitives with HostPrep, then
+// an EtcdCluster of 3) deployed over SSH by the test engine, a first run and a no-change re-run,
+// with every remote command's duration from the engine's command log.
+import { spawnSync } from "child_process";
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { performance } from "perf_hooks";
+import { benchAvailable, startBench, type Bench } from "../../test/support/bench";
+import { runProgram, type CommandLogEntry } from "../../test/support/engine";
+import { packEtcdRelease } from "../../test/support/etcd-release";
+
+const PROGRAMS = path.resolve(__dirname, "../../test/integration/programs");
+const HOSTS = ["h1", "h2", "h3"];
+
+/** One program's two runs. */
+export interface ProgramRun {
+    program: string;
+    firstRunMs: number;
+    firstRunCommands: number;
+    /** Sum of the first run's command durations: what a one-host-at-a-time tool would wait. */
+    firstRunCommandMs: number;
+    rerunMs: number;
+    rerunCommands: number;
+    /** The first run's commands by step, host names replaced by `<host>`, slowest first. */
+    steps: { step: string; runs: number; medianMs: number; maxMs: number }[];
+}
+
+export interface RealHostsResult {
+    hosts: number;
+    bootMs: number;
+    programs: ProgramRun[];
+}
+
+/** The step a command belongs to: its resource name with the host's name taken out. */
+function stepOf(entry: CommandLogEntry): string {
+    const name = entry.urn.slice(entry.urn.lastIndexOf("::") + 2);
+    return name.split("-").map((t) => (HOSTS.includes(t) ? "<host>" : t)).join("-");
+}
+
+function steps(log: CommandLogEntry[]): ProgramRun["steps"] {
+    const by = new Map<string, number[]>();
+    for (const e of log) by.set(stepOf(e), [...(by.get(stepOf(e)) ?? []), e.durationMs]);
+    return [...by].map(([step, ms]) => {
+        const sorted = [...ms].sort((a, b) => a - b);
+        return { step, runs: ms.length, medianMs: Math.round(sorted[Math.floor((sorted.length - 1) / 2)]), maxMs: Math.round(sorted[sorted.length - 1]) };
+    }).sort((a, b) => b.medianMs - a.medianMs || a.step.localeCompare(b.step));
+}
+
+async function twoRuns(label: string, program: string, config: Record<string, string>, stateFile: string, progress: (l: string) => void): Promise<ProgramRun> {
+    let started = performance.now();
+    const first = await runProgram({ program, stateFile, config });
+    const firstRunMs = performance.now() - started;
+    progress(`  ${label}: first run ${(firstRunMs / 1000).toFixed(1)} s`);
+    started = performance.now();
+    const rerun = await runProgram({ program, stateFile, config });
+    const rerunMs = performance.now() - started;
+    progress(`  ${label}: no-change re-run ${(rerunMs / 1000).toFixed(1)} s`);
+    return {
+        program: label, firstRunMs, firstRunCommands: first.commandLog.length,
+        firstRunCommandMs: first.commandLog.reduce((s, e) => s + e.durationMs, 0),
+        rerunMs, rerunCommands: rerun.commandLog.length, steps: steps(first.commandLog),
+    };
+}
+
+/** A release-style tarball holding the executables the primitives program installs; returns its sha256. */
+function packBenchtool(dir: string, file: string): string {
+    const src = path.join(dir, "benchtool.d", "benchtool-linux-amd64");
+    fs.mkdirSync(path.join(src, "extra"), { recursive: true });
+    fs.writeFileSync(path.join(src, "benchtool"), "#!/bin/sh\nexec sleep infinity\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(src, "extra", "helper-amd64"), "#!/bin/sh\necho helper\n", { mode: 0o755 });
+    const r = spawnSync("tar", ["-czf", path.join(dir, file), "-C", path.join(dir, "benchtool.d"), "./benchtool-linux-amd64"], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`packing ${file}: ${r.stderr}`);
+    return createHash("sha256").update(fs.readFileSync(path.join(dir, file))).digest("hex");
+}
+
+/** Deploys to three test hosts; returns why not when the bench cannot run here. */
+export async function measureRealHosts(progress: (line: string) => void): Promise<RealHostsResult | { skipped: string }> {
+    const availability = benchAvailable();
+    if (!availability.ok) return { skipped: availability.reason };
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-binary-bench-hosts-"));
+    let bench: Bench | undefined;
+    try {
+        const releases = path.join(work, "releases");
+        fs.mkdirSync(releases);
+        const [started, etcd] = await Promise.all([startBench({ hosts: HOSTS }), packEtcdRelease(releases)]);
+        bench = started;
+        progress(`real hosts: ${HOSTS.length} test hosts up in ${(bench.timings.bootMs / 1000).toFixed(1)} s`);
+        const toolSha = packBenchtool(releases, "benchtool-1.0.0.tar.gz");
+        const baseUrl = await bench.serveDirectory(releases);
+        // The hosts share this machine's root, where Debian's etcd-server package left its own unit.
+        await Promise.all(bench.hosts.map((h) => bench!.exec(h.name,
+            "rm -f /etc/init.d/etcd /etc/default/etcd /lib/systemd/system/etcd.service /etc/systemd/system/multi-user.target.wants/etcd.service")));
+        const hostsJson = JSON.stringify(bench.hosts.map((h) => ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } })));
+
+        const primitives = await twoRuns("host primitives + HostPrep", path.join(PROGRAMS, "primitives.ts"), {
+            "bench:hosts": hostsJson,
+            "bench:release": JSON.stringify({ url: `${baseUrl}/benchtool-1.0.0.tar.gz`, sha256: toolSha, version: "1.0.0" }),
+            "bench:serviceConfig": "greeting=hello\n",
+            "bench:secret": `bench-secret-${randomBytes(12).toString("hex")}`,
+        }, path.join(work, "primitives.json"), progress);
+        const etcdRun = await twoRuns("EtcdCluster of 3", path.join(PROGRAMS, "etcd.ts"), {
+            "etcd:hosts": hostsJson,
+            "etcd:release": JSON.stringify({ version: etcd.version, url: `${baseUrl}/${etcd.file}`, sha256: etcd.sha256 }),
+            "etcd:network": bench.subnet,
+        }, path.join(work, "etcd.json"), progress);
+        return { hosts: HOSTS.length, bootMs: bench.timings.bootMs, programs: [primitives, etcdRun] };
+    } finally {
+        await bench?.stop();
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+}
