@@ -62,4 +62,21 @@ describe("engine run: tls and random through the mock runtime", () => {
             return true;
         });
     });
+
+    it("reports a failed step whose output another resource waits on (that program never finishes)", async () => {
+        const file = path.join(dir, "chained.ts");
+        fs.writeFileSync(
+            file,
+            `import * as command from "@pulumi/command";\n` +
+                `const first = new command.local.Command("first", { create: "echo half-done; exit 3" });\n` +
+                `export const second = new command.local.Command("second", { create: first.stdout.apply((o) => "echo " + o) }).stdout;\n`,
+        );
+        await assert.rejects(runProgram({ program: file, stateFile: path.join(dir, "chained-state.json") }), (e: unknown) => {
+            assert.ok(e instanceof EngineRunError, String(e));
+            assert.match(e.message, /exit 3/);
+            assert.match(e.message, /half-done/);
+            assert.ok(!e.result.operations.some((o) => o.name === "second"), "the dependent never ran");
+            return true;
+        });
+    });
 });

@@ -53,6 +53,14 @@ const DISABLED_STATIC_WANTS = [
     "/lib/systemd/system/multi-user.target.wants/dbus.service",
 ];
 
+/**
+ * Services whose Debian packages the machine has only for the tests' sake (bench-prereqs.sh): a
+ * host would otherwise inherit their units, SysV scripts and defaults, which a fresh host of the
+ * project does not have (with etcd's SysV script present, `systemctl enable etcd.service` fails
+ * in update-rc.d). The binaries stay visible: the tests pack or use them.
+ */
+const TEST_PACKAGE_SERVICES = ["etcd", "nginx", "keepalived"];
+
 /** What makes one host itself. */
 export interface HostRootSpec {
     /** The host's overlay upper directory (empty before the first boot). */
@@ -154,6 +162,9 @@ function pathsToHide(): string[] {
         }
     }
     hidden.push(...DISABLED_STATIC_WANTS.filter(existsSync));
+    for (const service of TEST_PACKAGE_SERVICES) {
+        hidden.push(...[`/etc/init.d/${service}`, `/etc/default/${service}`, `/lib/systemd/system/${service}.service`].filter(existsSync));
+    }
     for (const rc of entries("/etc").filter((dir) => /^\/etc\/rc[0-6S]\.d$/.test(dir))) {
         hidden.push(
             ...entries(rc).filter((link) => {

@@ -35,13 +35,18 @@ async function main(): Promise<void> {
     process.on("uncaughtException", (e) => uncaught.push(e));
 
     let programError: unknown;
-    try {
+    const program = (async () => {
         await pulumi.runtime.runInPulumiStack(async () => {
             const mod = require(path.resolve(req.program));
             const main = Object.getOwnPropertyDescriptor(mod, "default") ? mod.default : mod;
             return main instanceof Function ? await main() : main;
         });
         await settings.waitForRPCs();
+    })();
+    try {
+        // After a failed step, the resources that wait on its outputs never register, and the
+        // program never finishes: the run ends with the steps already under way.
+        await Promise.race([program, monitor.failed]);
     } catch (e) {
         programError = e;
     }

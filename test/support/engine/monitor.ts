@@ -44,6 +44,12 @@ export class EngineMonitor extends MockMonitor {
     readonly commandLog: CommandLogEntry[] = [];
     /** The first failed step: no further resource is registered after it (as the engine does). */
     failure: Error | undefined;
+    private announceFailure!: (error: Error) => void;
+    /**
+     * Settles with the first failed step. The program may then never finish: a resource waiting
+     * on the failed step's outputs never registers, so the run ends on this instead.
+     */
+    readonly failed = new Promise<Error>((resolve) => (this.announceFailure = resolve));
     stackOutputs: { value: PropertyMap; secretPaths: PropertyPath[] } = { value: {}, secretPaths: [] };
     private stackUrn = "";
     private readonly registered = new Set<string>();
@@ -164,6 +170,7 @@ export class EngineMonitor extends MockMonitor {
             }
         } catch (err) {
             this.failure ??= err as Error;
+            this.announceFailure(this.failure);
             operation.error = (err as Error).message;
             this.operations.push(operation);
             throw err;
