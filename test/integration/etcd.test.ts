@@ -31,11 +31,6 @@ test("EtcdCluster on real hosts", async (t) => {
     t.after(() => bench.stop());
     console.log(`bench: 8 hosts up in ${seconds(bench.timings.bootMs)}; release ${release.file} sha256 ${release.sha256.slice(0, 12)}…`);
     const baseUrl = await bench.serveDirectory(releases);
-    // Bench hosts share this machine's root, where Debian's etcd-server package left its own
-    // etcd.service, SysV script and defaults: a member host has none of them. (With the SysV
-    // script present, `systemctl enable etcd.service` fails in update-rc.d.)
-    await Promise.all(bench.hosts.map((h) => bench.exec(h.name,
-        "rm -f /etc/init.d/etcd /etc/default/etcd /lib/systemd/system/etcd.service /etc/systemd/system/multi-user.target.wants/etcd.service")));
 
     const hostsJson = (names: string[]) => JSON.stringify(names.map((n) => {
         const h = bench.host(n);
