@@ -9,6 +9,6 @@ export {
     SpecError, formatIssue, type SpecIssue, parseClusterSpec, loadStackFile, loadSpecFromPulumiConfig,
     clusterHosts, hostsWithRole, apiserverEndpoint, resolveReleases, checkSpec, clusterSpecSchema,
     type ClusterSpec, type ClusterSpecInput, type HostSpec, type Role, type SshSpec, type BinariesSpec,
-    type NetworkSpec, type FlannelSpec, type LoadBalancerSpec, type PkiSpec, type ParsedSpec,
+    type NetworkSpec, type FlannelSpec, type LoadBalancerSpec, type EtcdSpec, type PkiSpec, type ParsedSpec,
     type StackSpec, type SshCredentials, type ReleaseFile, type ResolvedReleases,
 } from "./spec";

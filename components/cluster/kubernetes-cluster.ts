@@ -59,6 +59,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         const etcdRelease = releases.etcd;
         const etcd = new EtcdCluster(`${name}-etcd`, {
             members: etcdHosts,
+            initialMembers: spec.etcd.initialMembers,
+            backup: spec.etcd.backup,
             ca: etcdCa,
             release: { version: etcdRelease.version, url: etcdRelease.url, localPath: etcdRelease.localPath, sha256: etcdRelease.sha256! },
             network: spec.network.hostSubnets.length === 1 ? spec.network.hostSubnets[0] : undefined,

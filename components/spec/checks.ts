@@ -64,6 +64,13 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     if (etcd.length === 0) error("hosts", "no host has the `etcd` role", "add `etcd` to the roles of one or three hosts");
     else if (etcd.length % 2 === 0)
         warn("hosts", `${etcd.length} etcd members tolerate no more failures than ${etcd.length - 1}`, "use an odd number of etcd hosts (1, 3 or 5)");
+    spec.etcd.initialMembers?.forEach((name, i) => {
+        if (!etcd.some((h) => h.name === name))
+            error(childPath("etcd", "initialMembers", i), `\`${name}\` is not the name of a host with the \`etcd\` role`, `list only etcd hosts: ${etcd.map((h) => h.name).join(", ") || "none yet"}`);
+    });
+    duplicates(spec.etcd.initialMembers ?? []).forEach(([i, first]) =>
+        error(childPath("etcd", "initialMembers", i), `repeats initialMembers[${first}]`, "list each member once"),
+    );
     if (controlPlanes.length === 0) error("hosts", "no host has the `control-plane` role", "add `control-plane` to the roles of at least one host");
     if (workers.length === 0)
         warn("hosts", "no host has the `worker` role: CoreDNS and the flannel DaemonSet have nowhere to run", "add `worker` to at least one host");

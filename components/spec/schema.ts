@@ -278,6 +278,27 @@ export const loadBalancerSchema = z
     .describe("nginx + keepalived in front of the apiservers: `{vip, interface?, virtualRouterId?, port?}`. Needed when any host has the `lb` role.");
 export type LoadBalancerSpec = z.output<typeof loadBalancerSchema>;
 
+export const etcdSchema = z
+    .strictObject({
+        initialMembers: z
+            .array(z.string().min(1))
+            .min(1, "needs at least one member")
+            .optional()
+            .describe(
+                "Names of the etcd hosts the running cluster has now. Every other `etcd` host joins it, one at a time (`member add`, then a start with the existing cluster). Set it to the current members when adding etcd hosts to a running cluster; leave it unset for a new cluster. Default: every `etcd` host.",
+            ),
+        backup: z
+            .strictObject({
+                enabled: z.boolean().default(true).describe("Take scheduled snapshots on every member. Default: true."),
+                schedule: z.string().min(1).default("*-*-* 00/6:00:00").describe("When, as a systemd OnCalendar expression. Default: `*-*-* 00/6:00:00` (every six hours)."),
+                retention: z.number().int().min(1).default(8).describe("Snapshots each member keeps. Default: 8."),
+            })
+            .prefault({})
+            .describe("Scheduled `etcdctl snapshot save` on the members: `{enabled?, schedule?, retention?}`; restore: docs/etcd-backup-restore.md."),
+    })
+    .describe("etcd membership and backups: `{initialMembers?, backup?}`.");
+export type EtcdSpec = z.output<typeof etcdSchema>;
+
 export const pkiSchema = z
     .strictObject({
         keyAlgorithm: z
@@ -325,9 +346,10 @@ export const clusterSpecSchema = z
         network: networkSchema,
         flannel: flannelSchema.prefault({}),
         loadBalancer: loadBalancerSchema.optional(),
+        etcd: etcdSchema.prefault({}),
         pki: pkiSchema.prefault({}),
     })
-    .describe("The whole cluster: `{name?, hosts, ssh?, arch?, containerRuntime?, binaries, network, flannel?, loadBalancer?, pki?}`.");
+    .describe("The whole cluster: `{name?, hosts, ssh?, arch?, containerRuntime?, binaries, network, flannel?, loadBalancer?, etcd?, pki?}`.");
 
 /** The spec as written in a stack (defaults not yet applied). */
 export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;

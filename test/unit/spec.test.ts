@@ -222,6 +222,8 @@ describe("cluster spec: cross-field checks", () => {
         ],
         ["systemd flannel without flanneld", (r) => (r.flannel = { mode: "systemd-etcd" }), [{ path: "binaries.flannel" }, { path: "binaries.flannelCniPlugin" }]],
         ["certs outlive the CA", (r) => (r.pki = { caValidityHours: 100, certValidityHours: 200 }), [{ path: "pki.certValidityHours", message: /outlives/ }]],
+        ["an initial etcd member that is no etcd host", (r) => (r.etcd = { initialMembers: ["cp1", "w1"] }), [{ path: "etcd.initialMembers[1]", message: /`w1` is not the name of a host with the `etcd` role/ }]],
+        ["a repeated initial etcd member", (r) => (r.etcd = { initialMembers: ["cp1", "cp1"] }), [{ path: "etcd.initialMembers[1]", message: /repeats initialMembers\[0\]/ }]],
         ["no credentials", (r) => delete r.ssh, [{ path: "ssh", message: /no SSH credentials/ }]],
         ["two credentials", (r) => (r.ssh.agent = true), [{ path: "ssh", message: /ssh.privateKeyPath, ssh.agent/ }]],
         ["secret key and a key file", () => undefined, [{ path: "ssh", message: /secret k8s-binary:sshPrivateKey, ssh.privateKeyPath/ }], true],
