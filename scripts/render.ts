@@ -14,7 +14,7 @@ import { CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "../components/sp
 import { collect } from "./render/collect";
 import { installRenderMocks, programSettled } from "./render/mocks";
 import { SSH_KEY_PLACEHOLDER } from "./render/placeholders";
-import { writeRender } from "./render/write";
+import { checkOutDir, writeRender } from "./render/write";
 
 const USAGE = "usage: npm run render -- stacks/Pulumi.<stack>.yaml [--out DIR]";
 
@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const stack = stackName(args.file);
     const out = args.out ?? path.join("out", stack);
+    checkOutDir(out);
 
     // The cluster value as the stack holds it, with the SSH credentials swapped for a placeholder secret.
     const config = (YAML.parse(fs.readFileSync(args.file, "utf8")) as { config: Record<string, unknown> }).config;

@@ -7,15 +7,21 @@ import { renderFileIndex, renderGraph, renderStep, renderSummary, stepFileName, 
 
 const SUMMARY = "summary.md";
 
-/** Empties `dir` when it holds an earlier render; refuses any other non-empty folder. */
-function prepare(dir: string): void {
+/** Throws unless `dir` is absent, empty, or holds an earlier render (which `writeRender` replaces). */
+export function checkOutDir(dir: string): void {
     if (!fs.existsSync(dir)) return;
+    if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder: choose another --out`);
     const entries = fs.readdirSync(dir);
     if (entries.length === 0) return;
     if (!entries.includes(SUMMARY) || !fs.readFileSync(path.join(dir, SUMMARY), "utf8").startsWith("# Render of stack ")) {
         throw new Error(`${dir} is not empty and holds no earlier render: choose another --out folder`);
     }
-    fs.rmSync(dir, { recursive: true });
+}
+
+/** Empties `dir` when it holds an earlier render. */
+function prepare(dir: string): void {
+    checkOutDir(dir);
+    if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true });
 }
 
 function write(file: string, text: string): void {
