@@ -219,13 +219,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
             // The unit's text never varies, so SystemdUnit never restarts etcd by itself: the
             // restart step below does, in chain order. Its content waits for everything the first
             // start needs.
-            const ready = [release.sha256, memberEnv.contentHash, bootstrapEnv.contentHash,
+            const ready = [release.checksum, memberEnv.contentHash, bootstrapEnv.contentHash,
                 ...tlsFiles.map((f) => f.contentHash), ...clientFiles.map((f) => f.contentHash), ...firstStart.map((r) => r.urn)];
             const unit = new SystemdUnit(`${prefix}-etcd`, {
                 host, name: ETCD_UNIT, content: gate(ready, renderEtcdUnit()),
             }, { parent: this });
 
-            const restartFingerprint = fingerprint([release.sha256, memberEnv.contentHash, ...tlsFiles.map((f) => f.contentHash)]);
+            const restartFingerprint = fingerprint([release.checksum, memberEnv.contentHash, ...tlsFiles.map((f) => f.contentHash)]);
             const restart = new command.remote.Command(`${prefix}-restart`, {
                 connection: host.connection,
                 // Nothing on create (SystemdUnit starts the member); a changed fingerprint is an

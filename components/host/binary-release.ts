@@ -139,8 +139,6 @@ export class BinaryRelease extends pulumi.ComponentResource {
     readonly paths: Record<string, string>;
     /** The artifact's verified digest, resolving once installed: put it in a SystemdUnit's `restartOn`. */
     readonly checksum: pulumi.Output<string>;
-    /** The same as `checksum`. */
-    readonly sha256: pulumi.Output<string>;
     /** The install step (for `dependsOn`). */
     readonly command: command.remote.Command;
 
@@ -179,7 +177,6 @@ export class BinaryRelease extends pulumi.ComponentResource {
             logging: "stderr",
         }, { parent: this, dependsOn });
         this.checksum = this.command.create.apply(() => checksum.digest);
-        this.sha256 = this.checksum;
         this.registerOutputs({ installDir: this.installDir, checksum: this.checksum });
     }
 }

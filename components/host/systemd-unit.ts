@@ -14,7 +14,7 @@ export interface SystemdUnitArgs {
     content: pulumi.Input<string>;
     /**
      * Fingerprints of what the unit uses (RemoteFile.contentHash of its config and certificates,
-     * BinaryRelease.sha256): when any changes, the unit is restarted; when none does, nothing
+     * BinaryRelease.checksum): when any changes, the unit is restarted; when none does, nothing
      * runs. The unit's own text is always included. Default: [].
      */
     restartOn?: pulumi.Input<string>[];

@@ -83,7 +83,7 @@ test("BinaryRelease verifies the checksum before unpacking and refuses bad argum
     assert.ok(script.indexOf("tar -xzf") < script.indexOf(`mv "$work/version" "$dest"`), "unpack in a temp dir, then move in");
     assert.deepEqual(rel.paths, { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" });
     assert.equal(rel.installDir, "/opt/k8s-binary/etcd/3.5.17");
-    assert.equal(await valueOf(rel.sha256), sha);
+    assert.equal(await valueOf(rel.checksum), sha);
     assert.throws(() => new BinaryRelease("b1", { host, name: "x", version: "1", sha256: sha, archive: "tar.gz", binaries: ["x"] }), /exactly one of url and localPath/);
     assert.throws(() => new BinaryRelease("b2", { host, name: "x", version: "1", url: "u", sha256: "abc", archive: "tar.gz", binaries: ["x"] }), /not 64 hex/);
     assert.throws(() => new BinaryRelease("b4", { host, name: "x", version: "1", url: "u", sha256: sha, sha512: "c".repeat(128), archive: "tar.gz", binaries: ["x"] }), /exactly one of sha256 and sha512/);

@@ -36,7 +36,7 @@ export default async () => {
                 "WantedBy=multi-user.target",
                 "",
             ].join("\n"),
-            restartOn: [conf.contentHash, tool.sha256],
+            restartOn: [conf.contentHash, tool.checksum],
         });
         const prep = new HostPrep(`${host.name}-prep`, {
             host,
