@@ -4,7 +4,9 @@
 //   npm run bench                      sizes 3 etcd + 2 control planes + 2 lb + 0..200 workers, and 1..7 etcd members
 //   npm run bench -- --json out.json   the figures as JSON too
 //   npm run bench -- --workers 0,10 --etcd 3 --repeat 3
-//   npm run bench -- --hosts           also deploy to test hosts (root; see test/support/bench)
+//   npm run bench -- --hosts           deploy to test hosts first (root; see test/support/bench), and
+//                                      weigh each critical path with the step durations measured there
+//   npm run bench -- --step-ms out.json   weigh with the step durations of an earlier --hosts report
 import * as fs from "fs";
 import * as os from "os";
 import { parseArgs } from "util";
@@ -21,6 +23,7 @@ const { values } = parseArgs({
         json: { type: "string" },
         hosts: { type: "boolean", default: false },
         "skip-program": { type: "boolean", default: false },
+        "step-ms": { type: "string" },
     },
 });
 const numbers = (s: string) => (s === "" ? [] : s.split(",").map((n) => {
@@ -49,14 +52,15 @@ function table(header: string[], rows: (string | number)[][]): string {
 function programTable(results: SizeResult[]): string {
     return table(
         ["etcd+cp+lb+workers", "hosts", "resources", "remote steps", "load s", "eval s", "eval CPU s", "ms/resource", "peak RSS MiB",
-            "critical path", "etcd chain", "lb chain", "cp chain", "worker chain"],
+            "critical path", "etcd chain", "lb chain", "cp chain", "worker chain", "incl. update-only", "estimate s"],
         results.map((r) => {
             const chain = (role: string) => (r.byRole[role] ? r.byRole[role].weight : "-");
             return [
                 `${r.size.etcd}+${r.size.controlPlanes}+${r.size.lbs}+${r.size.workers}`, r.hosts, r.resources, r.remoteSteps,
                 (r.loadMs / 1000).toFixed(1), (r.evalMs / 1000).toFixed(1), (r.evalCpuMs / 1000).toFixed(1),
                 (r.evalMs / r.resources).toFixed(1), (r.maxRssKiB / 1024).toFixed(0),
-                r.criticalPath.weight, chain("etcd"), chain("lb"), chain("control-plane"), chain("worker"),
+                r.criticalPath.weight, chain("etcd"), chain("lb"), chain("control-plane"), chain("worker"), r.declaredPath.weight,
+                r.estimate ? (r.estimate.weight / 1000).toFixed(1) : "-",
             ];
         }),
     );
@@ -78,18 +82,27 @@ async function main() {
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg(), node: process.version, date: new Date().toISOString() },
     };
     console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}`);
+    let measured: RealHostsResult | undefined;
+    if (values.hosts) {
+        const r = await measureRealHosts((l) => console.log(l));
+        report.realHosts = r;
+        console.log(`\n${"skipped" in r ? `real hosts: skipped, ${r.skipped}` : realHostsReport(r)}\n`);
+        if (!("skipped" in r)) measured = r;
+    } else if (values["step-ms"]) {
+        const earlier = JSON.parse(fs.readFileSync(values["step-ms"], "utf8")).realHosts as RealHostsResult | { skipped: string } | undefined;
+        if (!earlier || "skipped" in earlier) throw new Error(`${values["step-ms"]} holds no step durations (a report of --hosts --json)`);
+        measured = earlier;
+    }
+    const stepMs = measured && Object.fromEntries(measured.programs.flatMap((p) => p.steps.map((s) => [s.step, s.medianMs])));
     if (!values["skip-program"]) {
         console.log(`program evaluation on the mock runtime, one process per size, ${repeat} run(s) each:`);
-        report.programCost = await measureProgramCost(sizes(), repeat, (l) => console.log(l));
+        report.programCost = await measureProgramCost(sizes(), repeat, (l) => console.log(l), stepMs);
         console.log(`\n${programTable(report.programCost)}`);
         const largest = report.programCost.reduce((a, b) => (b.hosts > a.hosts ? b : a));
         console.log(`\ncritical path at ${largest.hosts} hosts: ${largest.criticalPath.chain.join(" -> ")}`);
         if (largest.byRole.worker) console.log(`worker chain: ${largest.byRole.worker.chain.join(" -> ")}`);
-    }
-    if (values.hosts) {
-        const r = await measureRealHosts((l) => console.log(l));
-        report.realHosts = r;
-        console.log(`\n${"skipped" in r ? `real hosts: skipped, ${r.skipped}` : realHostsReport(r)}`);
+        if (largest.estimate) console.log(`estimated: ${(largest.estimate.weight / 1000).toFixed(1)} s along ${largest.estimate.chain.join(" -> ")}` +
+            (largest.estimate.unmeasured.length > 0 ? ` (not measured, counted at the median step: ${largest.estimate.unmeasured.join(", ")})` : ""));
     }
     if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }

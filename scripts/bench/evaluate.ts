@@ -1,12 +1,14 @@
 // One program evaluation on Pulumi's mock runtime, in a process of its own (the mock runtime is
 // global): loads the library, runs index.ts with the spec the parent put in PULUMI_CONFIG, waits
 // until every registration has settled, and writes what it measured and the registered graph's
-// critical paths to the file named by its first argument.
+// critical paths to the file named by its first argument. Per-step durations measured on test
+// hosts (BENCH_STEP_MS, step key -> ms) turn the critical path into a time estimate.
 import * as fs from "fs";
 import { performance } from "perf_hooks";
 import {
     executionPredecessors, longestPath, longestPathEndingAt, REMOTE_STEP_TYPES, remoteStepWeight, type CriticalPath, type GraphNode,
 } from "./critical-path";
+import { stepKey } from "./step-key";
 
 /** What one evaluation measured. */
 export interface EvaluationResult {
@@ -24,23 +26,32 @@ export interface EvaluationResult {
     remoteSteps: number;
     /** Count per resource type. */
     byType: Record<string, number>;
-    /** The longest chain of remote steps in the whole program, resource names first to last. */
+    /** The longest chain of remote steps a first deploy runs, resource names first to last. */
     criticalPath: CriticalPath;
-    /** The longest chain of remote steps ending at a step of each role's hosts. */
+    /** The same counting update- and delete-only steps too (a restart that runs only when its input changes): what a change to everything would chain. */
+    declaredPath: CriticalPath;
+    /** The longest chain of first-deploy steps ending at a step of each role's hosts. */
     byRole: Record<string, CriticalPath>;
+    /** The first deploy's critical path weighed by measured step durations, when BENCH_STEP_MS was given. */
+    estimate?: CriticalPath & {
+        /** Steps on the chain with no measurement, counted at the median of all measured steps. */
+        unmeasured: string[];
+    };
 }
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
-async function main(resultFile: string, rolesOfHost: Record<string, string>) {
+async function main(resultFile: string, rolesOfHost: Record<string, string>, stepMs?: Record<string, number>) {
     const loadStart = performance.now();
     const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
     require("../../components");
     const loadMs = performance.now() - loadStart;
 
     // Cheap deterministic mocks: outputs echo inputs, plus the provider outputs the components read.
+    const updateOnly = new Set<string>();
     await pulumi.runtime.setMocks({
         newResource(args) {
+            if (args.type === "command:remote:Command" && args.inputs.create === undefined) updateOnly.add(args.name);
             const state: Record<string, any> = { ...args.inputs };
             if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `KEY-${args.name}`;
             if (args.type.startsWith("tls:index/") && args.type.endsWith("Cert")) {
@@ -80,7 +91,8 @@ async function main(resultFile: string, rolesOfHost: Record<string, string>) {
     const graph = nodes.map((n) => (n.parent !== undefined && !known.has(n.parent) ? { ...n, parent: undefined } : n));
     const byId = new Map(graph.map((n) => [n.id, n]));
     const preds = executionPredecessors(graph);
-    const weight = (id: string) => remoteStepWeight(byId.get(id)!);
+    const declared = (id: string) => remoteStepWeight(byId.get(id)!);
+    const weight = (id: string) => (updateOnly.has(nameOf(id)) ? 0 : declared(id));
     const named = (p: CriticalPath): CriticalPath => ({ weight: p.weight, chain: p.chain.map(nameOf) });
     const roleOf = (id: string) => nameOf(id).split("-").map((t) => rolesOfHost[t]).find((r) => r !== undefined);
     const roles = [...new Set(Object.values(rolesOfHost))].sort();
@@ -94,12 +106,22 @@ async function main(resultFile: string, rolesOfHost: Record<string, string>) {
         remoteSteps: graph.filter((n) => REMOTE_STEP_TYPES.has(n.type)).length,
         byType,
         criticalPath: named(longestPath(preds, weight)),
+        declaredPath: named(longestPath(preds, declared)),
         byRole: Object.fromEntries(roles.map((r) => [r, named(longestPathEndingAt(preds, weight, (id) => weight(id) > 0 && roleOf(id) === r))])),
     };
+    if (stepMs !== undefined && Object.keys(stepMs).length > 0) {
+        const measured = Object.values(stepMs).sort((a, b) => a - b);
+        const fallback = measured[Math.floor((measured.length - 1) / 2)];
+        const hosts = new Set(Object.keys(rolesOfHost));
+        // The program names its components "<cluster>-etcd" and "<cluster>-lb".
+        const key = (id: string) => stepKey(nameOf(id), hosts, ["bench-etcd", "bench-lb"]);
+        const path = longestPath(preds, (id) => (weight(id) === 0 ? 0 : stepMs[key(id)] ?? fallback));
+        result.estimate = { ...named(path), unmeasured: path.chain.filter((id) => stepMs[key(id)] === undefined).map(nameOf) };
+    }
     fs.writeFileSync(resultFile, JSON.stringify(result));
 }
 
-main(process.argv[2], JSON.parse(process.env.BENCH_HOST_ROLES ?? "{}")).catch((e) => {
+main(process.argv[2], JSON.parse(process.env.BENCH_HOST_ROLES ?? "{}"), process.env.BENCH_STEP_MS ? JSON.parse(process.env.BENCH_STEP_MS) : undefined).catch((e) => {
     console.error(e instanceof Error ? e.stack : e);
     process.exit(1);
 });

@@ -1,6 +1,6 @@
-// Real deploy time on test hosts: the integration programs (host primitives with HostPrep, then
-// an EtcdCluster of 3) deployed over SSH by the test engine, a first run and a no-change re-run,
-// with every remote command's duration from the engine's command log.
+// Real deploy time on test hosts: the integration programs (host primitives with HostPrep, an
+// EtcdCluster of 3, an NginxKeepalivedLB of 2) deployed over SSH by the test engine, a first run
+// and a no-change re-run each, with every remote command's duration from the engine's command log.
 import { spawnSync } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
@@ -10,6 +10,7 @@ import { performance } from "perf_hooks";
 import { benchAvailable, startBench, type Bench } from "../../test/support/bench";
 import { runProgram, type CommandLogEntry } from "../../test/support/engine";
 import { packEtcdRelease } from "../../test/support/etcd-release";
+import { stepKey } from "./step-key";
 
 const PROGRAMS = path.resolve(__dirname, "../../test/integration/programs");
 const HOSTS = ["h1", "h2", "h3"];
@@ -23,7 +24,7 @@ export interface ProgramRun {
     firstRunCommandMs: number;
     rerunMs: number;
     rerunCommands: number;
-    /** The first run's commands by step, host names replaced by `<host>`, slowest first. */
+    /** The first run's commands by step (`stepKey`: host and instance names taken out), slowest first. */
     steps: { step: string; runs: number; medianMs: number; maxMs: number }[];
 }
 
@@ -33,22 +34,21 @@ export interface RealHostsResult {
     programs: ProgramRun[];
 }
 
-/** The step a command belongs to: its resource name with the host's name taken out. */
-function stepOf(entry: CommandLogEntry): string {
-    const name = entry.urn.slice(entry.urn.lastIndexOf("::") + 2);
-    return name.split("-").map((t) => (HOSTS.includes(t) ? "<host>" : t)).join("-");
-}
-
-function steps(log: CommandLogEntry[]): ProgramRun["steps"] {
+function steps(log: CommandLogEntry[], instance: string | undefined): ProgramRun["steps"] {
     const by = new Map<string, number[]>();
-    for (const e of log) by.set(stepOf(e), [...(by.get(stepOf(e)) ?? []), e.durationMs]);
+    for (const e of log) {
+        const step = stepKey(e.urn.slice(e.urn.lastIndexOf("::") + 2), new Set(HOSTS), instance === undefined ? [] : [instance]);
+        by.set(step, [...(by.get(step) ?? []), e.durationMs]);
+    }
     return [...by].map(([step, ms]) => {
         const sorted = [...ms].sort((a, b) => a - b);
         return { step, runs: ms.length, medianMs: Math.round(sorted[Math.floor((sorted.length - 1) / 2)]), maxMs: Math.round(sorted[sorted.length - 1]) };
     }).sort((a, b) => b.medianMs - a.medianMs || a.step.localeCompare(b.step));
 }
 
-async function twoRuns(label: string, program: string, config: Record<string, string>, stateFile: string, progress: (l: string) => void): Promise<ProgramRun> {
+/** A first run and a no-change re-run; `instance` is the name the program gives its component. */
+async function twoRuns(label: string, program: string, instance: string | undefined, config: Record<string, string>, stateFile: string,
+    progress: (l: string) => void): Promise<ProgramRun> {
     let started = performance.now();
     const first = await runProgram({ program, stateFile, config });
     const firstRunMs = performance.now() - started;
@@ -60,7 +60,7 @@ async function twoRuns(label: string, program: string, config: Record<string, st
     return {
         program: label, firstRunMs, firstRunCommands: first.commandLog.length,
         firstRunCommandMs: first.commandLog.reduce((s, e) => s + e.durationMs, 0),
-        rerunMs, rerunCommands: rerun.commandLog.length, steps: steps(first.commandLog),
+        rerunMs, rerunCommands: rerun.commandLog.length, steps: steps(first.commandLog, instance),
     };
 }
 
@@ -94,18 +94,24 @@ export async function measureRealHosts(progress: (line: string) => void): Promis
             "rm -f /etc/init.d/etcd /etc/default/etcd /lib/systemd/system/etcd.service /etc/systemd/system/multi-user.target.wants/etcd.service")));
         const hostsJson = JSON.stringify(bench.hosts.map((h) => ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } })));
 
-        const primitives = await twoRuns("host primitives + HostPrep", path.join(PROGRAMS, "primitives.ts"), {
+        const primitives = await twoRuns("host primitives + HostPrep", path.join(PROGRAMS, "primitives.ts"), undefined, {
             "bench:hosts": hostsJson,
             "bench:release": JSON.stringify({ url: `${baseUrl}/benchtool-1.0.0.tar.gz`, sha256: toolSha, version: "1.0.0" }),
             "bench:serviceConfig": "greeting=hello\n",
             "bench:secret": `bench-secret-${randomBytes(12).toString("hex")}`,
         }, path.join(work, "primitives.json"), progress);
-        const etcdRun = await twoRuns("EtcdCluster of 3", path.join(PROGRAMS, "etcd.ts"), {
+        const etcdRun = await twoRuns("EtcdCluster of 3", path.join(PROGRAMS, "etcd.ts"), "etcd", {
             "etcd:hosts": hostsJson,
             "etcd:release": JSON.stringify({ version: etcd.version, url: `${baseUrl}/${etcd.file}`, sha256: etcd.sha256 }),
             "etcd:network": bench.subnet,
         }, path.join(work, "etcd.json"), progress);
-        return { hosts: HOSTS.length, bootMs: bench.timings.bootMs, programs: [primitives, etcdRun] };
+        // The VIP answering is a TCP accept by nginx: the backend need not listen.
+        const [lb1, lb2, backend] = bench.hosts;
+        const lbRun = await twoRuns("NginxKeepalivedLB of 2", path.join(PROGRAMS, "lb.ts"), "apiserver", {
+            "lb:hosts": JSON.stringify([lb1, lb2].map((h) => ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } }))),
+            "lb:args": JSON.stringify({ vip: bench.address(100), interface: "eth0", virtualRouterId: 51, backends: [`${backend.address}:6443`], preempt: true }),
+        }, path.join(work, "lb.json"), progress);
+        return { hosts: HOSTS.length, bootMs: bench.timings.bootMs, programs: [primitives, etcdRun, lbRun] };
     } finally {
         await bench?.stop();
         fs.rmSync(work, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
     executionPredecessors, longestPath, longestPathEndingAt, remoteStepWeight, type GraphNode,
 } from "../../scripts/bench/critical-path";
+import { stepKey } from "../../scripts/bench/step-key";
 
 const CMD = "command:remote:Command";
 const COPY = "command:remote:CopyToRemote";
@@ -66,4 +67,16 @@ test("a dependency outside the graph is an error", () => {
 
 test("an empty graph has an empty critical path", () => {
     assert.deepEqual(longestPath(new Map(), () => 1), { weight: 0, chain: [] });
+});
+
+test("a step's key is the same for a test host's program and a synthetic cluster", () => {
+    const real = stepKey("etcd-h1-etcd-install", new Set(["h1", "h2"]), ["etcd"]);
+    const synthetic = stepKey("bench-etcd-etcd001-etcd-install", new Set(["etcd001", "w001"]), ["bench-etcd", "bench-lb"]);
+    assert.equal(real, "<host>-etcd-install");
+    assert.equal(synthetic, real);
+    assert.equal(stepKey("bench-lb-vip-answers-wait", new Set(), ["bench-etcd", "bench-lb"]), stepKey("apiserver-vip-answers-wait", new Set(), ["apiserver"]));
+    assert.equal(stepKey("w001-prep-kernel", new Set(["w001"]), ["bench-etcd"]), "<host>-prep-kernel");
+    // Only whole dash-separated tokens are host names or instance prefixes.
+    assert.equal(stepKey("w0011-prep-kernel", new Set(["w001"])), "w0011-prep-kernel");
+    assert.equal(stepKey("bench-etcdx-y", new Set(), ["bench-etcd"]), "bench-etcdx-y");
 });
