@@ -102,7 +102,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
     readonly clientEndpoints: pulumi.Output<string[]>;
     /** The CA certificate clients verify the members with (PEM). */
     readonly caCertPem: pulumi.Output<string>;
-    /** The client certificate for etcdctl and the apiservers (PEM). */
+    /**
+     * The client certificate for etcdctl and the apiservers (PEM), secret like its key: the pair
+     * is a credential to the whole cluster's data, and the two travel together.
+     */
     readonly clientCertPem: pulumi.Output<string>;
     /** The client certificate's private key (PEM), secret. */
     readonly clientKeyPem: pulumi.Output<string>;
@@ -283,7 +286,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
         this.memberNames = plan.members.map((m) => m.name);
         this.clientEndpoints = afterHealthy(plan.members.map((m) => memberUrl(m.address, plan.clientPort)));
         this.caCertPem = afterHealthy(ca.certPem);
-        this.clientCertPem = afterHealthy(client.certPem);
+        this.clientCertPem = pulumi.secret(afterHealthy(client.certPem));
         this.clientKeyPem = pulumi.secret(afterHealthy(client.privateKeyPem));
         this.certificateExpiry = pulumi.all(expiry);
         this.registerOutputs({
