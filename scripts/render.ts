@@ -12,7 +12,7 @@ import YAML from "yaml";
 import { formatIssue, loadStackFile, SpecError } from "../components/spec";
 import { CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "../components/spec/load";
 import { collect } from "./render/collect";
-import { installRenderMocks, programSettled } from "./render/mocks";
+import { installRenderMocks, programSettled, resolveAssets } from "./render/mocks";
 import { SSH_KEY_PLACEHOLDER } from "./render/placeholders";
 import { checkOutDir, writeRender } from "./render/write";
 
@@ -76,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require("../index") as Record<string, unknown>;
     await programSettled(recording);
+    await resolveAssets(recording);
 
     const { spec } = loadStackFile(args.file);
     const rendered = collect(spec, recording.registrations, recording.substitutions);

@@ -32,6 +32,8 @@ export interface RenderedStep {
     scripts: { when: "create" | "update" | "delete"; body: string }[];
     /** What the step reads on stdin, if anything; for a file write, the path it writes. */
     stdin?: { text: string; secret: boolean } | { file: string };
+    /** For an upload: the file on the machine running Pulumi and where it lands. */
+    upload?: { from: string; to: string };
     /** Other resources this step waits for itself. */
     after: string[];
     /** How many more it waits for through its components' dependencies. */
@@ -174,13 +176,14 @@ export function collect(spec: ClusterSpec, regs: Registration[], subs: Substitut
             sudo ||= parsed?.sudo ?? false;
             scripts.push({ when, body: parsed?.body ?? `# not a remoteScript command line, run as given:\n${text(line)}\n` });
         }
+        let upload: RenderedStep["upload"];
         if (r.type === "command:remote:CopyToRemote") {
-            const source = unwrap(r.inputs.source) as Record<string, unknown> | undefined;
-            const from = String(source?.path ?? source?.text ?? "an asset");
-            scripts.push({ when: "create", body: `# uploads ${from} over SFTP to ${String(unwrap(r.inputs.remotePath))}\n` });
+            const source = unwrap(r.inputs.source) as { asset?: string; value?: string } | undefined;
+            upload = { from: source?.asset === "file" ? String(source.value) : `a ${source?.asset ?? "unknown"} asset`, to: String(unwrap(r.inputs.remotePath)) };
+            scripts.push({ when: "create", body: `# uploads ${upload.from} over SFTP to ${upload.to}\n` });
         }
         const step: RenderedStep = {
-            order: order.get(r.urn)!, resource: r.name, type: r.type, sudo, scripts,
+            order: order.get(r.urn)!, resource: r.name, type: r.type, sudo, scripts, upload,
             after: r.dependencies.map(nameOf).sort(compare),
             inheritedCount: [...waitsFor.get(r.urn)!].filter((d) => !r.dependencies.includes(d)).length,
         };
@@ -287,7 +290,8 @@ function releases(hosts: RenderedHost[]): RenderedRelease[] {
             const m = dest !== undefined ? /^\/opt\/k8s-binary\/([^/]+)\/([^/]+)$/.exec(dest) : null;
             if (!m || want === undefined || !algorithm) continue;
             const src = assignment(body, "src") ?? "";
-            const source = /^\/var\/tmp\//.test(src) ? `uploaded from the machine running Pulumi (${src})` : src;
+            const upload = h.steps.find((s) => s.upload?.to === src)?.upload;
+            const source = upload ? `uploaded from ${upload.from} (machine running Pulumi)` : src;
             const key = [m[1], m[2], source, want].join("\u0000");
             const release = found.get(key) ?? { name: m[1], version: m[2], source, checksum: `${algorithm}:${want}`, hosts: [] };
             release.hosts.push(h.name);

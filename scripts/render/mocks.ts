@@ -110,6 +110,27 @@ export function containsSecret(value: unknown): boolean {
     return false;
 }
 
+/**
+ * Replaces the assets among the recorded inputs (their path or text is a promise) by plain
+ * `{ asset: "file" | "text" | "remote", value }` records.
+ */
+export async function resolveAssets(recording: Recording): Promise<void> {
+    const resolve = async (value: unknown): Promise<unknown> => {
+        if (value === null || typeof value !== "object") return value;
+        if (Array.isArray(value)) return Promise.all(value.map(resolve));
+        const v = value as Record<string, unknown>;
+        if (v.__pulumiAsset === true) {
+            for (const kind of ["path", "text", "uri"]) {
+                if (kind in v) return { asset: kind === "path" ? "file" : kind === "text" ? "text" : "remote", value: String(await v[kind]) };
+            }
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[k] = await resolve(x);
+        return out;
+    };
+    for (const r of recording.registrations) r.inputs = (await resolve(r.inputs)) as Record<string, unknown>;
+}
+
 /** Waits until the program has registered everything: the runtime's RPC queue drained and no new registration for a while. */
 export async function programSettled(recording: Recording): Promise<void> {
     const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;

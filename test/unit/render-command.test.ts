@@ -79,6 +79,18 @@ test("master01: the etcd env file, the etcd unit and the /etc/hosts block step",
     assert.ok(position(/-seed001-etcd-master01-etcd-install\.sh$/) < position(/-seed001-etcd-master01-etcd-activate\.sh$/));
 });
 
+test("summary and graph: hosts with roles, certificates with SANs and uses, releases, every resource", async () => {
+    await runs;
+    const summary = readFileSync(join(seedA, "summary.md"), "utf8");
+    assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 16 \| 3 \| \d+ \|$/m);
+    assert.match(summary, /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \|  \| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m);
+    assert.match(summary, /^\| etcd \| 3\.5\.21 \| https:\/\/github\.com\/etcd-io\/etcd\/releases\/download\/v3\.5\.21\/etcd-v3\.5\.21-linux-amd64\.tar\.gz \| `sha256:adddda4b[0-9a-f]{56}` \| master01, node01, node02 \|$/m);
+    assert.match(summary, /^apiserverEndpoint: https:\/\/192\.168\.80\.100:6443$/m);
+    const graph = readFileSync(join(seedA, "graph.txt"), "utf8");
+    assert.match(graph, /^ {12}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {14}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {14}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m);
+    assert.match(graph, /^ {12}lb01-etc-k8s-binary-lb-keepalived\.conf-write \(Command\) {2}command:remote:Command {2}\[secret: stdin\]$/m);
+});
+
 test("lb01: nginx with both control-plane backends, keepalived with a placeholder password", async () => {
     await runs;
     const host = join(seedA, "hosts/lb01");
