@@ -23,6 +23,13 @@ function command(name: string, inputs: Record<string, unknown>, dependencies: st
     return { urn: urn("command:remote:Command", name), type: "command:remote:Command", name, parent: "", custom: true, dependencies, inputs: { connection: secret(master), ...inputs } };
 }
 
+test("placeholders embedded base64-encoded, as kubeconfigs embed keys, are named", () => {
+    const subs = new Substitutions();
+    const key = "<private key of admin-key: generated at deploy>";
+    subs.addEncoded(key);
+    assert.equal(subs.apply(`client-key-data: ${Buffer.from(key).toString("base64")}\n`), `client-key-data: <base64 of ${key}>\n`);
+});
+
 test("files, look-alike steps, secrets, order, cluster objects and unknown hosts", () => {
     const subs = new Substitutions();
     const token = randomToken("token", 8);

@@ -3,7 +3,7 @@
 // shows pass systemd's verifier, and that two renders are byte-identical.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -129,6 +129,14 @@ test("every rendered unit passes systemd-analyze verify", async () => {
             assert.deepEqual(verdict.problems, [], `${host}: ${Object.keys(units).join(", ")}`);
         }
     }
+});
+
+test("every step file is valid bash", async () => {
+    await runs;
+    const files = [...tree(seedA).keys(), ...[...tree(dev).keys()].map((f) => `../dev/${f}`)].filter((f) => f.endsWith(".sh"));
+    assert.ok(files.length > 100);
+    const r = spawnSync("bash", ["-c", 'for f in "$@"; do bash -n "$f" || echo "invalid: $f"; done', "check", ...files], { cwd: seedA, encoding: "utf8" });
+    assert.equal(`${r.stdout}${r.stderr}`, "");
 });
 
 test("two renders of one stack are byte-identical", async () => {
