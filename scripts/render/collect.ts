@@ -108,9 +108,9 @@ export function label(r: Pick<Registration, "name" | "type">): string {
 
 /** Deployment order: Kahn's algorithm over the dependencies, a child also waiting for its ancestors' (the SDK registers it only after its parent), ties broken by name. */
 function deploymentOrder(regs: Registration[], waitsFor: Map<string, Set<string>>): Map<string, number> {
-    const remaining = new Map(regs.map((r) => [r.urn, new Set([...waitsFor.get(r.urn)!].filter((d) => d !== r.urn))]));
-    const order = new Map<string, number>();
     const key = new Map(regs.map((r) => [r.urn, `${r.name}\u0000${r.type}`]));
+    const remaining = new Map(regs.map((r) => [r.urn, new Set([...waitsFor.get(r.urn)!].filter((d) => d !== r.urn && key.has(d)))]));
+    const order = new Map<string, number>();
     while (remaining.size > 0) {
         const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([urn]) => urn);
         // A cycle cannot come from a Pulumi program; should one appear, place the rest by name.
@@ -257,8 +257,9 @@ function certificates(regs: Registration[], byUrn: Map<string, Registration>, ho
         let issuer = "self-signed";
         if (r.type === "tls:index/selfSignedCert:SelfSignedCert") subjectFrom = inputs;
         else if (r.type === "tls:index/locallySignedCert:LocallySignedCert") {
-            subjectFrom = regs.map((c) => unwrap(c.inputs) as Record<string, any>)
-                .find((_, i) => regs[i].type === "tls:index/certRequest:CertRequest" && regs[i].parent === r.parent);
+            // The request it signs is its sibling in the Certificate component.
+            const request = regs.find((c) => c.type === "tls:index/certRequest:CertRequest" && c.parent === r.parent);
+            subjectFrom = request && (unwrap(request.inputs) as Record<string, any>);
             const ca = /<certificate (\S+): issued at deploy>/.exec(String(inputs.caCertPem ?? ""));
             issuer = ca ? certNameToComponent.get(ca[1]) ?? ca[1] : "unknown";
         } else continue;
