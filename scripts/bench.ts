@@ -6,6 +6,8 @@
 //   npm run bench -- --workers 0,10 --etcd 3 --repeat 3
 //   npm run bench -- --hosts           deploy to test hosts first (root; see test/support/bench), and
 //                                      weigh each critical path with the step durations measured there
+//   npm run bench -- --hosts --prep-hosts 3,6,12   HostPrep deployed to that many hosts each time
+//   npm run bench -- --source-maps off             evaluate without source-mapped stack traces
 //   npm run bench -- --step-ms out.json   weigh with the step durations of an earlier --hosts report
 import * as fs from "fs";
 import * as os from "os";
@@ -24,6 +26,8 @@ const { values } = parseArgs({
         hosts: { type: "boolean", default: false },
         "skip-program": { type: "boolean", default: false },
         "step-ms": { type: "string" },
+        "prep-hosts": { type: "string", default: "3,12" },
+        "source-maps": { type: "string", default: "on" },
     },
 });
 const numbers = (s: string) => (s === "" ? [] : s.split(",").map((n) => {
@@ -67,24 +71,39 @@ function programTable(results: SizeResult[]): string {
 }
 
 function realHostsReport(r: RealHostsResult): string {
-    const lines = [`bench: ${r.hosts} hosts booted in ${(r.bootMs / 1000).toFixed(1)} s`];
-    for (const run of r.programs) {
-        lines.push(`\n${run.program}: first run ${(run.firstRunMs / 1000).toFixed(1)} s (${run.firstRunCommands} remote commands, ` +
-            `${(run.firstRunCommandMs / 1000).toFixed(1)} s of command time), no-change re-run ${(run.rerunMs / 1000).toFixed(1)} s ` +
-            `(${run.rerunCommands} remote commands)`);
-        lines.push(table(["step (per host)", "runs", "median ms", "max ms"], run.steps.map((s) => [s.step, s.runs, s.medianMs, s.maxMs])));
+    const lines = [`bench: ${r.hosts} hosts booted in ${(r.bootMs / 1000).toFixed(1)} s`, ""];
+    lines.push(table(["program", "hosts", "first run s", "remote commands", "command time s", "re-run s", "re-run commands"],
+        r.programs.map((p) => [p.program, p.hosts, (p.firstRunMs / 1000).toFixed(1), p.firstRunCommands, (p.firstRunCommandMs / 1000).toFixed(1),
+            (p.rerunMs / 1000).toFixed(1), p.rerunCommands])));
+    const shown = new Set<string>();
+    for (const p of r.programs) {
+        // One step table per program (the smallest run of a program deployed to several sizes).
+        const program = p.program.replace(/ on \d+$/, "");
+        if (shown.has(program)) continue;
+        shown.add(program);
+        lines.push(`\n${p.program}, first run:`);
+        lines.push(table(["step", "runs", "median ms", "max ms"], p.steps.map((s) => [s.step, s.runs, s.medianMs, s.maxMs])));
     }
     return lines.join("\n");
 }
 
+/** Step key -> median ms, from the first run that measured the step (the smallest deployments come first). */
+function stepDurations(r: RealHostsResult): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of r.programs) for (const s of p.steps) if (!(s.step in out)) out[s.step] = s.medianMs;
+    return out;
+}
+
 async function main() {
-    const report: { machine: Record<string, unknown>; programCost?: SizeResult[]; realHosts?: RealHostsResult | { skipped: string } } = {
+    const report: { machine: Record<string, unknown>; options: typeof values; programCost?: SizeResult[]; realHosts?: RealHostsResult | { skipped: string } } = {
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg(), node: process.version, date: new Date().toISOString() },
+        options: values,
     };
     console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}`);
     let measured: RealHostsResult | undefined;
     if (values.hosts) {
-        const r = await measureRealHosts((l) => console.log(l));
+        const prepHosts = [...new Set(numbers(values["prep-hosts"]!))].filter((n) => n > 0).sort((a, b) => a - b);
+        const r = await measureRealHosts(prepHosts, (l) => console.log(l));
         report.realHosts = r;
         console.log(`\n${"skipped" in r ? `real hosts: skipped, ${r.skipped}` : realHostsReport(r)}\n`);
         if (!("skipped" in r)) measured = r;
@@ -93,10 +112,11 @@ async function main() {
         if (!earlier || "skipped" in earlier) throw new Error(`${values["step-ms"]} holds no step durations (a report of --hosts --json)`);
         measured = earlier;
     }
-    const stepMs = measured && Object.fromEntries(measured.programs.flatMap((p) => p.steps.map((s) => [s.step, s.medianMs])));
+    const stepMs = measured && stepDurations(measured);
     if (!values["skip-program"]) {
         console.log(`program evaluation on the mock runtime, one process per size, ${repeat} run(s) each:`);
-        report.programCost = await measureProgramCost(sizes(), repeat, (l) => console.log(l), stepMs);
+        if (values["source-maps"] !== "on" && values["source-maps"] !== "off") throw new Error("--source-maps is on or off");
+        report.programCost = await measureProgramCost(sizes(), repeat, (l) => console.log(l), { stepMs, sourceMaps: values["source-maps"] === "on" });
         console.log(`\n${programTable(report.programCost)}`);
         const largest = report.programCost.reduce((a, b) => (b.hosts > a.hosts ? b : a));
         console.log(`\ncritical path at ${largest.hosts} hosts: ${largest.criticalPath.chain.join(" -> ")}`);

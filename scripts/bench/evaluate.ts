@@ -42,6 +42,8 @@ export interface EvaluationResult {
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 async function main(resultFile: string, rolesOfHost: Record<string, string>, stepMs?: Record<string, number>) {
+    // tsx turns source maps on; Pulumi captures a stack for every promise it tracks, so mapping them costs.
+    if (process.env.BENCH_SOURCE_MAPS === "off") process.setSourceMapsEnabled(false);
     const loadStart = performance.now();
     const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
     require("../../components");

@@ -20,7 +20,7 @@ export interface SizeResult extends EvaluationResult {
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 
-async function evaluateOnce(size: ClusterSize, stepMs?: Record<string, number>): Promise<EvaluationResult & { processMs: number }> {
+async function evaluateOnce(size: ClusterSize, options: EvaluationOptions): Promise<EvaluationResult & { processMs: number }> {
     validatedSyntheticCluster(size);
     const raw = syntheticCluster(size) as { hosts: { name: string; roles: string[] }[] };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-binary-bench-eval-"));
@@ -34,7 +34,8 @@ async function evaluateOnce(size: ClusterSize, stepMs?: Record<string, number>):
                 PULUMI_CONFIG: JSON.stringify({ "k8s-binary:cluster": JSON.stringify(raw), "k8s-binary:sshPrivateKey": "benchmark-key-never-used" }),
                 PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["k8s-binary:sshPrivateKey"]),
                 BENCH_HOST_ROLES: JSON.stringify(Object.fromEntries(raw.hosts.map((h) => [h.name, h.roles[0]]))),
-                ...(stepMs ? { BENCH_STEP_MS: JSON.stringify(stepMs) } : {}),
+                ...(options.stepMs ? { BENCH_STEP_MS: JSON.stringify(options.stepMs) } : {}),
+                BENCH_SOURCE_MAPS: options.sourceMaps ? "on" : "off",
             },
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -53,15 +54,19 @@ async function evaluateOnce(size: ClusterSize, stepMs?: Record<string, number>):
     }
 }
 
-/**
- * Evaluates each size `repeat` times, one process at a time (the figures are wall times); with
- * `stepMs` (step key -> measured ms) each result also estimates its critical path's duration.
- */
-export async function measureProgramCost(sizes: ClusterSize[], repeat: number, progress: (line: string) => void, stepMs?: Record<string, number>): Promise<SizeResult[]> {
+export interface EvaluationOptions {
+    /** Step key -> measured ms: each result then estimates its critical path's duration. Default: none. */
+    stepMs?: Record<string, number>;
+    /** Source-mapped stack traces, as tsx turns on (Pulumi captures a stack for every promise it tracks). Default: true. */
+    sourceMaps: boolean;
+}
+
+/** Evaluates each size `repeat` times, one process at a time (the figures are wall times). */
+export async function measureProgramCost(sizes: ClusterSize[], repeat: number, progress: (line: string) => void, options: EvaluationOptions): Promise<SizeResult[]> {
     const results: SizeResult[] = [];
     for (const size of sizes) {
         const runs: (EvaluationResult & { processMs: number })[] = [];
-        for (let i = 0; i < repeat; i++) runs.push(await evaluateOnce(size, stepMs));
+        for (let i = 0; i < repeat; i++) runs.push(await evaluateOnce(size, options));
         const median = [...runs].sort((a, b) => a.evalMs - b.evalMs)[Math.floor((runs.length - 1) / 2)];
         const hosts = size.etcd + size.controlPlanes + size.lbs + size.workers;
         results.push({ ...median, size, hosts, evalMsRuns: runs.map((r) => Math.round(r.evalMs)) });

@@ -1,6 +1,7 @@
-// Real deploy time on test hosts: the integration programs (host primitives with HostPrep, an
-// EtcdCluster of 3, an NginxKeepalivedLB of 2) deployed over SSH by the test engine, a first run
-// and a no-change re-run each, with every remote command's duration from the engine's command log.
+// Real deploy time on test hosts: the integration programs (host primitives with HostPrep on a
+// growing number of hosts, an EtcdCluster of 3, an NginxKeepalivedLB of 2) deployed over SSH by
+// the test engine, a first run and a no-change re-run each, with every remote command's duration
+// from the engine's command log.
 import { spawnSync } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
@@ -13,11 +14,14 @@ import { packEtcdRelease } from "../../test/support/etcd-release";
 import { stepKey } from "./step-key";
 
 const PROGRAMS = path.resolve(__dirname, "../../test/integration/programs");
-const HOSTS = ["h1", "h2", "h3"];
+/** Host names of a bench of n hosts. */
+const hostNames = (n: number) => Array.from({ length: n }, (_, i) => `h${i + 1}`);
 
 /** One program's two runs. */
 export interface ProgramRun {
     program: string;
+    /** How many hosts it deployed to. */
+    hosts: number;
     firstRunMs: number;
     firstRunCommands: number;
     /** Sum of the first run's command durations: what a one-host-at-a-time tool would wait. */
@@ -29,15 +33,16 @@ export interface ProgramRun {
 }
 
 export interface RealHostsResult {
+    /** Hosts of the bench. */
     hosts: number;
     bootMs: number;
     programs: ProgramRun[];
 }
 
-function steps(log: CommandLogEntry[], instance: string | undefined): ProgramRun["steps"] {
+function steps(log: CommandLogEntry[], hosts: number, instance: string | undefined): ProgramRun["steps"] {
     const by = new Map<string, number[]>();
     for (const e of log) {
-        const step = stepKey(e.urn.slice(e.urn.lastIndexOf("::") + 2), new Set(HOSTS), instance === undefined ? [] : [instance]);
+        const step = stepKey(e.urn.slice(e.urn.lastIndexOf("::") + 2), new Set(hostNames(hosts)), instance === undefined ? [] : [instance]);
         by.set(step, [...(by.get(step) ?? []), e.durationMs]);
     }
     return [...by].map(([step, ms]) => {
@@ -47,8 +52,8 @@ function steps(log: CommandLogEntry[], instance: string | undefined): ProgramRun
 }
 
 /** A first run and a no-change re-run; `instance` is the name the program gives its component. */
-async function twoRuns(label: string, program: string, instance: string | undefined, config: Record<string, string>, stateFile: string,
-    progress: (l: string) => void): Promise<ProgramRun> {
+async function twoRuns(label: string, hosts: number, program: string, instance: string | undefined, config: Record<string, string>,
+    stateFile: string, progress: (l: string) => void): Promise<ProgramRun> {
     let started = performance.now();
     const first = await runProgram({ program, stateFile, config });
     const firstRunMs = performance.now() - started;
@@ -58,9 +63,9 @@ async function twoRuns(label: string, program: string, instance: string | undefi
     const rerunMs = performance.now() - started;
     progress(`  ${label}: no-change re-run ${(rerunMs / 1000).toFixed(1)} s`);
     return {
-        program: label, firstRunMs, firstRunCommands: first.commandLog.length,
+        program: label, hosts, firstRunMs, firstRunCommands: first.commandLog.length,
         firstRunCommandMs: first.commandLog.reduce((s, e) => s + e.durationMs, 0),
-        rerunMs, rerunCommands: rerun.commandLog.length, steps: steps(first.commandLog, instance),
+        rerunMs, rerunCommands: rerun.commandLog.length, steps: steps(first.commandLog, hosts, instance),
     };
 }
 
@@ -75,8 +80,11 @@ function packBenchtool(dir: string, file: string): string {
     return createHash("sha256").update(fs.readFileSync(path.join(dir, file))).digest("hex");
 }
 
-/** Deploys to three test hosts; returns why not when the bench cannot run here. */
-export async function measureRealHosts(progress: (line: string) => void): Promise<RealHostsResult | { skipped: string }> {
+/**
+ * Deploys the host primitives to each of `prepHosts` hosts (fresh state each time: every step
+ * runs), then etcd and the LB to three; returns why not when the bench cannot run here.
+ */
+export async function measureRealHosts(prepHosts: number[], progress: (line: string) => void): Promise<RealHostsResult | { skipped: string }> {
     const availability = benchAvailable();
     if (!availability.ok) return { skipped: availability.reason };
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-binary-bench-hosts-"));
@@ -84,34 +92,39 @@ export async function measureRealHosts(progress: (line: string) => void): Promis
     try {
         const releases = path.join(work, "releases");
         fs.mkdirSync(releases);
-        const [started, etcd] = await Promise.all([startBench({ hosts: HOSTS }), packEtcdRelease(releases)]);
+        const size = Math.max(3, ...prepHosts);
+        const [started, etcd] = await Promise.all([startBench({ hosts: hostNames(size) }), packEtcdRelease(releases)]);
         bench = started;
-        progress(`real hosts: ${HOSTS.length} test hosts up in ${(bench.timings.bootMs / 1000).toFixed(1)} s`);
+        progress(`real hosts: ${size} test hosts up in ${(bench.timings.bootMs / 1000).toFixed(1)} s`);
         const toolSha = packBenchtool(releases, "benchtool-1.0.0.tar.gz");
         const baseUrl = await bench.serveDirectory(releases);
         // The hosts share this machine's root, where Debian's etcd-server package left its own unit.
         await Promise.all(bench.hosts.map((h) => bench!.exec(h.name,
             "rm -f /etc/init.d/etcd /etc/default/etcd /lib/systemd/system/etcd.service /etc/systemd/system/multi-user.target.wants/etcd.service")));
-        const hostsJson = JSON.stringify(bench.hosts.map((h) => ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } })));
+        const hostsJson = (n: number) => JSON.stringify(bench!.hosts.slice(0, n).map((h) =>
+            ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } })));
 
-        const primitives = await twoRuns("host primitives + HostPrep", path.join(PROGRAMS, "primitives.ts"), undefined, {
-            "bench:hosts": hostsJson,
-            "bench:release": JSON.stringify({ url: `${baseUrl}/benchtool-1.0.0.tar.gz`, sha256: toolSha, version: "1.0.0" }),
-            "bench:serviceConfig": "greeting=hello\n",
-            "bench:secret": `bench-secret-${randomBytes(12).toString("hex")}`,
-        }, path.join(work, "primitives.json"), progress);
-        const etcdRun = await twoRuns("EtcdCluster of 3", path.join(PROGRAMS, "etcd.ts"), "etcd", {
-            "etcd:hosts": hostsJson,
+        const runs: ProgramRun[] = [];
+        for (const n of prepHosts) {
+            runs.push(await twoRuns(`host primitives + HostPrep on ${n}`, n, path.join(PROGRAMS, "primitives.ts"), undefined, {
+                "bench:hosts": hostsJson(n),
+                "bench:release": JSON.stringify({ url: `${baseUrl}/benchtool-1.0.0.tar.gz`, sha256: toolSha, version: "1.0.0" }),
+                "bench:serviceConfig": "greeting=hello\n",
+                "bench:secret": `bench-secret-${randomBytes(12).toString("hex")}`,
+            }, path.join(work, `primitives-${n}.json`), progress));
+        }
+        runs.push(await twoRuns("EtcdCluster of 3", 3, path.join(PROGRAMS, "etcd.ts"), "etcd", {
+            "etcd:hosts": hostsJson(3),
             "etcd:release": JSON.stringify({ version: etcd.version, url: `${baseUrl}/${etcd.file}`, sha256: etcd.sha256 }),
             "etcd:network": bench.subnet,
-        }, path.join(work, "etcd.json"), progress);
+        }, path.join(work, "etcd.json"), progress));
         // The VIP answering is a TCP accept by nginx: the backend need not listen.
         const [lb1, lb2, backend] = bench.hosts;
-        const lbRun = await twoRuns("NginxKeepalivedLB of 2", path.join(PROGRAMS, "lb.ts"), "apiserver", {
+        runs.push(await twoRuns("NginxKeepalivedLB of 2", 2, path.join(PROGRAMS, "lb.ts"), "apiserver", {
             "lb:hosts": JSON.stringify([lb1, lb2].map((h) => ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } }))),
             "lb:args": JSON.stringify({ vip: bench.address(100), interface: "eth0", virtualRouterId: 51, backends: [`${backend.address}:6443`], preempt: true }),
-        }, path.join(work, "lb.json"), progress);
-        return { hosts: HOSTS.length, bootMs: bench.timings.bootMs, programs: [primitives, etcdRun, lbRun] };
+        }, path.join(work, "lb.json"), progress));
+        return { hosts: size, bootMs: bench.timings.bootMs, programs: runs };
     } finally {
         await bench?.stop();
         fs.rmSync(work, { recursive: true, force: true });
