@@ -13,6 +13,9 @@ packages=(
     iproute2 util-linux libcap2-bin iptables
 )
 
+# kubectl (the render tests check kubeconfigs with it): the image's own, else Debian's.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
+
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
 missing=()
 for package in "${packages[@]}"; do
