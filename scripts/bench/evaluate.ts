@@ -96,7 +96,8 @@ async function main(resultFile: string, rolesOfHost: Record<string, string>, ste
     const declared = (id: string) => remoteStepWeight(byId.get(id)!);
     const weight = (id: string) => (updateOnly.has(nameOf(id)) ? 0 : declared(id));
     const named = (p: CriticalPath): CriticalPath => ({ weight: p.weight, chain: p.chain.map(nameOf) });
-    const roleOf = (id: string) => nameOf(id).split("-").map((t) => rolesOfHost[t]).find((r) => r !== undefined);
+    const roleByHost = new Map(Object.entries(rolesOfHost));
+    const roleOf = (id: string) => nameOf(id).split("-").map((t) => roleByHost.get(t)).find((r) => r !== undefined);
     const roles = [...new Set(Object.values(rolesOfHost))].sort();
     const byType: Record<string, number> = {};
     for (const n of graph) byType[n.type] = (byType[n.type] ?? 0) + 1;
