@@ -97,7 +97,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         await bench.stop();
         rmSync(work, { recursive: true, force: true });
     });
-    const exec: HostExec = (host, command) => bench.exec(host, command);
+    const exec: HostExec = (host, command, options) => bench.exec(host, command, options);
     const inHost = async (host: string, command: string): Promise<string> => {
         const r = await bench.exec(host, command);
         assert.equal(r.code, 0, `${host}: ${command}: ${r.stderr}`);

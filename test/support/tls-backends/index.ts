@@ -1,8 +1,9 @@
+import { readFileSync } from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
 
-/** Runs a bash command inside a test host; resolves with its exit code and output. */
-export type HostExec = (host: string, command: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+/** Runs a bash command inside a test host, with optional standard input; resolves with its exit code and output. */
+export type HostExec = (host: string, command: string, options?: { input?: string }) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 /** One stand-in apiserver. */
 export interface TlsBackend {
@@ -28,6 +29,9 @@ export async function startTlsBackends(
     exec: HostExec, host: { name: string; address: string }, ports: number[], extraIps: string[],
 ): Promise<{ backends: TlsBackend[]; certPem: string }> {
     const sans = [host.address, ...extraIps].map((ip) => `IP:${ip}`).join(",");
+    // Copied in: the repository's path may be invisible inside a host (hosts have their own /tmp).
+    const copied = await exec(host.name, `mkdir -p ${DIR} && cat > ${DIR}/server.js`, { input: readFileSync(SERVER, "utf8") });
+    if (copied.code !== 0) throw new Error(`server script into ${host.name}: ${copied.stderr}`);
     const cert = await exec(host.name, [
         `mkdir -p ${DIR}`,
         `[ -s ${DIR}/cert.pem ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 ` +
@@ -40,7 +44,7 @@ export async function startTlsBackends(
         const b: TlsBackend = { name: `${host.name}-${port}`, host: host.name, address: host.address, port, unit: `tls-backend-${port}` };
         const run = await exec(host.name,
             `systemctl reset-failed ${b.unit} 2>/dev/null; systemd-run --quiet --unit=${b.unit} ` +
-            `/usr/bin/node ${SERVER} ${b.name} ${port} ${DIR}/cert.pem ${DIR}/key.pem && ` +
+            `/usr/bin/node ${DIR}/server.js ${b.name} ${port} ${DIR}/cert.pem ${DIR}/key.pem && ` +
             `for i in $(seq 50); do bash -c '</dev/tcp/127.0.0.1/${port}' 2>/dev/null && exit 0; sleep 0.1; done; exit 1`);
         if (run.code !== 0) throw new Error(`backend ${b.name} did not start: ${run.stderr}`);
         backends.push(b);
