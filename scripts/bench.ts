@@ -8,11 +8,12 @@
 //                                      weigh each critical path with the step durations measured there
 //   npm run bench -- --hosts --prep-hosts 3,6,12   HostPrep deployed to that many hosts each time
 //   npm run bench -- --source-maps off             evaluate without source-mapped stack traces
+//   npm run bench -- --callgrind 0,10              also count instructions at those worker counts (valgrind; slow)
 //   npm run bench -- --step-ms out.json   weigh with the step durations of an earlier --hosts report
 import * as fs from "fs";
 import * as os from "os";
 import { parseArgs } from "util";
-import { measureProgramCost, type SizeResult } from "./bench/program-cost";
+import { countInstructions, measureProgramCost, type InstructionCount, type SizeResult } from "./bench/program-cost";
 import { measureRealHosts, type RealHostsResult } from "./bench/real-hosts";
 import type { ClusterSize } from "./bench/spec";
 
@@ -28,6 +29,7 @@ const { values } = parseArgs({
         "step-ms": { type: "string" },
         "prep-hosts": { type: "string", default: "3,12" },
         "source-maps": { type: "string", default: "on" },
+        callgrind: { type: "string", default: "" },
     },
 });
 const numbers = (s: string) => (s === "" ? [] : s.split(",").map((n) => {
@@ -36,6 +38,7 @@ const numbers = (s: string) => (s === "" ? [] : s.split(",").map((n) => {
     return v;
 }));
 const repeat = Math.max(1, numbers(values.repeat!)[0] ?? 1);
+if (values["source-maps"] !== "on" && values["source-maps"] !== "off") throw new Error("--source-maps is on or off");
 
 /** Workers grow with etcd at 3; then etcd members grow at a fixed worker count (duplicates dropped). */
 function sizes(): ClusterSize[] {
@@ -95,7 +98,7 @@ function stepDurations(r: RealHostsResult): Record<string, number> {
 }
 
 async function main() {
-    const report: { machine: Record<string, unknown>; options: typeof values; programCost?: SizeResult[]; realHosts?: RealHostsResult | { skipped: string } } = {
+    const report: { machine: Record<string, unknown>; options: typeof values; programCost?: SizeResult[]; instructions?: InstructionCount[]; realHosts?: RealHostsResult | { skipped: string } } = {
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg(), node: process.version, date: new Date().toISOString() },
         options: values,
     };
@@ -115,7 +118,6 @@ async function main() {
     const stepMs = measured && stepDurations(measured);
     if (!values["skip-program"]) {
         console.log(`program evaluation on the mock runtime, one process per size, ${repeat} run(s) each:`);
-        if (values["source-maps"] !== "on" && values["source-maps"] !== "off") throw new Error("--source-maps is on or off");
         report.programCost = await measureProgramCost(sizes(), repeat, (l) => console.log(l), { stepMs, sourceMaps: values["source-maps"] === "on" });
         console.log(`\n${programTable(report.programCost)}`);
         const largest = report.programCost.reduce((a, b) => (b.hosts > a.hosts ? b : a));
@@ -123,6 +125,16 @@ async function main() {
         if (largest.byRole.worker) console.log(`worker chain: ${largest.byRole.worker.chain.join(" -> ")}`);
         if (largest.estimate) console.log(`estimated: ${(largest.estimate.weight / 1000).toFixed(1)} s along ${largest.estimate.chain.join(" -> ")}` +
             (largest.estimate.unmeasured.length > 0 ? ` (not measured, counted at the median step: ${largest.estimate.unmeasured.join(", ")})` : ""));
+    }
+    const callgrindWorkers = numbers(values.callgrind!);
+    if (callgrindWorkers.length > 0) {
+        console.log("\ninstructions (valgrind --tool=callgrind), whole evaluation process:");
+        const counts = await countInstructions(callgrindWorkers.map((workers) => ({ etcd: 3, controlPlanes: 2, lbs: 2, workers })), (l) => console.log(l),
+            { sourceMaps: values["source-maps"] === "on" });
+        report.instructions = counts;
+        console.log(`\n${table(["etcd+cp+lb+workers", "hosts", "resources", "G instructions", "M instructions per resource over the smallest"],
+            counts.map((c) => [`${c.size.etcd}+${c.size.controlPlanes}+${c.size.lbs}+${c.size.workers}`, c.hosts, c.resources, (c.instructions / 1e9).toFixed(2),
+                c === counts[0] ? "-" : ((c.instructions - counts[0].instructions) / (c.resources - counts[0].resources) / 1e6).toFixed(1)]))}`);
     }
     if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }

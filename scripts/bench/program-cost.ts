@@ -20,14 +20,25 @@ export interface SizeResult extends EvaluationResult {
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 
-async function evaluateOnce(size: ClusterSize, options: EvaluationOptions): Promise<EvaluationResult & { processMs: number }> {
+/** Instructions one whole evaluation process executed, counted by callgrind: unlike time, not moved by the machine's load. */
+export interface InstructionCount {
+    size: ClusterSize;
+    hosts: number;
+    resources: number;
+    /** Instructions executed by the whole process (node start, loading, evaluation, graph analysis). */
+    instructions: number;
+}
+
+async function evaluateOnce(size: ClusterSize, options: EvaluationOptions, callgrind = false): Promise<EvaluationResult & { processMs: number; instructions?: number }> {
     validatedSyntheticCluster(size);
     const raw = syntheticCluster(size) as { hosts: { name: string; roles: string[] }[] };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-binary-bench-eval-"));
     const resultFile = path.join(dir, "result.json");
     try {
         const started = performance.now();
-        const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "evaluate.ts"), resultFile], {
+        const node = [process.execPath, "--import", "tsx", path.join(__dirname, "evaluate.ts"), resultFile];
+        const command = callgrind ? ["valgrind", "--tool=callgrind", `--callgrind-out-file=${path.join(dir, "callgrind.out")}`, ...node] : node;
+        const child = spawn(command[0], command.slice(1), {
             cwd: REPO_ROOT,
             env: {
                 ...process.env,
@@ -48,7 +59,11 @@ async function evaluateOnce(size: ClusterSize, options: EvaluationOptions): Prom
         });
         const processMs = performance.now() - started;
         if (code !== 0 || !fs.existsSync(resultFile)) throw new Error(`evaluation of ${JSON.stringify(size)} exited with ${code}:\n${output}`);
-        return { ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as EvaluationResult), processMs };
+        const result = { ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as EvaluationResult), processMs };
+        if (!callgrind) return result;
+        const refs = /I\s+refs:\s+([\d,]+)/.exec(output);
+        if (!refs) throw new Error(`callgrind printed no instruction count:\n${output}`);
+        return { ...result, instructions: Number(refs[1].replace(/,/g, "")) };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -73,4 +88,16 @@ export async function measureProgramCost(sizes: ClusterSize[], repeat: number, p
         progress(`  ${hosts} hosts: evaluation ${runs.map((r) => `${(r.evalMs / 1000).toFixed(1)} s`).join(", ")}`);
     }
     return results;
+}
+
+/** Runs each size once under `valgrind --tool=callgrind` (about 50 times slower than without). */
+export async function countInstructions(sizes: ClusterSize[], progress: (line: string) => void, options: EvaluationOptions): Promise<InstructionCount[]> {
+    const out: InstructionCount[] = [];
+    for (const size of sizes) {
+        const r = await evaluateOnce(size, options, true);
+        const hosts = size.etcd + size.controlPlanes + size.lbs + size.workers;
+        out.push({ size, hosts, resources: r.resources, instructions: r.instructions! });
+        progress(`  ${hosts} hosts under callgrind: ${(r.instructions! / 1e9).toFixed(2)} G instructions in ${(r.processMs / 1000).toFixed(0)} s`);
+    }
+    return out;
 }
