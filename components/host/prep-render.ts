@@ -70,6 +70,17 @@ export function renderSwapOffScript(): string {
 }
 
 /**
+ * What a module provides once active, for kernels that build it in without a /sys/module entry
+ * and hosts without /lib/modules (containers): its sysctls or its /proc entries.
+ */
+const MODULE_EVIDENCE: Readonly<Record<string, string>> = {
+    br_netfilter: "[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]",
+    overlay: "grep -qw overlay /proc/filesystems",
+    ip_vs: "[ -e /proc/net/ip_vs ]",
+    nf_conntrack: "[ -e /proc/sys/net/netfilter/nf_conntrack_max ]",
+};
+
+/**
  * Loads kernel modules and applies sysctl values. A module that is built in, or missing where
  * modprobe is unavailable, is reported; only required modules that are absent fail the step.
  */
@@ -80,8 +91,12 @@ export function renderKernelScript(opts: {
     sysctlKeys: Record<string, string>;
     sysctlFailure: "fail" | "warn";
 }): string {
-    const check = (m: string) =>
-        `[ -d /sys/module/${m} ] || grep -qw "^${m}" /proc/modules 2>/dev/null || grep -qs "/${m}.ko" "/lib/modules/$(uname -r)/modules.builtin"`;
+    const check = (m: string) => [
+        `[ -d /sys/module/${m} ]`,
+        `grep -qw "^${m}" /proc/modules 2>/dev/null`,
+        `grep -qs "/${m}.ko" "/lib/modules/$(uname -r)/modules.builtin"`,
+        ...(MODULE_EVIDENCE[m] ? [MODULE_EVIDENCE[m]] : []),
+    ].join(" || ");
     const lines = [`missing=""`];
     const all = [...opts.requiredModules.map((m) => [m, true] as const), ...opts.optionalModules.map((m) => [m, false] as const)];
     for (const [m, required] of all) {

@@ -25,8 +25,8 @@ const version = z
     .transform((s) => s.replace(/^v/, ""));
 const sshHostKey = z
     .string()
-    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*$/, "is not an SSH public host key")
-    .describe("The host's public SSH key as in known_hosts, e.g. `ssh-ed25519 AAAA...`: pins the key so a changed host key fails the connection. Default: not checked.");
+    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( \S.*)?$/, "is not an SSH public host key")
+    .describe("The host's public SSH key as `ssh-keyscan` prints it or its .pub file holds, e.g. `ssh-ed25519 AAAA... root@node1` (the comment is optional): pins the key so a changed host key fails the connection. Default: not checked.");
 
 /** What a host does in the cluster; one host may hold several roles (seed 001 colocates etcd with masters and workers). */
 export const roleSchema = z

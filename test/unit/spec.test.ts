@@ -78,6 +78,14 @@ describe("cluster spec: valid input and defaults", () => {
         assert.equal(parse(raw).spec.network.clusterDns, "10.0.0.10");
     });
 
+    it("accepts host keys as ssh-keyscan prints them, with or without a comment", () => {
+        const raw = baseSpec();
+        raw.hosts[0].hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEoOCynpPlnXHCp0MNxr/L6NZORBfkOl19hdsizm/b8n root@cp1";
+        raw.hosts[1].hostKey = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=";
+        const { spec } = parseClusterSpec(raw, { privateKeySecret: false });
+        assert.equal(spec.hosts[0].hostKey, raw.hosts[0].hostKey);
+    });
+
     it("accepts a single host holding etcd, control plane and worker", () => {
         const raw = baseSpec();
         raw.hosts = [{ name: "solo", address: "192.168.10.5", roles: ["etcd", "control-plane", "worker"] }];
