@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: type check, unit, render (real validators), integration (real test hosts).
-# As root on a fresh machine it first installs the Debian packages the bench needs.
+# As root on a fresh machine it first installs the Debian packages the bench needs, and it builds
+# whatever of the toolchain (Kubernetes, etcd, containerd, ... from Go modules) is not cached yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/bench-prereqs.sh
+echo "== toolchain"
+bash scripts/toolchain.sh build
 echo "== type check"
 npx tsc -p tsconfig.json --noEmit
 echo "== unit, render and integration tests"

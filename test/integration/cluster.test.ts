@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireBench, startBench, type Bench } from "../support/bench";
-import { packEtcdRelease } from "../support/etcd-release";
+import { builtEtcdRelease } from "../support/etcd-release";
+import { familyPath, publishedDigest, versions } from "../support/toolchain";
 import { runProgram } from "../support/engine";
 
 const PROGRAM = join(__dirname, "../../index.ts");
@@ -16,7 +17,9 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
     if (!requireBench(t)) return;
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-cluster-"));
     t.after(() => rmSync(work, { recursive: true, force: true }));
-    const [bench, release] = await Promise.all([startBench({ hosts: ["c1", "c2", "c3"] }), packEtcdRelease(work)]) as [Bench, Awaited<ReturnType<typeof packEtcdRelease>>];
+    const release = builtEtcdRelease();
+    const serverTarball = join(familyPath("kubernetes"), "release", "kubernetes", `v${versions.KUBERNETES}`, "kubernetes-server-linux-amd64.tar.gz");
+    const bench: Bench = await startBench({ hosts: ["c1", "c2", "c3"] });
     t.after(() => bench.stop());
     const vip = bench.address(100);
     const host = (name: string, roles: string[]) => ({ name, address: bench.host(name).address, roles, hostKey: bench.host(name).hostKey });
@@ -25,10 +28,9 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
         hosts: [host("c1", ["etcd", "control-plane"]), host("c2", ["etcd", "lb"]), host("c3", ["etcd", "lb"])],
         ssh: { user: "root" },
         binaries: {
-            // Kubernetes 1.20 pairs with etcd 3.4, the etcd these machines have; its tarball is not
-            // fetched (no control-plane component yet), so its digest only has to be well formed.
-            kubernetes: { version: "1.20.15", serverTarball: { sha512: "0".repeat(128) } },
-            etcd: { version: release.version, sha256: release.sha256, localPath: work },
+            // Not fetched yet (no control-plane component), but pinned as a real stack pins it.
+            kubernetes: { version: versions.KUBERNETES, serverTarball: { sha512: publishedDigest(`${serverTarball}.sha512`, "kubernetes-server-linux-amd64.tar.gz") } },
+            etcd: { version: release.version, sha256: release.sha256, localPath: release.dir },
         },
         network: { hostSubnets: [bench.subnet] },
         loadBalancer: { vip, interface: "eth0", virtualRouterId: 77 },

@@ -1,5 +1,5 @@
-// EtcdCluster on real hosts: Debian's etcd 3.4 packed as a release tarball, installed through
-// BinaryRelease with its sha256, driven through the deployment engine over real SSH. One bench,
+// EtcdCluster on real hosts: the etcd release the toolchain built from Go modules, served by a
+// mirror on the bench's bridge and installed through BinaryRelease with its published sha256, driven through the deployment engine over real SSH. One bench,
 // one story: form, lose a member, re-run, rotate one certificate, grow 3 -> 5, shrink back,
 // back up on a timer, restore into a fresh cluster by following docs/etcd-backup-restore.md.
 import { test } from "node:test";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { requireBench, startBench, type Bench } from "../support/bench";
 import { runProgram, type RunResult } from "../support/engine";
-import { packEtcdRelease } from "../support/etcd-release";
+import { builtEtcdRelease } from "../support/etcd-release";
 
 const PROGRAM = join(__dirname, "programs", "etcd.ts");
 const SNAPSHOT_ON_NEW_HOSTS = "/root/etcd-restore.db";
@@ -22,15 +22,11 @@ test("EtcdCluster on real hosts", async (t) => {
     if (!requireBench(t)) return;
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-etcd-"));
     t.after(() => rmSync(work, { recursive: true, force: true }));
-    const releases = join(work, "releases");
-    mkdirSync(releases);
-    const [bench, release] = await Promise.all([
-        startBench({ hosts: ["e1", "e2", "e3", "e4", "e5", "r1", "r2", "r3"] }),
-        packEtcdRelease(releases),
-    ]) as [Bench, Awaited<ReturnType<typeof packEtcdRelease>>];
+    const release = builtEtcdRelease();
+    const bench: Bench = await startBench({ hosts: ["e1", "e2", "e3", "e4", "e5", "r1", "r2", "r3"] });
     t.after(() => bench.stop());
     console.log(`bench: 8 hosts up in ${seconds(bench.timings.bootMs)}; release ${release.file} sha256 ${release.sha256.slice(0, 12)}…`);
-    const baseUrl = await bench.serveDirectory(releases);
+    const baseUrl = await bench.serveDirectory(release.dir);
 
     const hostsJson = (names: string[]) => JSON.stringify(names.map((n) => {
         const h = bench.host(n);
@@ -63,7 +59,7 @@ test("EtcdCluster on real hosts", async (t) => {
     // etcdctl on this machine with the component's outputs: what an apiserver would hold.
     const pki = join(work, "client");
     let endpoints: string[] = [];
-    const etcdctl = (eps: string[], args: string[], commandTimeout = "5s") => spawnSync("/usr/bin/etcdctl", [
+    const etcdctl = (eps: string[], args: string[], commandTimeout = "5s") => spawnSync(release.etcdctl, [
         `--endpoints=${eps.join(",")}`, `--cacert=${join(pki, "ca.pem")}`, `--cert=${join(pki, "client.pem")}`,
         `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", `--command-timeout=${commandTimeout}`, ...args,
     ], { encoding: "utf8", env: { ...process.env, ETCDCTL_API: "3" } });
@@ -176,7 +172,7 @@ test("EtcdCluster on real hosts", async (t) => {
         let longestGap = 0;
         const writer = (async () => {
             for (let i = 0; writing; i++) {
-                const success = await new Promise<boolean>((resolve) => execFile("/usr/bin/etcdctl", [
+                const success = await new Promise<boolean>((resolve) => execFile(release.etcdctl, [
                     `--endpoints=${endpoints.join(",")}`, `--cacert=${join(pki, "ca.pem")}`, `--cert=${join(pki, "client.pem")}`,
                     `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", "--command-timeout=3s", "put", "/bench/roll", String(i),
                 ], { env: { ...process.env, ETCDCTL_API: "3" } }, (error) => resolve(!error)));
