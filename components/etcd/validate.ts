@@ -3,6 +3,7 @@
  * fails the program with every problem listed, before anything touches a host.
  */
 import * as ipaddr from "ipaddr.js";
+import { calendarProblem, hostAddressProblem, hostPathProblem } from "../host/value-checks";
 import { MANAGED_FLAGS } from "./render";
 
 /** The plain part of the arguments the checks need. */
@@ -60,9 +61,8 @@ export function validateEtcdPlan(plan: EtcdPlan): ValidationResult {
             continue;
         }
         const addr = ipaddr.parse(m.address);
-        if (addr.range() === "loopback" || addr.range() === "unspecified") {
-            errors.push(`member ${m.name}: address ${m.address} cannot be reached by the other members`);
-        }
+        const unusable = addr.kind() === "ipv4" ? hostAddressProblem(m.address) : addr.range() === "loopback" || addr.range() === "unspecified" ? "is not reachable" : undefined;
+        if (unusable) errors.push(`member ${m.name}: address ${m.address} ${unusable}`);
         if (network && (addr.kind() !== network[0].kind() || !addr.match(network))) {
             errors.push(`member ${m.name}: address ${m.address} is outside the hosts' network ${plan.network}, so the other members cannot reach it`);
         }
@@ -101,9 +101,8 @@ export function validateEtcdPlan(plan: EtcdPlan): ValidationResult {
         if (!Number.isInteger(plan.backup.retention) || plan.backup.retention < 1) {
             errors.push(`backup.retention ${plan.backup.retention} must be a whole number of snapshots, at least 1`);
         }
-        if (plan.backup.schedule.trim() === "" || /[\r\n]/.test(plan.backup.schedule)) {
-            errors.push(`backup.schedule must be one systemd OnCalendar expression, like "*-*-* 00/6:00:00"`);
-        }
+        const schedule = calendarProblem(plan.backup.schedule);
+        if (schedule) errors.push(`backup.schedule ${schedule}, like "*-*-* 00/6:00:00"`);
         checkAbsolute(errors, "backup.directory", plan.backup.directory);
     }
     if (plan.restoreSnapshotPath !== undefined) checkAbsolute(errors, "restore.snapshotPath", plan.restoreSnapshotPath);
@@ -111,7 +110,8 @@ export function validateEtcdPlan(plan: EtcdPlan): ValidationResult {
 }
 
 function checkAbsolute(errors: string[], label: string, path: string): void {
-    if (!path.startsWith("/") || /[\s'"\\$`]/.test(path)) errors.push(`${label} "${path}" must be an absolute path without spaces or quotes`);
+    const problem = hostPathProblem(path);
+    if (problem) errors.push(`${label} ${JSON.stringify(path)} ${problem}`);
 }
 
 function normalizeAddress(address: string): string {

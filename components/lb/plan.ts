@@ -1,5 +1,5 @@
-import * as ipaddr from "ipaddr.js";
 import type { Host } from "../host/connection";
+import { hostAddressProblem, interfaceNameProblem } from "../host/value-checks";
 import type { NginxKeepalivedLBArgs } from "./args";
 
 /** A backend apiserver, parsed. */
@@ -38,15 +38,13 @@ export const DEFAULT_LB_LISTEN_PORT = 6443;
 const FIRST_PRIORITY = 150;
 const PRIORITY_STEP = 10;
 
-/** Interface names as the kernel takes them (max 15 bytes); the charset also keeps configs unambiguous. */
-const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
-
 function fail(message: string): never {
     throw new Error(`NginxKeepalivedLB: ${message}`);
 }
 
 function ipv4(value: string, what: string): string {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(value)) fail(`${what} "${value}" is not an IPv4 address`);
+    const problem = hostAddressProblem(value);
+    if (problem) fail(`${what} "${value}" ${problem}`);
     return value;
 }
 
@@ -57,7 +55,8 @@ function integer(value: number | undefined, fallback: number, min: number, max: 
 }
 
 function interfaceName(value: string, what: string): string {
-    if (!INTERFACE_NAME.test(value)) fail(`${what} "${value}" is not a valid interface name`);
+    const problem = interfaceNameProblem(value);
+    if (problem) fail(`${what} ${JSON.stringify(value)} ${problem}`);
     return value;
 }
 

@@ -2,12 +2,16 @@ import { controlPlaneBinaries, NODE_BINARIES } from "./artifacts";
 import { childPath, type SpecIssue } from "./errors";
 import { broadcastAddress, canonicalCidr, contains, nthAddress, overlaps, parseCidr, size, type Cidr } from "./net";
 import type { ClusterSpec, KubernetesSourceSpec, Role } from "./schema";
+import { checkDigests } from "./digests";
 import {
     allowedNodeLag,
     compareVersions,
+    containerdProblem,
+    containerdTested,
     DOCKERSHIM_REMOVED_MINOR,
     NEWEST_KUBERNETES_MINOR,
     OLDEST_KUBERNETES_MINOR,
+    OLDEST_RUNC,
     parseVersion,
     supportedEtcdLines,
 } from "./versions";
@@ -129,7 +133,7 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     spec.hosts.forEach((h, i) => {
         const subnet = subnetOf(h.address);
         if (!subnet) error(childPath("hosts", i, "address"), `${h.address} is in none of network.hostSubnets (${net.hostSubnets.join(", ")})`, "fix the address or add its subnet to network.hostSubnets");
-        else if (h.address === subnet.network.toString() || h.address === broadcastAddress(subnet))
+        else if (isNetworkOrBroadcast(subnet, h.address))
             error(childPath("hosts", i, "address"), `${h.address} is the network or broadcast address of ${subnet.text}`, "use a usable address of the subnet");
     });
 
@@ -167,6 +171,9 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         error("loadBalancer", `hosts ${lbs.map((h) => h.name).join(", ")} have the \`lb\` role but no loadBalancer is configured`, "set loadBalancer.vip (and interface, virtualRouterId, port)");
     if (lb) {
         const owner = spec.hosts.find((h) => h.address === lb.vip);
+        const vipSubnet = subnetOf(lb.vip);
+        if (vipSubnet && isNetworkOrBroadcast(vipSubnet, lb.vip))
+            error("loadBalancer.vip", `${lb.vip} is the network or broadcast address of ${vipSubnet.text}`, "pick a usable address");
         if (owner) error("loadBalancer.vip", `${lb.vip} is the address of host ${owner.name}`, "use a free address for the VIP");
         if (lbs.length === 0) {
             warn("loadBalancer", "no host has the `lb` role: the VIP must be served by a load balancer outside this stack", "add the `lb` role to two hosts to run nginx + keepalived on them");
@@ -176,9 +183,6 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
                 if (subnet && !contains(subnet, lb.vip))
                     error("loadBalancer.vip", `${lb.vip} is not in ${subnet.text}, the subnet of lb host ${h.name}`, "pick a free address in the lb hosts' subnet");
             }
-            const vipSubnet = subnetOf(lb.vip);
-            if (vipSubnet && (lb.vip === vipSubnet.network.toString() || lb.vip === broadcastAddress(vipSubnet)))
-                error("loadBalancer.vip", `${lb.vip} is the network or broadcast address of ${vipSubnet.text}`, "pick a usable address");
             if (lbs.length === 1)
                 error("hosts", `only ${lbs[0].name} has the \`lb\` role: keepalived needs a second host to fail over to`, "give the `lb` role to two or more hosts, or remove it and the loadBalancer");
             for (const h of lbs)
@@ -195,16 +199,26 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
 
     // Versions.
     const b = spec.binaries;
+    // Suffixes never hide the numbers: a pre-release meets every check its plain version meets, and is refused besides.
+    for (const [key, source] of Object.entries(b)) {
+        const parsed = source && parseVersion(source.version);
+        const allowed = key === "flannelCniPlugin" && /^flannel\d+$/.test(parsed?.suffix ?? "");
+        if (parsed?.suffix !== undefined && !allowed)
+            error(`binaries.${key}.version`, `${source!.version} is a pre-release or suffixed build, not a final release`, `use a final release such as ${parsed.major}.${parsed.minor}.${parsed.patch}`);
+    }
     const kube = parseVersion(b.kubernetes.version);
-    const kubeOk = kube !== undefined && !b.kubernetes.version.includes("-");
+    const kubeOk = kube !== undefined;
     if (!kubeOk) error("binaries.kubernetes.version", `${b.kubernetes.version} is not a Kubernetes release`, "use a release such as 1.33.5");
     else if (kube.major !== 1 || kube.minor < OLDEST_KUBERNETES_MINOR)
         error("binaries.kubernetes.version", `${b.kubernetes.version} is older than 1.${OLDEST_KUBERNETES_MINOR}, the oldest release this project configures`, `use 1.${OLDEST_KUBERNETES_MINOR} or newer`);
     else if (kube.minor > NEWEST_KUBERNETES_MINOR)
         warn("binaries.kubernetes.version", `${b.kubernetes.version} is newer than 1.${NEWEST_KUBERNETES_MINOR}, the newest release this project was checked against`, "review the rendered flags before deploying");
 
+    // The kubelet's version: the one that talks to the container runtime.
+    let kubelet = kube;
     if (kubeOk && b.kubernetesNode) {
         const node = parseVersion(b.kubernetesNode.version);
+        kubelet = node;
         if (!node) error("binaries.kubernetesNode.version", `${b.kubernetesNode.version} is not a Kubernetes release`, "use a release such as 1.33.5");
         else if (compareVersions(node, kube) > 0)
             error("binaries.kubernetesNode.version", `kubelet/kube-proxy ${b.kubernetesNode.version} are newer than the apiserver ${b.kubernetes.version}`, "upgrade the control plane first (binaries.kubernetes), then the nodes");
@@ -224,6 +238,18 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
             error("binaries.etcd.version", `etcd ${b.etcd.version} is not a supported etcd for Kubernetes 1.${kube.minor} (supported: ${lines.map((l) => `${l}.x`).join(", ")})`, `use an etcd ${lines[lines.length - 1]}.x release`);
     }
 
+    const containerd = b.containerd && parseVersion(b.containerd.version);
+    if (spec.containerRuntime === "containerd" && workers.length > 0 && kubelet && containerd) {
+        const problem = containerdProblem(kubelet.minor, containerd);
+        const tested = containerdTested(kubelet.minor, containerd);
+        if (problem) error("binaries.containerd.version", `containerd ${b.containerd!.version}: ${problem}`, "use a containerd release listed for this Kubernetes minor in containerd's RELEASES.md");
+        else if (tested && !tested.tested)
+            warn("binaries.containerd.version", `containerd ${b.containerd!.version} is not among the releases containerd recommends for Kubernetes 1.${kubelet.minor} (${tested.lines.join(", ")})`, "use one of those releases");
+    }
+    const runc = b.runc && parseVersion(b.runc.version);
+    if (runc && compareVersions(runc, OLDEST_RUNC) < 0)
+        error("binaries.runc.version", `runc ${b.runc!.version} predates 1.0.0, runc's first final release`, "use a current runc 1.x release");
+
     if (spec.containerRuntime === "docker") {
         if (kubeOk && kube.minor >= DOCKERSHIM_REMOVED_MINOR)
             error("containerRuntime", `docker needs dockershim, removed in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR} (this stack runs ${b.kubernetes.version})`, "use `containerd`, or a Kubernetes release before 1.24");
@@ -234,6 +260,8 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
             if (!b[key]) error(`binaries.${key}`, `is required for the workers' containerd runtime`, `add {version, sha256} of the ${key} release`);
     }
     if (workers.length > 0 && !b.cniPlugins) error("binaries.cniPlugins", "is required for the workers' pod networking", "add {version, sha256} of the CNI plugins release");
+
+    errors.push(...checkDigests(spec));
 
     // Kubernetes checksums needed by the roles present.
     checkKubernetesSource("binaries.kubernetes", b.kubernetes, controlPlanes.length > 0 ? controlPlaneBinaries(b.kubernetes) : [], error);
@@ -277,6 +305,11 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         error("ssh", "no SSH credentials", "set the secret key (`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`), ssh.privateKeyPath, or ssh.agent: true");
     else if (sources.length > 1) error("ssh", `several SSH credentials: ${sources.join(", ")}`, "keep exactly one");
     if (ssh.agentSocketPath && !ssh.agent) error("ssh.agentSocketPath", "is set but ssh.agent is false", "set ssh.agent: true or remove agentSocketPath");
+    if (ssh.sudo === false) {
+        const unprivileged = spec.hosts.filter((h) => (h.sshUser ?? ssh.user) !== "root").map((h) => h.name);
+        if (unprivileged.length > 0)
+            error("ssh.sudo", `is false, but hosts ${unprivileged.join(", ")} are reached as a user other than root, who cannot write /etc or run systemctl`, "remove ssh.sudo (sudo is on for non-root users) or log in as root");
+    }
 
     return { errors, warnings };
 }
@@ -325,6 +358,12 @@ function kubeletMaySetLabel(key: string): boolean {
         "topology.kubernetes.io/region",
         "topology.kubernetes.io/zone",
     ].includes(key);
+}
+
+/** Whether an address is its subnet's network or broadcast address (a /31 or /32 has neither, RFC 3021). */
+function isNetworkOrBroadcast(subnet: Cidr, address: string): boolean {
+    if (subnet.prefix >= 31) return false;
+    return address === subnet.network.toString() || address === broadcastAddress(subnet);
 }
 
 /** Index pairs `[later, first]` of repeated values. */

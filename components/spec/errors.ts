@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { looksLikeKeyMaterial } from "../host/value-checks";
 
 /** One problem found in a cluster spec. */
 export interface SpecIssue {
@@ -149,10 +150,10 @@ export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIss
         let message = issue.message;
         if (issue.code === "invalid_type" && value === undefined) message = "is required";
         else if (issue.code === "invalid_type") message = `must be ${article(issue.expected)}, not ${describeValue(value)}`;
-        else if (issue.code === "invalid_value") message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${JSON.stringify(value)}`;
+        else if (issue.code === "invalid_value") message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${shown(value)}`;
         else if ((issue.code === "too_small" || issue.code === "too_big") && /^Too (small|big)/.test(issue.message)) message = boundMessage(issue, value);
         else if (issue.code === "invalid_key") message = `is not a valid key: ${issue.issues.map((i) => i.message).join("; ")}`;
-        else if (issue.code === "custom" || issue.code === "invalid_format") message = value === undefined ? issue.message : `${JSON.stringify(value)} ${issue.message}`;
+        else if (issue.code === "custom" || issue.code === "invalid_format") message = value === undefined ? issue.message : `${shown(value)} ${issue.message}`;
         if (isSecureValue(value)) {
             out.push({ path: formatPath(path), message: "is encrypted (`secure:`) but is not a secret field", hint: "set it in plain text; only `k8s-binary:sshPrivateKey` holds secret material" });
             continue;
@@ -186,7 +187,16 @@ function describeValue(value: unknown): string {
     if (value === null) return "null";
     if (Array.isArray(value)) return "a list";
     if (typeof value === "object") return "a map";
-    return `${typeof value} ${JSON.stringify(value)}`;
+    return `${typeof value} ${shown(value)}`;
+}
+
+/**
+ * A value as an error message may show it: quoted, except text that looks like key material,
+ * which is named by its length only (messages end up in CI logs).
+ */
+export function shown(value: unknown): string {
+    if (typeof value === "string" && looksLikeKeyMaterial(value)) return `(${value.length} characters that look like key material, not shown)`;
+    return JSON.stringify(value);
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -2,19 +2,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import YAML from "yaml";
+import type { z } from "zod";
 import { checkSpec } from "./checks";
-import { closest, formatIssue, fromZodIssues, isSecureValue, SpecError, type SpecIssue } from "./errors";
+import { checkConfigKeys, checkStackFileFields, CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "./config-keys";
+import { privateKeyTextProblem } from "./credentials";
+import { formatIssue, formatPath, fromZodIssues, isSecureValue, SpecError, type SpecIssue } from "./errors";
 import { nthAddress, parseCidr } from "./net";
+import { restoreIndices, restorePath, withoutFields } from "./repair";
 import { clusterSpecSchema, type ClusterSpec } from "./schema";
+import { parseStackYaml } from "./stack-yaml";
 
-/** The config namespace of this project (its name in Pulumi.yaml). */
-export const CONFIG_NAMESPACE = "k8s-binary";
-/** Config key holding the whole spec as one structured value. */
-export const CLUSTER_KEY = "cluster";
-/** Secret config key holding the SSH private key (PEM/OpenSSH text). */
-export const PRIVATE_KEY_KEY = "sshPrivateKey";
-const KNOWN_KEYS = [CLUSTER_KEY, PRIVATE_KEY_KEY];
+export { CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "./config-keys";
 
 /** A validated spec and the findings that did not block it. */
 export interface ParsedSpec {
@@ -32,52 +30,108 @@ export interface ParseOptions {
     source?: string;
 }
 
+const MISSING_CLUSTER: SpecIssue = {
+    path: `${CONFIG_NAMESPACE}:${CLUSTER_KEY}`,
+    message: "is missing",
+    hint: "add the cluster spec under this key; stacks/Pulumi.dev.yaml is a small example",
+};
+
+/** The spec as components take it: defaults applied and the cluster DNS address settled. */
+function completed(out: z.output<typeof clusterSpecSchema>): ClusterSpec {
+    return { ...out, network: { ...out.network, clusterDns: out.network.clusterDns ?? nthAddress(parseCidr(out.network.serviceCidr), 10) } };
+}
+
+/** Paths of zod issues; an unknown field's path ends at the field itself. */
+function issuePaths(issues: readonly z.core.$ZodIssue[]): PropertyKey[][] {
+    return issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys.map((k) => [...i.path, k]) : [[...i.path]]));
+}
+
+const within = (a: string, b: string) => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
+
+/**
+ * The cross-field findings of a spec whose fields have errors: the invalid fields are taken out
+ * (a required one with its parent, up to the list element holding it) and the rules run on the
+ * rest. Findings about the removed places are dropped: they would only repeat the field errors.
+ */
+function crossFieldFindings(raw: unknown, fieldIssues: readonly z.core.$ZodIssue[], context: { privateKeySecret: boolean }): { errors: SpecIssue[]; warnings: SpecIssue[] } {
+    let paths = issuePaths(fieldIssues);
+    for (let round = 0; round < 4; round++) {
+        const repaired = withoutFields(raw, paths);
+        const parsed = clusterSpecSchema.safeParse(repaired.value);
+        if (parsed.success) {
+            const blocked = [...paths.map((p) => formatPath(p)), ...[...repaired.removed].filter(([, gone]) => gone.size > 0).map(([list]) => list)];
+            const keep = (issue: SpecIssue) => !blocked.some((b) => within(b, issue.path) || within(issue.path, b));
+            const restore = (issue: SpecIssue): SpecIssue => ({ ...issue, path: restoreIndices(issue.path, repaired.removed), message: restoreIndices(issue.message, repaired.removed) });
+            const found = checkSpec(completed(parsed.data), context);
+            return { errors: found.errors.map(restore).filter(keep), warnings: found.warnings.map(restore).filter(keep) };
+        }
+        // Still failing: a removed field was required. Take its parent out next time.
+        const more = issuePaths(parsed.error.issues).map((p) => restorePath(p, repaired.removed).slice(0, -1)).filter((p) => p.length > 0);
+        if (more.length === 0) break;
+        paths = [...paths, ...more];
+    }
+    return { errors: [], warnings: [] };
+}
+
 /**
  * Validates a raw `cluster` value: shape and defaults with zod, then every cross-field rule.
- * Throws one SpecError listing every problem (shape problems first: cross-field rules need a valid shape).
+ * Throws one SpecError listing every problem: field problems first, then the cross-field ones
+ * found in the fields that are valid.
  */
 export function parseClusterSpec(raw: unknown, options: ParseOptions = {}): ParsedSpec {
+    const context = { privateKeySecret: options.privateKeySecret ?? false };
     const parsed = clusterSpecSchema.safeParse(raw);
-    if (!parsed.success) throw new SpecError(fromZodIssues(clusterSpecSchema, parsed.error.issues, raw), [], options.source);
-    const out = parsed.data;
-    const spec: ClusterSpec = {
-        ...out,
-        network: { ...out.network, clusterDns: out.network.clusterDns ?? nthAddress(parseCidr(out.network.serviceCidr), 10) },
-    };
-    const { errors, warnings } = checkSpec(spec, { privateKeySecret: options.privateKeySecret ?? false });
+    if (!parsed.success) {
+        const cross = crossFieldFindings(raw, parsed.error.issues, context);
+        throw new SpecError([...fromZodIssues(clusterSpecSchema, parsed.error.issues, raw), ...cross.errors], cross.warnings, options.source);
+    }
+    const spec = completed(parsed.data);
+    const { errors, warnings } = checkSpec(spec, context);
     if (errors.length > 0) throw new SpecError(errors, warnings, options.source);
     return { spec, warnings };
 }
 
+/** Where `ssh.privateKeyPath` points, with `~` expanded and relative paths taken from the project directory. */
+function keyFile(privateKeyPath: string): string {
+    return path.resolve(privateKeyPath.replace(/^~(?=$|\/)/, os.homedir()));
+}
+
+/** Reads the key file; the problem names the error code only (the path may be wrong in ways not to repeat). */
+function readKeyFile(privateKeyPath: string): { text: string } | { code: string } {
+    try {
+        return { text: fs.readFileSync(keyFile(privateKeyPath), "utf8") };
+    } catch (e) {
+        return { code: (e as NodeJS.ErrnoException).code ?? "unreadable" };
+    }
+}
+
+function keyContentIssue(text: string, where: string): SpecIssue | undefined {
+    const problem = privateKeyTextProblem(text);
+    return problem ? { path: where, message: `names a file that ${problem}`, hint: "point it at the private key file, e.g. ~/.ssh/id_ed25519" } : undefined;
+}
+
 /**
- * Validates a `Pulumi.<stack>.yaml` offline, without the Pulumi CLI: reads `k8s-binary:cluster`
- * and only checks that `k8s-binary:sshPrivateKey`, when present, is encrypted (it is never decrypted).
+ * Validates a `Pulumi.<stack>.yaml` offline, without the Pulumi CLI, reading it as the CLI does:
+ * the stack file's fields, its config keys, then `k8s-binary:cluster`. `k8s-binary:sshPrivateKey`
+ * is only checked to be encrypted (never decrypted); a key file named by `ssh.privateKeyPath` is
+ * checked when it is on this machine.
  */
 export function loadStackFile(file: string): ParsedSpec {
-    let doc: unknown;
+    let text: string;
     try {
-        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+        text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new SpecError([{ path: "", message: `cannot be read as YAML: ${(e as Error).message}`, hint: "fix the file's YAML syntax" }], [], file);
+        throw new SpecError([{ path: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, hint: "name an existing stack file" }], [], file);
     }
-    const config = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
-    const issues: SpecIssue[] = [];
-    let cluster: unknown;
-    let privateKey: unknown;
-    for (const [key, value] of Object.entries(config)) {
-        const [namespace, name] = key.includes(":") ? key.split(":", 2) : [CONFIG_NAMESPACE, key];
-        if (namespace !== CONFIG_NAMESPACE) continue;
-        if (name === CLUSTER_KEY) cluster = value;
-        else if (name === PRIVATE_KEY_KEY) privateKey = value;
-        else {
-            const guess = closest(name, KNOWN_KEYS);
-            issues.push({
-                path: key,
-                message: "is not a config key of this project",
-                hint: guess ? `did you mean \`${CONFIG_NAMESPACE}:${guess}\`?` : `the keys are ${KNOWN_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(" and ")}`,
-            });
-        }
-    }
+    const yaml = parseStackYaml(text);
+    if (!yaml.ok) throw new SpecError(yaml.issues, [], file);
+    const issues: SpecIssue[] = checkStackFileFields(yaml.value);
+    const rawConfig = (yaml.value as { config?: unknown } | null)?.config;
+    const config = rawConfig && typeof rawConfig === "object" && !Array.isArray(rawConfig) ? (rawConfig as Record<string, unknown>) : {};
+    const keys = checkConfigKeys(Object.keys(config));
+    issues.push(...keys.issues);
+    const cluster = keys.cluster === undefined ? undefined : config[keys.cluster];
+    const privateKey = keys.privateKey === undefined ? undefined : config[keys.privateKey];
     if (privateKey !== undefined && !isSecureValue(privateKey))
         issues.push({
             path: `${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`,
@@ -92,10 +146,7 @@ export function loadStackFile(file: string): ParsedSpec {
         });
         throw new SpecError(issues, [], file);
     }
-    if (cluster === undefined) {
-        issues.push({ path: `${CONFIG_NAMESPACE}:${CLUSTER_KEY}`, message: "is missing", hint: "add the cluster spec under this key; stacks/Pulumi.dev.yaml is a small example" });
-        throw new SpecError(issues, [], file);
-    }
+    if (cluster === undefined) throw new SpecError([...issues, MISSING_CLUSTER], [], file);
     let parsed: ParsedSpec | undefined;
     let specIssues: SpecIssue[] = [];
     let warnings: SpecIssue[] = [];
@@ -107,7 +158,21 @@ export function loadStackFile(file: string): ParsedSpec {
         specIssues = e.issues;
         warnings = e.warnings;
     }
-    if (parsed === undefined || issues.length > 0) throw new SpecError([...issues, ...specIssues], warnings, file);
+    const keyPath = parsed?.spec.ssh.privateKeyPath;
+    if (keyPath !== undefined) {
+        // Read as the program reads it: relative to the directory validate runs in, the project's.
+        const read = readKeyFile(keyPath);
+        if ("text" in read) {
+            const issue = keyContentIssue(read.text, "ssh.privateKeyPath");
+            if (issue) specIssues.push(issue);
+        } else
+            warnings.push({
+                path: "ssh.privateKeyPath",
+                message: `is not readable on this machine (${read.code}); the deploy reads it where pulumi runs`,
+                hint: `make sure the file is there, or use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} where it is not (CI previews)`,
+            });
+    }
+    if (parsed === undefined || issues.length > 0 || specIssues.length > 0) throw new SpecError([...issues, ...specIssues], warnings, file);
     return parsed;
 }
 
@@ -131,28 +196,41 @@ export interface StackSpec extends ParsedSpec {
  */
 export function loadSpecFromPulumiConfig(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): StackSpec {
     const source = `stack ${pulumi.getStack()}`;
+    // The same key checks as validate's, on the keys Pulumi resolved (`ns:name`).
+    const keyIssues = checkConfigKeys(Object.keys(pulumi.runtime.allConfig())).issues;
     const raw = config.getObject<unknown>(CLUSTER_KEY);
-    if (raw === undefined)
-        throw new SpecError([{ path: `${CONFIG_NAMESPACE}:${CLUSTER_KEY}`, message: "is missing", hint: "add the cluster spec under this key; stacks/Pulumi.dev.yaml is a small example" }], [], source);
-    const secretKey = config.getSecret(PRIVATE_KEY_KEY);
-    const parsed = parseClusterSpec(raw, { privateKeySecret: secretKey !== undefined, source });
-    for (const w of parsed.warnings) pulumi.log.warn(`cluster spec:${formatIssue(w).slice(3)}`);
-
+    if (raw === undefined) throw new SpecError([...keyIssues, MISSING_CLUSTER], [], source);
+    const secretText = pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`);
+    let parsed: ParsedSpec;
+    try {
+        parsed = parseClusterSpec(raw, { privateKeySecret: secretText !== undefined, source });
+    } catch (e) {
+        if (e instanceof SpecError && keyIssues.length > 0) throw new SpecError([...keyIssues, ...e.issues], e.warnings, source);
+        throw e;
+    }
     const ssh = parsed.spec.ssh;
     const credentials: SshCredentials = {};
-    if (secretKey !== undefined) credentials.privateKey = secretKey;
-    else if (ssh.privateKeyPath) {
-        const file = ssh.privateKeyPath.replace(/^~(?=$|\/)/, os.homedir());
-        try {
-            credentials.privateKey = pulumi.secret(fs.readFileSync(path.resolve(file), "utf8"));
-        } catch (e) {
-            throw new SpecError([{ path: "ssh.privateKeyPath", message: `cannot be read: ${(e as Error).message}`, hint: `point it at a readable private key file; where the file is absent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` }], [], source);
+    const issues = [...keyIssues];
+    if (secretText !== undefined) {
+        const problem = privateKeyTextProblem(secretText);
+        if (problem) issues.push({ path: `${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`, message: problem, hint: `set it from the private key file: pulumi config set --secret ${PRIVATE_KEY_KEY} < ~/.ssh/id_ed25519` });
+        credentials.privateKey = pulumi.secret(secretText);
+    } else if (ssh.privateKeyPath) {
+        const read = readKeyFile(ssh.privateKeyPath);
+        if ("code" in read)
+            issues.push({ path: "ssh.privateKeyPath", message: `cannot be read (${read.code})`, hint: `point it at a readable private key file; where the file is absent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` });
+        else {
+            const issue = keyContentIssue(read.text, "ssh.privateKeyPath");
+            if (issue) issues.push(issue);
+            credentials.privateKey = pulumi.secret(read.text);
         }
     } else {
         const socket = ssh.agentSocketPath ?? process.env.SSH_AUTH_SOCK;
         if (!socket)
-            throw new SpecError([{ path: "ssh.agent", message: "is true but SSH_AUTH_SOCK is not set", hint: `start an ssh-agent or set ssh.agentSocketPath; where there is no agent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` }], [], source);
+            issues.push({ path: "ssh.agent", message: "is true but SSH_AUTH_SOCK is not set", hint: `start an ssh-agent or set ssh.agentSocketPath; where there is no agent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` });
         credentials.agentSocketPath = socket;
     }
+    if (issues.length > 0) throw new SpecError(issues, parsed.warnings, source);
+    for (const w of parsed.warnings) pulumi.log.warn(`cluster spec:${formatIssue(w).slice(3)}`);
     return { ...parsed, credentials };
 }

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import {
+    blockProblem, calendarProblem, hostAddressProblem, hostNameProblem, interfaceNameProblem, localPathProblem, userNameProblem,
+} from "../host/value-checks";
 import { isIPv4, isIPv4Cidr } from "./net";
 
 // Every field says what it is, its default, and how to write it: these descriptions are also the
@@ -8,8 +11,20 @@ const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const dnsName = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const labelName = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
+/** A string passing one of the shared value checks (components/host/value-checks.ts), which the components run too. */
+const checked = (problem: (value: string) => string | undefined) =>
+    z.string().superRefine((value, ctx) => {
+        const found = problem(value);
+        if (found) ctx.addIssue({ code: "custom", message: found });
+    });
+
 const ipv4 = z.string().refine(isIPv4, "is not an IPv4 address in dotted-quad form");
-const cidr = z.string().refine(isIPv4Cidr, "is not an IPv4 block in the form A.B.C.D/N");
+/** An address hosts reach each other on: IPv4, and not loopback, link-local, multicast or reserved. */
+const hostAddress = checked(hostAddressProblem);
+const cidr = checked((text) => (isIPv4Cidr(text) ? blockProblem(text) : "is not an IPv4 block in the form A.B.C.D/N"));
+const interfaceName = checked(interfaceNameProblem);
+const userName = checked(userNameProblem);
+const localPath = checked(localPathProblem);
 const port = z.number().int().min(1).max(65535);
 const hex = (length: number, algorithm: string) =>
     z
@@ -25,8 +40,19 @@ const version = z
     .transform((s) => s.replace(/^v/, ""));
 const sshHostKey = z
     .string()
-    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( \S.*)?$/, "is not an SSH public host key")
+    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [A-Za-z0-9@._:+=,/-]+)*$/, "is not an SSH public host key (type, key and an optional plain comment)")
     .describe("The host's public SSH key as `ssh-keyscan` prints it or its .pub file holds, e.g. `ssh-ed25519 AAAA... root@node1` (the comment is optional): pins the key so a changed host key fails the connection. Default: not checked.");
+
+/** Far beyond a real cluster (Kubernetes tests 5,000 nodes); a larger list is a generated mistake. */
+const MAX_HOSTS = 10_000;
+
+/** An OCI image reference: registry/repository[:tag][@sha256:digest]. */
+const imageReference = z
+    .string()
+    .regex(
+        /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+        "is not an image reference such as registry/repository:tag",
+    );
 
 /** What a host does in the cluster; one host may hold several roles (seed 001 colocates etcd with masters and workers). */
 export const roleSchema = z
@@ -65,13 +91,13 @@ export const hostSchema = z
             .string()
             .regex(dnsLabel, "is not a DNS label (lowercase letters, digits and '-', at most 63 characters)")
             .describe("Unique host name, a DNS label such as `master01`: becomes the hostname, the node name and part of every resource name. Required."),
-        address: ipv4.describe("The host's IPv4 address inside one of `network.hostSubnets`, used for SSH and by the other hosts. Required, unique."),
+        address: hostAddress.describe("The host's IPv4 address inside one of `network.hostSubnets`, used for SSH and by the other hosts (not loopback, link-local, multicast or reserved; the port goes in `sshPort`, the user in `sshUser`). Required, unique."),
         roles: z
             .array(roleSchema)
             .min(1, "needs at least one role")
             .describe("The host's roles, any of `etcd`, `control-plane`, `worker`, `lb`, e.g. `[etcd, control-plane]`. Required."),
         sshPort: port.optional().describe("SSH port of this host. Default: `ssh.port`."),
-        sshUser: z.string().min(1).optional().describe("SSH user for this host. Default: `ssh.user`."),
+        sshUser: userName.optional().describe("SSH user for this host, a plain login name. Default: `ssh.user`."),
         hostKey: sshHostKey.optional(),
         labels: z
             .record(labelKey, z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "is not a label value (at most 63 characters)"))
@@ -84,9 +110,9 @@ export type HostSpec = z.output<typeof hostSchema>;
 
 export const bastionSchema = z
     .strictObject({
-        address: z.string().min(1).describe("Address or DNS name of the jump host. Required."),
+        address: checked(hostNameProblem).describe("Address or DNS name of the jump host, without user or port (they go in `user` and `port`). Required."),
         port: port.default(22).describe("SSH port of the jump host. Default: 22."),
-        user: z.string().min(1).optional().describe("SSH user on the jump host. Default: `ssh.user`."),
+        user: userName.optional().describe("SSH user on the jump host. Default: `ssh.user`."),
         hostKey: sshHostKey.optional(),
     })
     .describe("A jump host every SSH connection goes through; it uses the same key or agent as the hosts.");
@@ -94,7 +120,7 @@ export type BastionSpec = z.output<typeof bastionSchema>;
 
 export const sshSchema = z
     .strictObject({
-        user: z.string().min(1).default("root").describe("SSH user on every host. Default: `root`."),
+        user: userName.default("root").describe("SSH user on every host, a plain login name. Default: `root`."),
         port: port.default(22).describe("SSH port on every host. Default: 22."),
         sudo: z
             .boolean()
@@ -104,10 +130,9 @@ export const sshSchema = z
             .boolean()
             .default(false)
             .describe("Authenticate with the SSH agent (`SSH_AUTH_SOCK`, or `ssh.agentSocketPath`) instead of a private key. Default: false."),
-        agentSocketPath: z.string().min(1).optional().describe("Agent socket to use when `ssh.agent` is true. Default: `$SSH_AUTH_SOCK`."),
-        privateKeyPath: z
-            .string()
-            .min(1)
+        agentSocketPath: localPath.optional().describe("Agent socket to use when `ssh.agent` is true. Default: `$SSH_AUTH_SOCK`."),
+        privateKeyPath: localPath
+            .refine((p) => !p.endsWith(".pub"), "names a public key (.pub): give the private key file, without .pub")
             .optional()
             .describe("Path of the private key file on the machine running Pulumi (relative to the project directory, `~` expanded), read into a secret at deployment. Alternative to the secret config key `k8s-binary:sshPrivateKey`. Default: none."),
         bastion: bastionSchema.optional(),
@@ -118,13 +143,10 @@ export type SshSpec = z.output<typeof sshSchema>;
 const sourceFields = {
     baseUrl: z
         .string()
-        .url()
-        .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
+        .regex(/^https?:\/\/[A-Za-z0-9._~:/%@+=,-]+$/, "must be an http(s) URL without spaces, quotes, query or shell characters")
         .optional()
         .describe("Download from this mirror instead of the project's official release site; it must keep the official path layout below the base. Default: the official URL."),
-    localPath: z
-        .string()
-        .min(1)
+    localPath: localPath
         .optional()
         .describe("Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Default: download."),
 };
@@ -252,16 +274,14 @@ export const flannelSchema = z
             .max(30)
             .default(24)
             .describe("Prefix length of each node's pod subnet (`SubnetLen`). Default: 24."),
-        interface: z.string().min(1).optional().describe("Host interface flanneld uses (`--iface`). Default: the interface of the default route."),
+        interface: interfaceName.optional().describe("Host interface flanneld uses (`--iface`). Default: the interface of the default route."),
         etcdPrefix: z
             .string()
-            .regex(/^\/[^\s]*$/, "must be an absolute key path")
+            .regex(/^\/[A-Za-z0-9_.\/-]*$/, "must be an absolute key path of letters, digits, '_', '.', '-' and '/'")
             .default("/coreos.com/network")
             .describe("`systemd-etcd` mode: etcd key prefix of flannel's network config. Default: `/coreos.com/network`."),
-        image: z.string().min(1).default(DEFAULT_FLANNEL_IMAGE).describe(`\`daemonset\` mode: flannel image. Default: \`${DEFAULT_FLANNEL_IMAGE}\`.`),
-        cniPluginImage: z
-            .string()
-            .min(1)
+        image: imageReference.default(DEFAULT_FLANNEL_IMAGE).describe(`\`daemonset\` mode: flannel image. Default: \`${DEFAULT_FLANNEL_IMAGE}\`.`),
+        cniPluginImage: imageReference
             .default(DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE)
             .describe(`\`daemonset\` mode: flannel CNI plugin image. Default: \`${DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE}\`.`),
     })
@@ -270,8 +290,8 @@ export type FlannelSpec = z.output<typeof flannelSchema>;
 
 export const loadBalancerSchema = z
     .strictObject({
-        vip: ipv4.describe("Virtual IP keepalived moves between the `lb` hosts; the apiserver endpoint. Inside the lb hosts' subnet, no host's address. Required."),
-        interface: z.string().min(1).default("eth0").describe("Interface on the lb hosts that carries the VIP. Default: `eth0`."),
+        vip: hostAddress.describe("Virtual IP keepalived moves between the `lb` hosts; the apiserver endpoint. Inside the lb hosts' subnet, no host's address. Required."),
+        interface: interfaceName.default("eth0").describe("Interface on the lb hosts that carries the VIP. Default: `eth0`."),
         virtualRouterId: z.number().int().min(1).max(255).default(51).describe("VRRP virtual router id (1-255), unique on the L2 segment. Default: 51."),
         port: port.default(6443).describe("Port nginx listens on at the VIP, forwarding to every apiserver. Default: 6443."),
     })
@@ -281,7 +301,7 @@ export type LoadBalancerSpec = z.output<typeof loadBalancerSchema>;
 export const etcdSchema = z
     .strictObject({
         initialMembers: z
-            .array(z.string().min(1))
+            .array(z.string().regex(dnsLabel, "is not a host name (a DNS label)"))
             .min(1, "needs at least one member")
             .optional()
             .describe(
@@ -290,8 +310,8 @@ export const etcdSchema = z
         backup: z
             .strictObject({
                 enabled: z.boolean().default(true).describe("Take scheduled snapshots on every member. Default: true."),
-                schedule: z.string().min(1).default("*-*-* 00/6:00:00").describe("When, as a systemd OnCalendar expression. Default: `*-*-* 00/6:00:00` (every six hours)."),
-                retention: z.number().int().min(1).default(8).describe("Snapshots each member keeps. Default: 8."),
+                schedule: checked(calendarProblem).default("*-*-* 00/6:00:00").describe("When, as a systemd OnCalendar expression. Default: `*-*-* 00/6:00:00` (every six hours)."),
+                retention: z.number().int().min(1).max(1000).default(8).describe("Snapshots each member keeps. Default: 8."),
             })
             .prefault({})
             .describe("Scheduled `etcdctl snapshot save` on the members: `{enabled?, schedule?, retention?}`; restore: docs/etcd-backup-restore.md."),
@@ -299,29 +319,45 @@ export const etcdSchema = z
     .describe("etcd membership and backups: `{initialMembers?, backup?}`.");
 export type EtcdSpec = z.output<typeof etcdSchema>;
 
+/** Thirty years: longer-lived authorities outlast every key algorithm recommendation. */
+export const MAX_CA_VALIDITY_HOURS = 262800;
+/** Ten years: a leaf certificate living longer is never rotated in practice. */
+export const MAX_CERT_VALIDITY_HOURS = 87600;
+/** Rotation levers are counters bumped by hand. */
+const MAX_ROTATION = 1_000_000;
+
 export const pkiSchema = z
     .strictObject({
         keyAlgorithm: z
             .enum(["ECDSA", "RSA"])
             .default("ECDSA")
             .describe("Key algorithm of every CA and certificate: `ECDSA` (P-256) or `RSA` (2048 bits); Ed25519 is not offered because service-account and CSR signing keys must be RSA or ECDSA. Default: `ECDSA`."),
-        caValidityHours: z.number().int().min(24).default(87600).describe("Validity of the CAs, in hours. Default: 87600 (10 years)."),
+        caValidityHours: z
+            .number()
+            .int()
+            .min(24)
+            .max(MAX_CA_VALIDITY_HOURS)
+            .default(87600)
+            .describe(`Validity of the CAs, in hours, at most ${MAX_CA_VALIDITY_HOURS} (30 years). Default: 87600 (10 years).`),
         certValidityHours: z
             .number()
             .int()
             .min(1)
+            .max(MAX_CERT_VALIDITY_HOURS)
             .default(8760)
-            .describe("Validity of every leaf certificate, in hours; not longer than the CAs'. Default: 8760 (1 year)."),
+            .describe(`Validity of every leaf certificate, in hours; not longer than the CAs', at most ${MAX_CERT_VALIDITY_HOURS} (10 years). Default: 8760 (1 year).`),
         rotation: z
             .number()
             .int()
             .min(0)
+            .max(MAX_ROTATION)
             .default(0)
             .describe("Bump to re-issue every leaf certificate (restarting exactly the services that use them). Default: 0."),
         caRotation: z
             .number()
             .int()
             .min(0)
+            .max(MAX_ROTATION)
             .default(0)
             .describe("Bump to replace the CAs, and so every certificate and kubeconfig. Default: 0."),
     })
@@ -335,7 +371,7 @@ export const clusterSpecSchema = z
             .regex(dnsLabel, "is not a DNS label")
             .default("kubernetes")
             .describe("Cluster name, used in kubeconfigs. Default: `kubernetes`."),
-        hosts: z.array(hostSchema).min(1, "needs at least one host").describe("Every machine of the cluster. Required."),
+        hosts: z.array(hostSchema).min(1, "needs at least one host").max(MAX_HOSTS).describe("Every machine of the cluster. Required."),
         ssh: sshSchema.prefault({}),
         arch: z.enum(["amd64", "arm64"]).default("amd64").describe("CPU architecture of every host, `amd64` or `arm64`; checksums are for this architecture. Default: `amd64`."),
         containerRuntime: z

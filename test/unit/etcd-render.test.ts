@@ -69,7 +69,7 @@ test("bad input is reported with every problem", () => {
         certificateRotation: { e7: "1" },
     }));
     const expect = [
-        /member name "E_4" must be a lower-case DNS label/, /address 127\.0\.0\.1 cannot be reached/, /"not-an-ip" is not an IP address/,
+        /member name "E_4" must be a lower-case DNS label/, /address 127\.0\.0\.1 is a loopback address/, /"not-an-ip" is not an IP address/,
         /initialMembers names "e9"/, /clientPort and peerPort are both 2380/, /dataDir "relative" must be an absolute path/,
         /"initial-cluster" is set by the component/, /"bad flag" is not an etcd flag name/, /"log-level" contains a line break/,
         /version "latest"/, /retention 0/, /backup\.schedule/, /certificateRotation names "e7"/,

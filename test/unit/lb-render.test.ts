@@ -51,7 +51,7 @@ test("planLB rejects bad topologies with a clear message before anything is decl
         [{ vip: "10.0.0.13" }, /vip 10.0.0.13 is the address of an LB host/],
         [{ virtualRouterId: 256 }, /virtualRouterId must be an integer in 1..255/],
         [{ virtualRouterId: 0 }, /virtualRouterId/],
-        [{ interface: "eth0 x" }, /not a valid interface name/],
+        [{ interface: "eth0 x" }, /is not a network interface name/],
         [{ listenPort: 70000 }, /listenPort/],
         [{ backends: [] }, /at least one backend/],
         [{ backends: ["10.0.0.11"] }, /must be IPv4 address:port/],

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseClusterSpec, resolveReleases, type ReleaseFile } from "../../components/spec";
-import { baseSpec, SHA256, SHA512 } from "./fixtures/spec/base";
+import { baseSpec, pin, SHA256, SHA512 } from "./fixtures/spec/base";
 
 type Raw = Record<string, any>;
 
@@ -17,9 +17,9 @@ describe("release files", () => {
     it("resolves individual Kubernetes binaries from dl.k8s.io, kubectl only when pinned", () => {
         const r = releases();
         assert.deepEqual(r.controlPlane.map(summary), [
-            { fileName: "kube-apiserver", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-apiserver", checksum: "sha256:aaaa" },
-            { fileName: "kube-controller-manager", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-controller-manager", checksum: "sha256:aaaa" },
-            { fileName: "kube-scheduler", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-scheduler", checksum: "sha256:aaaa" },
+            { fileName: "kube-apiserver", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-apiserver", checksum: `sha256:${pin("kube-apiserver").slice(0, 4)}` },
+            { fileName: "kube-controller-manager", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-controller-manager", checksum: `sha256:${pin("kube-controller-manager").slice(0, 4)}` },
+            { fileName: "kube-scheduler", where: "https://dl.k8s.io/release/v1.33.5/bin/linux/amd64/kube-scheduler", checksum: `sha256:${pin("kube-scheduler").slice(0, 4)}` },
         ]);
         assert.deepEqual(r.node.map((f) => [f.component, f.fileName, f.archive, f.binaries]), [
             ["kubernetes", "kubelet", "binary", [{ name: "kubelet", path: "kubelet" }]],
@@ -44,7 +44,7 @@ describe("release files", () => {
     });
 
     it("takes kubelet and kube-proxy from the node release when set", () => {
-        const r = releases((raw) => (raw.binaries.kubernetesNode = { version: "1.32.9", sha256: { kubelet: SHA256, "kube-proxy": SHA256 } }));
+        const r = releases((raw) => (raw.binaries.kubernetesNode = { version: "1.32.9", sha256: { kubelet: pin("kubelet 1.32.9"), "kube-proxy": pin("kube-proxy 1.32.9") } }));
         assert.deepEqual(r.node.map((f) => [f.component, f.version, f.url]), [
             ["kubernetesNode", "1.32.9", "https://dl.k8s.io/release/v1.32.9/bin/linux/amd64/kubelet"],
             ["kubernetesNode", "1.32.9", "https://dl.k8s.io/release/v1.32.9/bin/linux/amd64/kube-proxy"],
@@ -56,7 +56,7 @@ describe("release files", () => {
         assert.deepEqual(summary(r.etcd), {
             fileName: "etcd-v3.5.21-linux-amd64.tar.gz",
             where: "https://github.com/etcd-io/etcd/releases/download/v3.5.21/etcd-v3.5.21-linux-amd64.tar.gz",
-            checksum: "sha256:aaaa",
+            checksum: `sha256:${pin("etcd").slice(0, 4)}`,
         });
         assert.deepEqual(r.etcd.binaries.map((b) => b.path), ["etcd", "etcdctl", "etcdutl"].map((n) => `etcd-v3.5.21-linux-amd64/${n}`));
         assert.equal(r.containerd?.url, "https://github.com/containerd/containerd/releases/download/v2.1.4/containerd-2.1.4-linux-amd64.tar.gz");
@@ -70,7 +70,7 @@ describe("release files", () => {
     });
 
     it("has no etcdutl before etcd 3.5", () => {
-        const r = releases((raw) => ((raw.binaries.kubernetes.version = "1.21.14"), (raw.binaries.etcd.version = "3.4.26")));
+        const r = releases((raw) => ((raw.binaries.kubernetes.version = "1.21.14"), (raw.binaries.etcd.version = "3.4.26"), (raw.binaries.containerd.version = "1.6.36")));
         assert.deepEqual(r.etcd.binaries.map((b) => b.name), ["etcd", "etcdctl"]);
     });
 
@@ -89,7 +89,7 @@ describe("release files", () => {
         const r = releases((raw) => {
             raw.flannel = { mode: "systemd-kube" };
             raw.binaries.flannel = { version: "0.27.3", sha256: SHA256 };
-            raw.binaries.flannelCniPlugin = { version: "1.7.1-flannel1", sha256: SHA256 };
+            raw.binaries.flannelCniPlugin = { version: "1.7.1-flannel1", sha256: pin("flannel-cni") };
         });
         assert.equal(r.flannel?.url, "https://github.com/flannel-io/flannel/releases/download/v0.27.3/flannel-v0.27.3-linux-amd64.tar.gz");
         assert.deepEqual(r.flannel?.binaries.map((b) => b.name), ["flanneld", "mk-docker-opts.sh"]);

@@ -12,9 +12,12 @@ const isSecret = <T>(o: pulumi.Output<T>) => (o as unknown as { isSecret: Promis
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "spec-config-"));
 const keyFile = path.join(tmp, "id_ed25519");
+/** Key-shaped text: the loaders check that a private key is one, never what it unlocks. */
+const FILE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nZmlsZS1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
+const SECRET_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWtleQ==\n-----END OPENSSH PRIVATE KEY-----\n";
 
 before(async () => {
-    fs.writeFileSync(keyFile, "PRIVATE KEY FROM FILE\n");
+    fs.writeFileSync(keyFile, FILE_KEY);
     await pulumi.runtime.setMocks(
         { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
         "k8s-binary",
@@ -37,17 +40,17 @@ describe("loadSpecFromPulumiConfig", () => {
         const { spec, credentials } = loadSpecFromPulumiConfig();
         assert.equal(spec.hosts.length, 7);
         assert.ok(credentials.privateKey);
-        assert.equal(await value(credentials.privateKey), "PRIVATE KEY FROM FILE\n");
+        assert.equal(await value(credentials.privateKey), FILE_KEY);
         assert.equal(await isSecret(credentials.privateKey), true);
     });
 
     it("takes the secret config key", async () => {
         const cluster = baseSpec();
         delete cluster.ssh;
-        setCluster(cluster, { "k8s-binary:sshPrivateKey": "SECRET KEY" });
+        setCluster(cluster, { "k8s-binary:sshPrivateKey": SECRET_KEY });
         const { credentials } = loadSpecFromPulumiConfig();
         assert.ok(credentials.privateKey);
-        assert.equal(await value(credentials.privateKey), "SECRET KEY");
+        assert.equal(await value(credentials.privateKey), SECRET_KEY);
         assert.equal(await isSecret(credentials.privateKey), true);
     });
 
@@ -112,10 +115,11 @@ describe("clusterHosts", () => {
 
     it("honours an explicit sudo and the agent", () => {
         const raw = baseSpec();
-        raw.ssh = { user: "ops", sudo: false, agent: true };
+        raw.ssh = { user: "ops", sudo: true, agent: true };
+        raw.hosts[0].sshUser = "root";
         const hosts = clusterHosts(parseClusterSpec(raw).spec, { agentSocketPath: "/agent" });
-        assert.equal(hosts[0].sudo, false);
-        assert.deepEqual(hosts[0].connection, { host: "192.168.10.11", port: 22, user: "ops", agentSocketPath: "/agent" });
+        assert.equal(hosts[0].sudo, true, "sudo stays on even for root when asked");
+        assert.deepEqual(hosts[0].connection, { host: "192.168.10.11", port: 22, user: "root", agentSocketPath: "/agent" });
     });
 });
 

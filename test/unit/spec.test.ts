@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseClusterSpec, SpecError, formatPath, type SpecIssue } from "../../components/spec";
-import { baseSpec, SHA256, SHA512 } from "./fixtures/spec/base";
+import { baseSpec, pin, SHA256, SHA512 } from "./fixtures/spec/base";
 
 type Raw = Record<string, any>;
 
@@ -294,7 +294,7 @@ describe("cluster spec: cross-field checks", () => {
 
     it("needs no control-plane checksums from the node release", () => {
         const raw = baseSpec();
-        raw.binaries.kubernetesNode = { version: "1.33.0", sha256: { kubelet: SHA256, "kube-proxy": SHA256 } };
+        raw.binaries.kubernetesNode = { version: "1.33.0", sha256: { kubelet: pin("kubelet 1.33.0"), "kube-proxy": pin("kube-proxy 1.33.0") } };
         assert.ok(parse(raw).spec.binaries.kubernetesNode);
     });
 });
