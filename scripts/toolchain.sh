@@ -46,7 +46,7 @@ build_one() {
     start=$(date +%s)
     (
         set -a; . "$toolchain/versions.env"; set +a
-        export OUT=$tmp FAMILY_DIR=$(family_dir "$family") TOOLCHAIN_SH="$0" CGO_ENABLED=0 GOFLAGS=-mod=mod
+        export OUT=$tmp FAMILY_DIR=$(family_dir "$family") TOOLCHAIN_SH="$0" CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
         cd "$FAMILY_DIR"
         . "$toolchain/lib.sh"; . ./build.sh
         build

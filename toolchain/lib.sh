@@ -1,6 +1,7 @@
 # Helpers for the families' build.sh files (sourced by scripts/toolchain.sh, in the family's folder).
 # A build.sh defines `tidy` (rewrite the wrapper module from the pins) and `build` (fill $OUT/bin
-# with the tools and $OUT/release with the upstream release layout and checksum files).
+# with the tools and $OUT/release with the upstream release layout and checksum files). A family
+# that builds on others lists them in its `deps` file and finds them with `"$TOOLCHAIN_SH" path NAME`.
 
 # pin MODULE VERSION [DIR]: the wrapper module in DIR (default .) must use exactly VERSION.
 pin() {
