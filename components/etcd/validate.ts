@@ -102,7 +102,7 @@ export function validateEtcdPlan(plan: EtcdPlan): ValidationResult {
             errors.push(`backup.retention ${plan.backup.retention} must be a whole number of snapshots, at least 1`);
         }
         const schedule = calendarProblem(plan.backup.schedule);
-        if (schedule) errors.push(`backup.schedule ${schedule}, like "*-*-* 00/6:00:00"`);
+        if (schedule) errors.push(`backup.schedule ${schedule}: write one systemd OnCalendar expression, like "*-*-* 00/6:00:00"`);
         checkAbsolute(errors, "backup.directory", plan.backup.directory);
     }
     if (plan.restoreSnapshotPath !== undefined) checkAbsolute(errors, "restore.snapshotPath", plan.restoreSnapshotPath);

@@ -9,9 +9,15 @@ const PUBLIC_KEY = /^\s*((ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[a-z0-9-]
 /** The armour of every private key format ssh2 reads: OpenSSH, PKCS#1, PKCS#8, SEC1. */
 const PRIVATE_KEY = /-----BEGIN (OPENSSH |RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----/;
 
-/** What is wrong with text given as an SSH private key, or undefined when it looks like one. */
-export function privateKeyTextProblem(text: string): string | undefined {
-    if (PUBLIC_KEY.test(text)) return "holds a public key: the private key is the file without .pub";
-    if (!PRIVATE_KEY.test(text)) return "does not hold a private key in OpenSSH or PEM form (no `-----BEGIN ... PRIVATE KEY-----` line)";
-    return undefined;
+/** The mistake both key sources share: a public key where the private one belongs. */
+export function publicKeyProblem(text: string): string | undefined {
+    return PUBLIC_KEY.test(text) ? "holds a public key: the private key is the file without .pub" : undefined;
+}
+
+/**
+ * What is wrong with the file `ssh.privateKeyPath` names: a public key, or no private key at all
+ * (a certificate, known_hosts, a config file picked by mistake).
+ */
+export function keyFileProblem(text: string): string | undefined {
+    return publicKeyProblem(text) ?? (PRIVATE_KEY.test(text) ? undefined : "does not hold a private key in OpenSSH or PEM form (no `-----BEGIN ... PRIVATE KEY-----` line)");
 }

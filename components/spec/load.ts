@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { checkSpec } from "./checks";
 import { checkConfigKeys, checkStackFileFields, CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "./config-keys";
-import { privateKeyTextProblem } from "./credentials";
+import { keyFileProblem, publicKeyProblem } from "./credentials";
 import { formatIssue, formatPath, fromZodIssues, isSecureValue, SpecError, type SpecIssue } from "./errors";
 import { nthAddress, parseCidr } from "./net";
 import { restoreIndices, restorePath, withoutFields } from "./repair";
@@ -49,6 +49,15 @@ function issuePaths(issues: readonly z.core.$ZodIssue[]): PropertyKey[][] {
 const within = (a: string, b: string) => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
 
 /**
+ * Required releases that cannot be taken out: a stand-in lets the other rules run, and every
+ * finding under `binaries` is dropped, since it would judge the stand-in.
+ */
+const STAND_INS: Record<string, unknown> = {
+    "binaries.kubernetes": { version: "1.33.0", serverTarball: { sha512: "0".repeat(128) } },
+    "binaries.etcd": { version: "3.5.0", sha256: "0".repeat(64) },
+};
+
+/**
  * The cross-field findings of a spec whose fields have errors: the invalid fields are taken out
  * (a required one with its parent, up to the list element holding it) and the rules run on the
  * rest. Findings about the removed places are dropped: they would only repeat the field errors.
@@ -57,9 +66,16 @@ function crossFieldFindings(raw: unknown, fieldIssues: readonly z.core.$ZodIssue
     let paths = issuePaths(fieldIssues);
     for (let round = 0; round < 4; round++) {
         const repaired = withoutFields(raw, paths);
+        const standIns = paths.map((p) => formatPath(p)).filter((p) => p in STAND_INS);
+        const binaries = (repaired.value as { binaries?: Record<string, unknown> } | null)?.binaries;
+        for (const p of standIns) if (binaries && typeof binaries === "object") binaries[p.split(".")[1]] = STAND_INS[p];
         const parsed = clusterSpecSchema.safeParse(repaired.value);
         if (parsed.success) {
-            const blocked = [...paths.map((p) => formatPath(p)), ...[...repaired.removed].filter(([, gone]) => gone.size > 0).map(([list]) => list)];
+            const blocked = [
+                ...paths.map((p) => formatPath(p)),
+                ...[...repaired.removed].filter(([, gone]) => gone.size > 0).map(([list]) => list),
+                ...(standIns.length > 0 ? ["binaries", "containerRuntime"] : []),
+            ];
             const keep = (issue: SpecIssue) => !blocked.some((b) => within(b, issue.path) || within(issue.path, b));
             const restore = (issue: SpecIssue): SpecIssue => ({ ...issue, path: restoreIndices(issue.path, repaired.removed), message: restoreIndices(issue.message, repaired.removed) });
             const found = checkSpec(completed(parsed.data), context);
@@ -106,7 +122,7 @@ function readKeyFile(privateKeyPath: string): { text: string } | { code: string 
 }
 
 function keyContentIssue(text: string, where: string): SpecIssue | undefined {
-    const problem = privateKeyTextProblem(text);
+    const problem = keyFileProblem(text);
     return problem ? { path: where, message: `names a file that ${problem}`, hint: "point it at the private key file, e.g. ~/.ssh/id_ed25519" } : undefined;
 }
 
@@ -212,7 +228,7 @@ export function loadSpecFromPulumiConfig(config: pulumi.Config = new pulumi.Conf
     const credentials: SshCredentials = {};
     const issues = [...keyIssues];
     if (secretText !== undefined) {
-        const problem = privateKeyTextProblem(secretText);
+        const problem = publicKeyProblem(secretText);
         if (problem) issues.push({ path: `${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`, message: problem, hint: `set it from the private key file: pulumi config set --secret ${PRIVATE_KEY_KEY} < ~/.ssh/id_ed25519` });
         credentials.privateKey = pulumi.secret(secretText);
     } else if (ssh.privateKeyPath) {

@@ -60,6 +60,7 @@ function aliasingProblem(doc: Document): string | undefined {
         return total;
     };
 
+    const total = () => 1 + sizeOf(doc.contents);
     let decoded = 1;
     let aliased = 0;
     let problem: string | undefined;
@@ -73,7 +74,7 @@ function aliasingProblem(doc: Document): string | undefined {
             aliased += size;
             const excessive = !Number.isFinite(decoded) || (aliased > 100 && decoded > 1000 && aliased / decoded > allowedAliasRatio(decoded));
             if (excessive)
-                problem = `expands to ${decoded > 1e6 ? "millions of" : decoded} values, almost all through aliases: the Pulumi CLI refuses it as excessive aliasing`;
+                problem = `expands through aliases to ${total() > 1e6 ? "more than a million" : total()} values: the Pulumi CLI refuses it as excessive aliasing`;
             return;
         }
         if (isMap(node)) for (const pair of node.items) { walk(pair.key); walk(pair.value); }

@@ -70,7 +70,7 @@ test("bad input is reported with every problem", () => {
     }));
     const expect = [
         /member name "E_4" must be a lower-case DNS label/, /address 127\.0\.0\.1 is a loopback address/, /"not-an-ip" is not an IP address/,
-        /initialMembers names "e9"/, /clientPort and peerPort are both 2380/, /dataDir "relative" must be an absolute path/,
+        /initialMembers names "e9"/, /clientPort and peerPort are both 2380/, /dataDir "relative" is not an absolute path/,
         /"initial-cluster" is set by the component/, /"bad flag" is not an etcd flag name/, /"log-level" contains a line break/,
         /version "latest"/, /retention 0/, /backup\.schedule/, /certificateRotation names "e7"/,
         /127\.0\.0\.1 is outside the hosts' network/,
