@@ -55,8 +55,23 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
 }
 
-/** Waits until the mock runtime has processed every registration started so far. */
+// The SDK's own bookkeeping of outstanding RPCs (what `pulumi.runtime.disconnect` drains); both
+// are internal to the SDK, so they are reached by name and checked once here.
+const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+const rpcDone = (): Promise<void> => (require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { rpcDone: Promise<void> } } }).getStore().settings.rpcDone;
+
+/**
+ * Waits until the mock runtime has finished every registration, including those that
+ * registrations set off (resources declared in `apply` callbacks): the SDK's queue of
+ * outstanding RPCs is drained and stays drained across a turn of the event loop. No fixed
+ * sleep, so a check that something was *not* registered is a real check.
+ */
 export async function settled(): Promise<void> {
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 50));
+    if (typeof runtime.waitForRPCs !== "function") throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs: settled() needs another way to drain the mock runtime");
+    for (;;) {
+        await runtime.waitForRPCs();
+        const drained = rpcDone();
+        await new Promise((r) => setImmediate(r));
+        if (rpcDone() === drained) return;
+    }
 }

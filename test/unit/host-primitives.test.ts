@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { recordingMocks, settled, valueOf } from "../support/recording-mocks";
+import { describeLeaks, findLeaks, plainInputs } from "../support/secret-scan";
 
 const registered = recordingMocks();
 
@@ -17,13 +18,18 @@ test("remoteScript runs strict bash, through sudo -n only when asked", () => {
     assert.match(remoteScript({ sudo: true }, "echo 'x'"), /^sudo -n \/bin\/bash -c 'set -euo pipefail\necho '"'"'x'"'"'\n'$/);
 });
 
+const KEY_PEM = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIGs2b3VyLWtleS1vbmx5LWZvci10ZXN0cy1ub3QtcmVhbGx5oAoGCCqGSM49\nAwEHoUQDQgAEc2VjcmV0LW1hdGVyaWFsLWluLWEtdW5pdC10ZXN0LWZpeHR1cmU=\n-----END EC PRIVATE KEY-----\n";
+
 test("RemoteFile sends secret content on stdin only, with its mode, and keeps it secret", async () => {
-    const content = pulumi.secret("-----BEGIN EC PRIVATE KEY-----\nsecret-material\n");
+    const content = pulumi.secret(KEY_PEM);
     const file = new RemoteFile("m1-key", { host, path: "/etc/etcd/pki/key.pem", content, mode: "0600" });
     await settled();
     const [cmd] = commands("m1-key-write");
     assert.ok(cmd, "the write command is registered with the host-prefixed name");
-    assert.ok(!String(cmd.inputs.create).includes("secret-material"), "content never in the command line");
+    // Every plain (non-secret) input of every resource, in every encoding the key could take.
+    const texts = Object.fromEntries(registered.map((r) => [`${r.name} inputs`, plainInputs(r.inputs)]));
+    const leaks = findLeaks(texts, { key: KEY_PEM });
+    assert.deepEqual(leaks, [], `the key outside a secret:\n${describeLeaks(leaks)}`);
     assert.match(String(cmd.inputs.create), /chmod 0600/);
     assert.match(String(cmd.inputs.create), /mv -f "\$tmp" "\$path"/, "written by rename");
     assert.match(String(cmd.inputs.delete), /= m1-key \]; then rm -f "\$path"/, "removes the file only while it owns it");
