@@ -60,6 +60,20 @@ class VipWatcher {
         }
     }
 
+    /**
+     * Resolves once the samples have satisfied `want` without a break for the last `forMs`
+     * (several VRRP adverts), so a measurement starts from a settled VIP, not one still moving.
+     */
+    async steady(want: (holders: string[]) => boolean, forMs: number, timeoutMs: number, what: string): Promise<void> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            const last = this.samples.at(-1);
+            if (last && this.samples[0].t <= last.t - forMs && this.between(last.t - forMs, last.t).every((s) => want(s.holders))) return;
+            if (Date.now() > deadline) throw new Error(`VIP: not steadily ${what} for ${forMs} ms within ${timeoutMs} ms; last holders [${this.now().join(",")}]`);
+            await sleep(25);
+        }
+    }
+
     /** Samples between two instants. */
     between(from: number, to: number): { t: number; holders: string[] }[] {
         return this.samples.filter((s) => s.t >= from && s.t <= to);
@@ -138,6 +152,18 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
             }
         }
     };
+    /**
+     * The state every measurement starts from, checked rather than assumed (a subtest once
+     * "measured" a 53 ms failover because the VIP was already on the other host): the VIP on
+     * `holder` alone for three seconds, nginx and keepalived active on both hosts, and a client
+     * answered through the VIP.
+     */
+    const startingState = async (holder: string) => {
+        await watcher.steady(only(holder), 3000, 30_000, `on ${holder} alone`);
+        for (const h of ["lb1", "lb2"]) assert.equal(await inHost(h, `systemctl is-active ${LB_UNIT} ${VIP_UNIT} | sort -u`), "active", `${h}: nginx and keepalived active before measuring`);
+        await clientBack(Date.now());
+        assert.deepEqual(watcher.now(), [holder], "still settled after the client check");
+    };
     const spread = async (n: number): Promise<Record<string, number>> => {
         const seen: Record<string, number> = {};
         for (let i = 0; i < n; i++) {
@@ -148,6 +174,8 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     };
 
     await t.test("first run: packages checked, configs and units in place, endpoint once the VIP answers on the MASTER", async () => {
+        await watcher.until(() => true, 0, 10_000, "sampled");
+        assert.deepEqual(watcher.now(), [], "fresh hosts: the VIP is on no host before the first run");
         const { result, ms } = await up();
         figure("first run", `${ms} ms, ${result.commandLog.length} remote commands`);
         assert.equal(result.outputs.endpoint, `https://${vip}:6443`);
@@ -162,6 +190,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("connections to VIP:6443 are spread over all backends, TLS verified end to end, and logged", async () => {
+        await startingState("lb1");
         const seen = await spread(30);
         figure("spread of 30 connections", JSON.stringify(seen));
         assert.deepEqual(Object.keys(seen).sort(), backends.map((b) => b.name).sort());
@@ -178,6 +207,8 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("a killed backend: traffic keeps flowing to the others", async () => {
+        await startingState("lb1");
+        assert.deepEqual(Object.keys(await spread(12)).sort(), backends.map((b) => b.name).sort(), "every backend answers before one is killed");
         const dead = backends[1];
         await killTlsBackend(exec, dead);
         const seen = await spread(20);
@@ -188,6 +219,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("changed backends reload nginx: same nginx process, the VIP never moves, keepalived untouched", async () => {
+        await startingState("lb1");
         const pids = await Promise.all(["lb1", "lb2"].map((h) => inHost(h, `systemctl show -p MainPID --value ${LB_UNIT}`)));
         const from = Date.now();
         const { result, ms } = await up({ backends: backends.filter((b) => b.port !== 6445).map((b) => `${b.address}:${b.port}`) });
@@ -209,6 +241,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("nginx stopped on the MASTER: the VIP moves to the BACKUP; nginx back: the VIP returns (preemption on)", async () => {
+        await startingState("lb1");
         const t0 = Date.now();
         await inHost("lb1", `systemctl stop ${LB_UNIT}`);
         const moved = await watcher.until(only("lb2"), t0, 10_000, "on lb2 alone");
@@ -216,6 +249,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         figure("nginx stopped on MASTER -> VIP on BACKUP", `${moved - t0} ms (client through the VIP again after ${client} ms)`);
         assert.ok(moved - t0 < 3000, `failover took ${moved - t0} ms (target < 3 s)`);
 
+        await watcher.steady(only("lb2"), 2000, 10_000, "on lb2 alone");
         const t1 = Date.now();
         await inHost("lb1", `systemctl start ${LB_UNIT}`);
         const back = await watcher.until(only("lb1"), t1, 10_000, "back on lb1");
@@ -224,6 +258,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("the hazard itself: keepalived SIGKILLed without the unit's safeguards leaves the VIP on two hosts", async () => {
+        await startingState("lb1");
         // A drop-in takes the safeguards away (as with the distribution's keepalived.service).
         const dropIn = `/etc/systemd/system/${VIP_UNIT}.d/no-safeguards.conf`;
         await inHost("lb1", `mkdir -p /etc/systemd/system/${VIP_UNIT}.d && ` +
@@ -244,6 +279,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("keepalived SIGKILLed on the MASTER: the unit removes the stale VIP and restarts keepalived", async () => {
+        await startingState("lb1");
         const restarts = Number(await inHost("lb1", `systemctl show -p NRestarts --value ${VIP_UNIT}`));
         const t0 = Date.now();
         await inHost("lb1", `systemctl kill --signal=KILL ${VIP_UNIT}`);
@@ -262,6 +298,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("the whole MASTER host killed: the VIP moves; booted again, it takes the VIP back", async () => {
+        await startingState("lb1");
         const t0 = Date.now();
         await bench.killHost("lb1");
         const moved = await watcher.until((h) => h.includes("lb2"), t0, 10_000, "on lb2");
@@ -277,6 +314,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     });
 
     await t.test("keepalived settings changed (unicast, preemption off): BACKUP restarts before MASTER, the VIP then stays put", async () => {
+        await startingState("lb1");
         const from = Date.now();
         const { result, ms } = await up({ preempt: false, unicast: true });
         const to = Date.now();

@@ -9,10 +9,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireBench, startBench, type Bench } from "../support/bench";
-import { EngineRunError, runProgram, type RunResult } from "../support/engine";
+import { EngineRunError, readState, runProgram, type RunResult } from "../support/engine";
+import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 
 const PROGRAM = join(__dirname, "programs", "primitives.ts");
 const UNIT = "k8s-binary-demo.service";
+/** A swap line as installers write it: host prep must comment it out, once, however often it runs. */
+const SWAP_LINE = "/swap.img none swap sw 0 0";
 const PREP_FILES = ["/etc/hostname", "/etc/hosts", "/etc/sysctl.d/90-k8s-binary.conf", "/etc/modules-load.d/k8s-binary.conf", "/etc/fstab"];
 
 /** A release-style tarball holding one executable, and its sha256. */
@@ -68,8 +71,14 @@ test("host primitives on two real hosts", async (t) => {
     const mainPid = (host: string) => exec(host, `systemctl show -p MainPID --value ${UNIT}`);
     const snapshot = async (host: string) => Promise.all(PREP_FILES.map((f) => exec(host, `sha256sum ${f} 2>/dev/null || echo absent`)));
 
+    // Starting state: each host's fstab has an active swap line for HostPrep to disable.
+    for (const h of ["p1", "p2"]) {
+        await exec(h, `printf '%s\\n' '${SWAP_LINE}' >> /etc/fstab`);
+        assert.equal(await exec(h, `grep -c '^${SWAP_LINE}$' /etc/fstab`), "1", `${h}: one active swap line before the first run`);
+    }
+
     const first = await run(config());
-    await t.test("first run: secret file 0600, service up, release linked; the secret never in a command line or log", async () => {
+    await t.test("first run: secret file 0600, service up, release linked, swap line disabled; the secret in no command line, log or plain state, in any encoding", async () => {
         for (const h of ["p1", "p2"]) {
             assert.equal(await exec(h, "stat -c '%a %U' /etc/k8s-binary-bench/secret.key"), "600 root");
             assert.equal(await exec(h, "cat /etc/k8s-binary-bench/secret.key"), secret);
@@ -79,11 +88,19 @@ test("host primitives on two real hosts", async (t) => {
             assert.equal(await exec(h, "hostname"), h);
             assert.match(await exec(h, "cat /etc/hosts"), /# BEGIN k8s-binary managed hosts\n10\.77\.\d+\.11 p1\n10\.77\.\d+\.12 p2\n# END/);
         }
-        assert.ok(first.commandLog.length > 0);
-        for (const entry of first.commandLog) {
-            assert.ok(!entry.commandLine.includes(secret), `secret in the command line of ${entry.urn}`);
-            assert.ok(!entry.logged.includes(secret), `secret in the log of ${entry.urn}`);
+        for (const h of ["p1", "p2"]) {
+            const fstab = await exec(h, "cat /etc/fstab");
+            assert.equal(fstab.split("\n").filter((l) => l === `# disabled by k8s-binary: ${SWAP_LINE}`).length, 1, `${h}: the swap line commented once:\n${fstab}`);
+            assert.doesNotMatch(fstab, /^[^#].*\sswap\s/m, `${h}: no active swap line left`);
         }
+        assert.ok(first.commandLog.length > 0);
+        const texts: Record<string, string> = { ...plainState(readState(stateFile)) };
+        for (const [i, entry] of first.commandLog.entries()) {
+            texts[`command line ${i} ${entry.urn}`] = entry.commandLine;
+            texts[`log ${i} ${entry.urn}`] = entry.logged;
+        }
+        const leaks = findLeaks(texts, { "bench secret": secret });
+        assert.deepEqual(leaks, [], describeLeaks(leaks));
         assert.match(String(first.outputs.p1Report), /module overlay: present/);
     });
 
@@ -133,6 +150,7 @@ test("host primitives on two real hosts", async (t) => {
         assert.deepEqual(await snapshot("p1"), before.p1);
         assert.deepEqual(await snapshot("p2"), before.p2);
         assert.equal(await exec("p1", "grep -c 'BEGIN k8s-binary managed hosts' /etc/hosts"), "1", "one managed block, not two");
+        assert.equal(await exec("p1", `grep -c '^# disabled by k8s-binary: ${SWAP_LINE}$' /etc/fstab`), "1", "the swap line commented once, not twice");
     });
 
     await t.test("renamed file and unit resources: the old ones' deletes leave the new ones' file and service in place", async () => {

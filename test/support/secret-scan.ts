@@ -6,6 +6,7 @@
  * rendered file" checks use.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { EngineState } from "./engine";
 
 /** One place a secret was found. */
 export interface Leak {
@@ -81,4 +82,30 @@ export function plainInputs(inputs: unknown): string {
     };
     walk(inputs);
     return out.join("\n");
+}
+
+/**
+ * The test engine's state with the values stored as secrets taken out: what Pulumi would keep in
+ * plain text in a checkpoint. Secret paths look like `connection.privateKey` or `triggers[0]`.
+ */
+export function plainState(state: EngineState): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const r of [...Object.values(state.resources), ...state.pendingDeletes]) {
+        const inputs = structuredClone(r.inputs);
+        const outputs = structuredClone(r.outputs);
+        r.secretInputs.forEach((p) => dropPath(inputs, p));
+        r.secretOutputs.forEach((p) => dropPath(outputs, p));
+        out[`state ${r.name}`] = JSON.stringify({ inputs, outputs });
+    }
+    return out;
+}
+
+function dropPath(root: unknown, path: string): void {
+    const parts = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
+    let cur = root as Record<PropertyKey, unknown> | undefined;
+    for (const part of parts.slice(0, -1)) {
+        cur = cur?.[part] as Record<PropertyKey, unknown> | undefined;
+        if (cur === null || typeof cur !== "object") return;
+    }
+    if (cur && typeof cur === "object") delete cur[parts[parts.length - 1]];
 }
