@@ -9,8 +9,9 @@ packages=(
     etcd-server etcd-client nginx libnginx-mod-stream keepalived openssl curl
     # The hosts: systemd as PID 1, sshd, D-Bus on demand (hostnamectl).
     systemd dbus openssh-server openssh-client
-    # The bench itself: ip, nsenter/unshare/setpriv/flock, capabilities and firewall tools.
-    iproute2 util-linux libcap2-bin iptables
+    # The bench itself: ip, nsenter/unshare/setpriv/flock, capabilities and firewall tools
+    # (nft: each bench's own table keeps its hosts off the machine's other services).
+    iptables nftables iproute2 util-linux libcap2-bin
 )
 
 # kubectl (the render tests check kubeconfigs with it): the image's own, else Debian's.

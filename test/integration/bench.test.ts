@@ -6,6 +6,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireBench, sshExec, startBench } from "../support/bench";
+import { registeredInstances, withRegistryLock } from "../support/bench/registry";
+
+/** Every hierarchy a host has a cgroup in (this machine: one controller per v1 hierarchy). */
+const HIERARCHIES = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd", "unified"];
+
+/** An instance's cgroup in a hierarchy: below this process's own cgroup there (as the bench's child processes stand). */
+function instanceCgroupDir(hierarchy: string, instance: number): string {
+    const key = hierarchy === "unified" ? "" : hierarchy === "systemd" ? "name=systemd" : hierarchy;
+    const line = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.split(":")[1] === key);
+    assert.ok(line, `this process is in the ${hierarchy} hierarchy`);
+    return join("/sys/fs/cgroup", hierarchy, line.split(":")[2], `k8s-binary-bench-${instance}`);
+}
+
+/** The nft table's handle: a table deleted and made again under the same name gets a new one. */
+function firewallHandle(instance: number): string | undefined {
+    const listed = spawnSync("nft", ["-a", "list", "table", "inet", `k8s-binary-bench-${instance}`], { encoding: "utf8" });
+    return listed.status === 0 ? /# handle (\d+)/.exec(listed.stdout)?.[1] : undefined;
+}
 
 function tcpOpen(host: string, port: number): Promise<boolean> {
     return new Promise((resolve) => {
@@ -32,7 +50,7 @@ RestartSec=100ms
 WantedBy=multi-user.target
 `;
 
-test("test bench: hosts with systemd and sshd on a private bridge", async (t) => {
+test("test bench: hosts with systemd and sshd on a private bridge", { timeout: 180_000 }, async (t) => {
     if (!requireBench(t)) return;
     const bench = await startBench({ hosts: ["h1", "h2"] });
     t.after(() => bench.stop());
@@ -165,13 +183,21 @@ test("test bench: hosts with systemd and sshd on a private bridge", async (t) =>
         assert.deepEqual(links.filter((name) => name === `kbbr${instance}` || name.startsWith(`kbv${instance}-`)), []);
         assert.equal(existsSync(stateDir), false);
         assert.equal(readFileSync("/proc/self/mountinfo", "utf8").includes(stateDir), false);
-        for (const hierarchy of ["systemd", "unified"]) {
-            assert.equal(existsSync(`/sys/fs/cgroup/${hierarchy}/k8s-binary-bench/${instance}`), false);
-        }
+        for (const hierarchy of HIERARCHIES) assert.equal(existsSync(instanceCgroupDir(hierarchy, instance)), false, hierarchy);
+        assert.equal(firewallHandle(instance), undefined, "nft table removed");
         assert.equal(existsSync(`/run/k8s-binary-bench/${instance}.json`), false);
-        // With the bridge gone, the machine drops bench addresses instead of routing them out.
-        const route = spawnSync("ip", ["route", "get", h2.address], { encoding: "utf8" });
-        assert.match(`${route.stdout}${route.stderr}`, /blackhole|unreachable|invalid argument/i);
+        // The blackhole route for 10.77.0.0/16 lives exactly as long as any bench is registered
+        // (other test files may run benches now): read both under the registry's lock.
+        withRegistryLock(() => {
+            const others = registeredInstances();
+            const route = spawnSync("ip", ["route", "show", "type", "blackhole", "10.77.0.0/16"], { encoding: "utf8" }).stdout;
+            if (others.length === 0) {
+                assert.equal(route, "", "the last bench removed the blackhole route");
+            } else {
+                assert.match(route, /10\.77\.0\.0\/16/, `benches ${others.join(", ")} still run: the route stays`);
+                console.log(`blackhole route kept for benches ${others.join(", ")}`);
+            }
+        });
     });
 });
 
@@ -188,11 +214,13 @@ function startBenchInChild(): Promise<{ child: ChildProcess; instance: number; s
     });
 }
 
-test("test bench: a SIGKILLed run's hosts die with it and the next start reclaims the rest", async (t) => {
+test("test bench: a SIGKILLed run's hosts die with it and the next start reclaims the rest", { timeout: 120_000 }, async (t) => {
     if (!requireBench(t)) return;
     const { child, instance, stateDir } = await startBenchInChild();
     const childPid = child.pid as number;
-    const hostCgroup = `/sys/fs/cgroup/unified/k8s-binary-bench/${instance}/victim`;
+    const hostCgroup = join(instanceCgroupDir("unified", instance), "victim");
+    const deadTable = firewallHandle(instance);
+    assert.ok(deadTable, "the dead run's nft table exists");
     assert.match(readFileSync(join(hostCgroup, "cgroup.events"), "utf8"), /^populated 1$/m);
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
@@ -207,9 +235,12 @@ test("test bench: a SIGKILLed run's hosts die with it and the next start reclaim
 
     const next = await startBench({ hosts: ["survivor"] });
     t.after(() => next.stop());
-    // This start, or a concurrent one, reclaimed the dead instance: its state is gone and its
-    // number is free or owned by a live process.
+    // This start, or a concurrent one, reclaimed the dead instance: its state, cgroups and nft
+    // table are gone (the number may be taken again, with a new table), and its number is free
+    // or owned by a live process.
     assert.equal(existsSync(stateDir), false);
+    for (const hierarchy of HIERARCHIES) assert.equal(existsSync(join(instanceCgroupDir(hierarchy, instance), "victim")), false, hierarchy);
+    assert.notEqual(firewallHandle(instance), deadTable);
     const record = `/run/k8s-binary-bench/${instance}.json`;
     if (existsSync(record)) {
         assert.notEqual(JSON.parse(readFileSync(record, "utf8")).owner.pid, childPid);

@@ -2,12 +2,23 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { benchAvailable } from "./availability";
-import { cgroupPids, createHostCgroups, isPopulated, killCgroup, resetHostCgroups } from "./cgroup";
+import { type HostPaths, hostPaths, renderBootScript } from "./boot";
+import {
+    cgroupPids,
+    createHostCgroups,
+    hostCgroups,
+    type InstanceCgroups,
+    isPopulated,
+    killCgroup,
+    resetHostCgroups,
+} from "./cgroup";
 import { onProcessExit, teardownInstanceSync } from "./cleanup";
+import { allowMirrorPort, createFirewall } from "./firewall";
 import { type DirectoryServer, serveDirectory } from "./http";
 import {
-    CGROUP_HIERARCHIES,
-    cgroupDir,
+    checkClusterRanges,
+    DEFAULT_POD_CIDR,
+    DEFAULT_SERVICE_CIDR,
     gatewayAddress,
     HOST_NAME_PATTERN,
     hostAddress,
@@ -15,30 +26,21 @@ import {
     MAX_HOSTS,
     netnsName,
     subnet,
-    unifiedCgroupDir,
 } from "./layout";
 import { createNetwork } from "./network";
 import { runSync, sleep } from "./proc";
 import { claimInstance, releaseInstance } from "./registry";
 import { createWhiteoutDevice, prepareHostRoot, renderHostsFile } from "./root";
 import { generateKeyPair, renderSshdConfig } from "./sshd";
-import {
-    execInHost,
-    type HostPaths,
-    hostPaths,
-    type LaunchedHost,
-    launchHost,
-    renderBootScript,
-    waitForBoot,
-    waitForInit,
-} from "./systemd";
+import { execInHost, type HostTarget, type LaunchedHost, launchHost, waitForBoot, waitForInit } from "./systemd";
 import type { Bench, BenchHost, BenchOptions, BenchTimings, ExecOptions, ExecResult } from "./types";
 
 interface HostState {
     info: BenchHost;
     paths: HostPaths;
+    cgroups: InstanceCgroups;
     launched?: LaunchedHost;
-    initPid?: number;
+    target?: HostTarget;
 }
 
 const DEFAULT_BOOT_TIMEOUT_MS = 120_000;
@@ -62,7 +64,10 @@ class TestBench implements Bench {
     constructor(
         readonly instance: number,
         readonly stateDir: string,
+        private readonly cgroups: InstanceCgroups,
         readonly reclaimed: readonly number[],
+        readonly podCidr: string,
+        readonly serviceCidr: string,
         private readonly bootTimeoutMs: number,
     ) {
         this.subnet = subnet(instance);
@@ -75,15 +80,15 @@ class TestBench implements Bench {
     async setUp(names: string[]): Promise<void> {
         const addresses = names.map((name, index) => ({ name, index, address: hostAddress(this.instance, index) }));
         const paths = names.map((name) => hostPaths(this.stateDir, name));
-        for (const { upper, work } of paths) {
-            mkdirSync(upper, { recursive: true });
-            mkdirSync(work, { recursive: true });
+        for (const { upper, work, containerd } of paths) {
+            for (const dir of [upper, work, containerd]) mkdirSync(dir, { recursive: true });
         }
         const whiteoutDevice = join(this.stateDir, "whiteout");
         const [client, hostKeys] = await Promise.all([
             generateKeyPair(this.privateKeyPath, `k8s-binary-bench-${this.instance}`),
             Promise.all(names.map((name, i) => generateKeyPair(join(paths[i].dir, "ssh_host_ed25519_key"), `root@${name}`))),
             createNetwork(this.instance, names),
+            createFirewall(this.instance),
             createWhiteoutDevice(whiteoutDevice),
         ]);
         const hostsFile = renderHostsFile(addresses);
@@ -98,14 +103,9 @@ class TestBench implements Bench {
                 authorizedKey: client.publicKey,
                 whiteoutDevice,
             });
-            createHostCgroups(this.instance, name);
-            writeFileSync(
-                paths[index].script,
-                renderBootScript(paths[index], {
-                    systemd: cgroupDir(CGROUP_HIERARCHIES[0], this.instance, name),
-                    unified: cgroupDir(CGROUP_HIERARCHIES[1], this.instance, name),
-                }),
-            );
+            createHostCgroups(this.cgroups, name);
+            const cgroups = hostCgroups(this.cgroups, name);
+            writeFileSync(paths[index].script, renderBootScript(paths[index], cgroups));
             chmodSync(paths[index].script, 0o755);
             const info: BenchHost = {
                 name,
@@ -115,7 +115,7 @@ class TestBench implements Bench {
                 netns: netnsName(this.instance, name),
             };
             this.hosts.push(info);
-            this.states.set(name, { info, paths: paths[index] });
+            this.states.set(name, { info, paths: paths[index], cgroups });
         }
         writeFileSync(this.knownHostsPath, this.hosts.map((host) => `${host.address} ${host.hostKey}\n`).join(""));
     }
@@ -126,15 +126,21 @@ class TestBench implements Bench {
         if (state.launched) throw new Error(`bench host ${name} is running already`);
         const start = performance.now();
         const deadline = Date.now() + this.bootTimeoutMs;
-        // Power on: the host's own address on a link that is up (a crash took both away).
-        for (const args of [["addr", "replace", `${state.info.address}/24`, "dev", "eth0"], ["link", "set", "eth0", "up"]]) {
+        // Power on: the host's own address on a link that is up (a crash took both away), and the
+        // service range on the wire, where kube-proxy's NAT catches it (there is no default route).
+        for (const args of [
+            ["addr", "replace", `${state.info.address}/24`, "dev", "eth0"],
+            ["link", "set", "eth0", "up"],
+            ["route", "replace", this.serviceCidr, "dev", "eth0"],
+        ]) {
             const r = runSync("ip", ["-n", state.info.netns, ...args]);
             if (r.code !== 0) throw new Error(`bench host ${name}: ip ${args.join(" ")}: ${r.stderr}`);
         }
         state.launched = launchHost(state.paths, state.info.netns);
         try {
-            state.initPid = await waitForInit(state.paths, state.launched, deadline);
-            await waitForBoot(state.initPid, state.paths, state.launched, deadline);
+            const target = { initPid: await waitForInit(state.paths, state.launched, deadline), cgroups: state.cgroups };
+            await waitForBoot(target, state.paths, state.launched, deadline);
+            state.target = target;
         } catch (error) {
             // A host that did not come up is not left half-running.
             await this.killHost(name).catch(() => undefined);
@@ -159,15 +165,22 @@ class TestBench implements Bench {
         return instanceAddress(this.instance, octet);
     }
 
+    pid1(host: string): number {
+        const { target } = this.state(host);
+        if (target === undefined) throw new Error(`bench host ${host} is not running`);
+        return target.initPid;
+    }
+
     exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult> {
-        const { initPid } = this.state(host);
-        if (initPid === undefined) return Promise.reject(new Error(`bench host ${host} is not running`));
-        return execInHost(initPid, command, options);
+        const { target } = this.state(host);
+        if (target === undefined) return Promise.reject(new Error(`bench host ${host} is not running`));
+        return execInHost(target, command, options);
     }
 
     async serveDirectory(dir: string): Promise<string> {
         const server = await serveDirectory(dir, this.gateway);
         this.servers.push(server);
+        await allowMirrorPort(this.instance, server.port);
         return server.url;
     }
 
@@ -175,15 +188,15 @@ class TestBench implements Bench {
         const state = this.state(host);
         const launched = state.launched;
         if (!launched) return;
-        state.initPid = undefined;
-        const cgroup = unifiedCgroupDir(this.instance, host);
+        state.target = undefined;
+        const cgroup = state.cgroups.unified;
         killCgroup(cgroup);
         const deadline = Date.now() + 10_000;
         while (!launched.exited() || isPopulated(cgroup)) {
             if (Date.now() > deadline) throw new Error(`bench host ${host} did not die within 10 s`);
             await sleep(10);
         }
-        resetHostCgroups(this.instance, host);
+        resetHostCgroups(this.cgroups, host);
         // A power cut also takes the host off the wire and loses what it configured at run
         // time (a VIP it held): its namespace outlives it, so do both here.
         runSync("ip", ["-n", state.info.netns, "link", "set", "eth0", "down"]);
@@ -197,7 +210,7 @@ class TestBench implements Bench {
 
     memoryKiB(host: string): number {
         let total = 0;
-        for (const pid of cgroupPids(unifiedCgroupDir(this.instance, host))) {
+        for (const pid of cgroupPids(this.state(host).cgroups.unified)) {
             try {
                 const match = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
                 total += match ? Number(match[1]) : 0;
@@ -220,9 +233,9 @@ class TestBench implements Bench {
         for (const server of this.servers.splice(0)) void server.close();
         for (const state of this.states.values()) {
             state.launched = undefined;
-            state.initPid = undefined;
+            state.target = undefined;
         }
-        teardownInstanceSync(this.instance, this.stateDir);
+        teardownInstanceSync(this.instance, this.stateDir, this.cgroups);
         releaseInstance(this.instance);
     }
 }
@@ -234,8 +247,6 @@ class TestBench implements Bench {
  * tears itself down when the process exits or is interrupted; call `stop()` when done anyway.
  */
 export async function startBench(options: BenchOptions): Promise<Bench> {
-    const availability = benchAvailable();
-    if (!availability.ok) throw new Error(availability.reason);
     const names = options.hosts;
     if (names.length === 0 || names.length > MAX_HOSTS) throw new Error(`a bench has 1 to ${MAX_HOSTS} hosts`);
     for (const name of names) {
@@ -243,13 +254,22 @@ export async function startBench(options: BenchOptions): Promise<Bench> {
     }
     if (new Set(names).size !== names.length) throw new Error("bench host names must be unique");
 
+    const podCidr = options.podCidr ?? DEFAULT_POD_CIDR;
+    const serviceCidr = options.serviceCidr ?? DEFAULT_SERVICE_CIDR;
+    checkClusterRanges(podCidr, serviceCidr);
+    const availability = benchAvailable();
+    if (!availability.ok) throw new Error(availability.reason);
+
     const start = performance.now();
-    const claim = await claimInstance();
+    const claim = claimInstance();
     const claimMs = since(start);
     const bench = new TestBench(
         claim.instance,
         claim.stateDir,
+        claim.cgroups,
         claim.reclaimed,
+        podCidr,
+        serviceCidr,
         options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
     );
     try {

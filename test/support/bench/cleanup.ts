@@ -1,8 +1,8 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, resolve } from "node:path";
-import { killCgroup, removeInstanceCgroups, waitUntilEmptySync } from "./cgroup";
-import { unifiedCgroupDir } from "./layout";
+import { type InstanceCgroups, killCgroup, removeInstanceCgroups, waitUntilEmptySync } from "./cgroup";
+import { removeFirewallSync } from "./firewall";
 import { removeNetworkSync } from "./network";
 
 /** Prefix of every bench state directory in the temporary directory. */
@@ -16,16 +16,20 @@ export function isBenchStateDir(path: string): boolean {
 
 /**
  * Removes every trace of an instance from the machine: its hosts' processes (all in the
- * instance's cgroup, which holds nothing else), namespaces, links, cgroups and state directory.
- * Works on a half-built instance and on one whose owner died; the host mounts live only in the
- * hosts' mount namespaces and vanish with their processes. Synchronous, so exit hooks can run it.
+ * instance's v2 cgroup, which holds nothing else), namespaces, links, nft table, cgroups and state
+ * directory. Works on a half-built instance and on one whose owner died; the host mounts live
+ * only in the hosts' mount namespaces and vanish with their processes. Synchronous, so exit
+ * hooks can run it.
  */
-export function teardownInstanceSync(instance: number, stateDir: string | undefined): void {
-    const cgroup = unifiedCgroupDir(instance);
-    killCgroup(cgroup);
-    waitUntilEmptySync(cgroup, 10_000);
+export function teardownInstanceSync(instance: number, stateDir: string | undefined, cgroups: InstanceCgroups): void {
+    const unified = cgroups.unified;
+    if (unified !== undefined) {
+        killCgroup(unified);
+        waitUntilEmptySync(unified, 10_000);
+    }
     removeNetworkSync(instance);
-    removeInstanceCgroups(instance);
+    removeFirewallSync(instance);
+    removeInstanceCgroups(cgroups);
     if (stateDir !== undefined && isBenchStateDir(stateDir)) rmSync(stateDir, { recursive: true, force: true });
 }
 

@@ -7,6 +7,7 @@ import { resolve, sep } from "node:path";
 export interface DirectoryServer {
     /** `http://<address>:<port>` without a trailing slash. */
     url: string;
+    port: number;
     close(): Promise<void>;
 }
 
@@ -52,6 +53,7 @@ export function serveDirectory(dir: string, address: string): Promise<DirectoryS
             const { port } = server.address() as AddressInfo;
             resolveServer({
                 url: `http://${address}:${port}`,
+                port,
                 close: () =>
                     new Promise((done) => {
                         server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import {
+    BENCH_RANGE,
     bridgeName,
     gatewayAddress,
     hostAddress,
@@ -14,14 +15,9 @@ import { runOk, runSync } from "./proc";
  * One private bridge per instance, one network namespace per host. Safety by construction: the
  * bridge is only an address on the machine (10.77.N.1/24), no host gets a default route, nothing
  * enables forwarding or NAT, and IPv6 is off on the machine's side of the links, so hosts reach
- * each other and the gateway address and nothing else.
+ * each other and the machine and nothing else; the instance's nft table (firewall.ts) narrows
+ * "the machine" to the bench's own mirror ports.
  */
-
-/**
- * All bench subnets. Its blackhole route (added once, kept) makes the machine drop traffic to a
- * bench address whose bridge is gone, instead of sending it out of its default route.
- */
-const BENCH_RANGE = "10.77.0.0/16";
 
 /** Turns IPv6 off on a machine-side link before it comes up (no link-local path to the machine). */
 function disableIpv6(link: string): void {
@@ -41,7 +37,6 @@ async function ipBatch(lines: string[], netns?: string): Promise<void> {
 export async function createNetwork(instance: number, hosts: readonly string[]): Promise<void> {
     const bridge = bridgeName(instance);
     await ipBatch([
-        `route replace blackhole ${BENCH_RANGE}`,
         `link add ${bridge} type bridge`,
         ...hosts.flatMap((host, index) => [
             `netns add ${netnsName(instance, host)}`,
@@ -90,4 +85,18 @@ export function removeNetworkSync(instance: number): void {
     for (const netns of listNames("/run/netns", netnsPrefix(instance))) runSync("ip", ["netns", "delete", netns]);
     for (const link of listNames("/sys/class/net", vethPrefix(instance))) runSync("ip", ["link", "delete", link]);
     if (existsSync(`/sys/class/net/${bridgeName(instance)}`)) runSync("ip", ["link", "delete", bridgeName(instance)]);
+}
+
+/**
+ * The blackhole route for all bench subnets makes the machine drop traffic to a bench address
+ * whose bridge is gone (or a cluster range) instead of sending it out of its default route. The
+ * registry adds it with the first bench and deletes it with the last, under its lock.
+ */
+export function addBlackholeRoute(): void {
+    const result = runSync("ip", ["route", "replace", "blackhole", BENCH_RANGE]);
+    if (result.code !== 0) throw new Error(`ip route replace blackhole ${BENCH_RANGE}: ${result.stderr}`);
+}
+
+export function removeBlackholeRoute(): void {
+    runSync("ip", ["route", "delete", "blackhole", BENCH_RANGE]);
 }

@@ -8,6 +8,13 @@ export interface BenchOptions {
     hosts: string[];
     /** Give up when the hosts have not booted after this many milliseconds. Default: 120000. */
     bootTimeoutMs?: number;
+    /**
+     * The clusters' pod range (`Bench.podCidr`). Both ranges must lie in 10.77.224.0/19, which no
+     * instance's subnet uses and the machine blackholes, and must not overlap. Default: 10.77.224.0/20.
+     */
+    podCidr?: string;
+    /** The clusters' service range (`Bench.serviceCidr`), routed out of every host's eth0. Default: 10.77.240.0/24. */
+    serviceCidr?: string;
 }
 
 /** SSH settings of a bench host, shaped like @pulumi/command's `ConnectionArgs`. */
@@ -64,6 +71,10 @@ export interface Bench {
     readonly timings: BenchTimings;
     /** Instances of dead runs this start cleaned up. */
     readonly reclaimed: readonly number[];
+    /** The pod range for the clusters tests build on the hosts (`BenchOptions.podCidr`). */
+    readonly podCidr: string;
+    /** The service range; every host routes it out of eth0, so ClusterIPs work without a default route. */
+    readonly serviceCidr: string;
     /** The bench's private key as a file (mode 600), for the `ssh` client: `ssh -i`. */
     readonly privateKeyPath: string;
     /** A known_hosts file with every host's address and host key: `ssh -o UserKnownHostsFile=... -o StrictHostKeyChecking=yes`. */
@@ -74,9 +85,17 @@ export interface Bench {
     host(name: string): BenchHost;
     /** `10.77.N.<octet>`; octets 100-254 are never host addresses (use them for virtual IPs). */
     address(octet: number): string;
-    /** Runs a bash command as root inside a host through its namespaces, without SSH. Never rejects on a non-zero exit. */
+    /**
+     * PID 1 (systemd) of a running host, as the machine numbers it: `nsenter --target <pid1> --mount
+     * ...` enters the host, `/proc/<pid1>/root` is its root. It changes with every boot.
+     */
+    pid1(host: string): number;
+    /**
+     * Runs a bash command as root inside a host through its namespaces and cgroups, without SSH.
+     * Never rejects on a non-zero exit.
+     */
     exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult>;
-    /** Serves a directory over HTTP on the gateway address; returns its base URL (no trailing slash). */
+    /** Serves a directory over HTTP on the gateway address, the one port of the machine the hosts reach; returns its base URL (no trailing slash). */
     serveDirectory(dir: string): Promise<string>;
     /** SIGKILLs every process of a host at once, as a power cut would: its link goes down and its addresses (a VIP it held) are lost. Its disk stays. */
     killHost(host: string): Promise<void>;
