@@ -82,7 +82,9 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
 
 /** Starts a TCP listener on 0.0.0.0 in a child process; resolves with its PID and port. */
 function startListener(): Promise<{ pid: number; port: number }> {
-    const script = `require("net").createServer((s) => s.end("listener\\n")).listen(0, "0.0.0.0", function () { console.log(this.address().port); });`;
+    const script = `require("net")
+        .createServer((socket) => socket.on("error", () => {}).end("listener\\n"))
+        .listen(0, "0.0.0.0", function () { console.log(this.address().port); });`;
     const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
     return new Promise((resolve, reject) => {
         child.stdout.once("data", (line: Buffer) => resolve({ pid: child.pid as number, port: Number(line.toString()) }));
@@ -117,11 +119,13 @@ test("bench hosts can run containerd and a kubelet", { timeout: 240_000 }, async
 
     await t.test("whatever joins a host's mount namespace lands in the host's root (pivot_root)", async () => {
         const pid1 = bench.pid1("k1");
-        const joined = spawnSync("nsenter", [`--target=${pid1}`, "--mount", "--", "/bin/sh", "-c", "cat /etc/hostname; echo joined > /etc/bench-setns-probe"], {
-            encoding: "utf8",
-        });
-        assert.equal(joined.status, 0, joined.stderr);
-        assert.equal(joined.stdout, "k1\n");
+        const joinMount = (command: string) =>
+            spawnSync("nsenter", [`--target=${pid1}`, "--mount", "--", "/bin/sh", "-c", command], { encoding: "utf8" });
+        const hostname = joinMount("cat /etc/hostname");
+        assert.equal(hostname.status, 0, hostname.stderr);
+        assert.equal(hostname.stdout, "k1\n");
+        // Only now that it is the host's root (else this would write onto the machine).
+        assert.equal(joinMount("echo joined > /etc/bench-setns-probe").status, 0);
         assert.equal(existsSync("/etc/bench-setns-probe"), false, "a write through setns stays in the host");
         assert.equal((await bench.exec("k1", "cat /etc/bench-setns-probe")).stdout, "joined\n");
         assert.equal(readFileSync(`/proc/${pid1}/root/etc/hostname`, "utf8"), "k1\n");
@@ -241,6 +245,7 @@ test("bench hosts can run containerd and a kubelet", { timeout: 240_000 }, async
             done`,
         );
         assert.equal(result.stdout, ["mirror", "k2-reached", ...targets.map((address) => `${address} blocked`)].join("\n") + "\n", result.stderr);
+        assert.equal(await tcpOpen("127.0.0.1", listener.port), true, "the listener still answers: the firewall blocked the hosts");
         // Replies to what the machine opens still come back.
         assert.equal((await sshExec(bench.host("k2"), "hostname")).stdout, "k2\n");
         console.log(`blocked from the hosts: ${targets.join(", ")} port ${listener.port}`);
