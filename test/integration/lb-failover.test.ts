@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireBench, startBench, type Bench, type BenchHost } from "../support/bench";
-import { runProgram, type RunResult } from "../support/engine";
+import { readState, runProgram, type RunResult } from "../support/engine";
+import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 import { killTlsBackend, startTlsBackends, whichBackend, type HostExec } from "../support/tls-backends";
 
 /*
@@ -185,8 +186,18 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
             assert.equal(await inHost(h, `systemctl is-active ${LB_UNIT} ${VIP_UNIT} | sort -u`), "active");
             assert.equal(await inHost(h, "stat -c %a /etc/k8s-binary/lb/keepalived.conf"), "600");
         }
-        const secretSeen = result.commandLog.some((c) => /auth_pass/.test(c.commandLine) || /auth_pass/.test(c.logged));
-        assert.equal(secretSeen, false, "the VRRP secret is in no command line and no log");
+        // The VRRP password in no command line, log or plain state, in any encoding.
+        const state = readState(stateFile);
+        const password = Object.values(state.resources).find((r) => r.type === "random:index/randomPassword:RandomPassword")?.outputs.result;
+        assert.equal(typeof password, "string", "the VRRP password is in the state, as a secret");
+        const texts: Record<string, string> = plainState(state);
+        result.commandLog.forEach((c, i) => {
+            texts[`command line ${i} ${c.urn}`] = c.commandLine;
+            texts[`log ${i} ${c.urn}`] = c.logged;
+        });
+        const leaks = findLeaks(texts, { "VRRP password": password as string });
+        assert.deepEqual(leaks, [], describeLeaks(leaks));
+        assert.ok(!result.commandLog.some((c) => /auth_pass/.test(c.commandLine + c.logged)), "no auth line in a command or log");
     });
 
     await t.test("connections to VIP:6443 are spread over all backends, TLS verified end to end, and logged", async () => {

@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { verifyUnit } from "../support/systemd-verify";
+import { describeLeaks, findLeaks } from "../support/secret-scan";
+import { randomToken, SSH_KEY_PLACEHOLDER } from "../../scripts/render/placeholders";
 
 const root = join(__dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "k8s-binary-render-"));
@@ -105,13 +107,13 @@ test("lb01: nginx with both control-plane backends, keepalived with a placeholde
 
 test("no file holds key material, the SSH key placeholder or a random stand-in", async () => {
     await runs;
+    // The credentials the render ran with and the VRRP password's stand-in, in every encoding.
+    const secrets = { "SSH key": SSH_KEY_PLACEHOLDER, "VRRP password stand-in": randomToken("seed001-lb-vrrp-auth", 8) };
     for (const dir of [seedA, dev]) {
-        for (const [file, content] of tree(dir)) {
-            const text = content.toString("utf8");
-            assert.doesNotMatch(text, /BEGIN [A-Z ]*PRIVATE KEY/, file);
-            assert.ok(!text.includes("<ssh private key"), `${file} holds the SSH key placeholder`);
-            assert.doesNotMatch(text, /auth_pass RND/, file);
-        }
+        const texts = Object.fromEntries([...tree(dir)].map(([file, content]) => [file, content.toString("utf8")]));
+        for (const [file, text] of Object.entries(texts)) assert.doesNotMatch(text, /BEGIN [A-Z ]*PRIVATE KEY|auth_pass RND/, file);
+        const leaks = findLeaks(texts, secrets);
+        assert.deepEqual(leaks, [], describeLeaks(leaks));
     }
     assert.match(readFileSync(join(seedA, "hosts/master01/files/etc/etcd/pki/server-key.pem"), "utf8"), /^<private key of seed001-etcd-master01-server-key: generated at deploy>$/);
 });

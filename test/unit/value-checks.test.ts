@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { calendarProblem, hostAddressProblem, hostPathProblem, interfaceNameProblem } from "../../components/host/value-checks";
 import { validateEtcdPlan, type EtcdPlan } from "../../components/etcd/validate";
+import type { NginxKeepalivedLBArgs } from "../../components/lb/args";
 import { planLB } from "../../components/lb/plan";
 import { parseClusterSpec, SpecError } from "../../components/spec";
 import { baseSpec } from "./fixtures/spec/base";
@@ -36,8 +37,8 @@ const etcdPlan = (over: Partial<EtcdPlan>): EtcdPlan => ({
     ...over,
 });
 
-const lbArgs = (over: object) => ({
-    hosts: [{ host: { name: "lb1", address: "10.0.0.13", connection: {} } }, { host: { name: "lb2", address: "10.0.0.14", connection: {} } }],
+const lbArgs = (over: Partial<NginxKeepalivedLBArgs>): NginxKeepalivedLBArgs => ({
+    hosts: ["10.0.0.13", "10.0.0.14"].map((address, i) => ({ host: { name: `lb${i + 1}`, address, connection: { host: address } } })),
     vip: "10.0.0.100", interface: "eth0", virtualRouterId: 51, backends: ["10.0.0.11:6443"],
     ...over,
 });
