@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { cgroupName } from "./layout";
-import { sleep, sleepSync } from "./proc";
+import { sleepSync } from "./proc";
 
 /*
  * A host gets its own cgroup in every hierarchy the machine mounts under /sys/fs/cgroup (the v1
@@ -94,14 +94,6 @@ export function isPopulated(dir: string): boolean {
         return /^populated 1$/m.test(readFileSync(join(dir, "cgroup.events"), "utf8"));
     } catch {
         return false;
-    }
-}
-
-export async function waitUntilEmpty(dir: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (isPopulated(dir)) {
-        if (Date.now() > deadline) throw new Error(`processes still alive in ${dir} after ${timeoutMs} ms`);
-        await sleep(20);
     }
 }
 

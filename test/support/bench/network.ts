@@ -68,15 +68,6 @@ function listNames(dir: string, prefix: string): string[] {
     }
 }
 
-/** The instance's namespaces, root-side veths and bridge that still exist. */
-export function leftoverNetwork(instance: number): string[] {
-    return [
-        ...listNames("/run/netns", netnsPrefix(instance)).map((name) => `netns ${name}`),
-        ...listNames("/sys/class/net", vethPrefix(instance)).map((name) => `link ${name}`),
-        ...(existsSync(`/sys/class/net/${bridgeName(instance)}`) ? [`link ${bridgeName(instance)}`] : []),
-    ];
-}
-
 /**
  * Deletes everything network an instance created, found by name so that it also cleans up after
  * a run that died before recording what it made. Deleting a namespace destroys its veth pair.
