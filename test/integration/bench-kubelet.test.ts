@@ -109,7 +109,7 @@ test("cluster ranges must lie in 10.77.224.0/19 and not overlap", { timeout: 10_
     await assert.rejects(startBench({ hosts: ["x"], serviceCidr: "10.77.240.7/24" }), /not the first address/);
 });
 
-test("bench hosts can run containerd and a kubelet", { timeout: 240_000 }, async (t) => {
+test("bench hosts give containerd, runc and kubelet what they need", { timeout: 240_000 }, async (t) => {
     if (!requireBench(t)) return;
     const sysctlsBefore = machineSysctls();
     const rootBefore = machineRootMount();
