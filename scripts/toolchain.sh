@@ -50,11 +50,13 @@ build_one() {
         cd "$FAMILY_DIR"
         . "$toolchain/lib.sh"; . ./build.sh
         build
+        # CPU time of the build's processes (user, system): comparable across loads, unlike wall time.
+        times | tail -1 > "$OUT/.build-cpu"
     ) || { rm -rf "$tmp"; die "building $family failed"; }
     echo "$(( $(date +%s) - start ))" > "$tmp/.build-seconds"
     touch "$tmp/.complete"
     rm -rf "$out"; mv "$tmp" "$out"
-    echo "== toolchain: $family built in $(cat "$out/.build-seconds") s"
+    echo "== toolchain: $family built in $(cat "$out/.build-seconds") s wall, CPU (user system) $(cat "$out/.build-cpu")"
 }
 
 prerequisites() {

@@ -246,7 +246,7 @@ test("EtcdCluster on real hosts", async (t) => {
         assert.equal(await exec("e1", "stat -c '%a' /var/backups/etcd"), "700");
         const newest = files.sort().at(-1)!;
         // Step 2: check it.
-        const status = await exec("e1", `ETCDCTL_API=3 etcdctl snapshot status /var/backups/etcd/${newest} -w json`);
+        const status = await exec("e1", `etcdutl snapshot status /var/backups/etcd/${newest} -w json`);
         assert.ok(JSON.parse(status).totalKey >= 3);
         // Step 3: copy it to every host of the new cluster.
         const snapshot = await exec("e1", `base64 -w0 /var/backups/etcd/${newest}`);
@@ -287,7 +287,7 @@ test("EtcdCluster on real hosts", async (t) => {
         await Promise.all(restoredHosts.map((h) => exec(h, [
             "mv /var/lib/etcd /var/lib/etcd.before-restore-$(date -u +%Y%m%dT%H%M%SZ)",
             "set -a; . /etc/etcd/etcd.env; . /etc/etcd/initial-cluster.env; set +a",
-            `ETCDCTL_API=3 etcdctl snapshot restore ${SNAPSHOT_ON_NEW_HOSTS} ` +
+            `etcdutl snapshot restore ${SNAPSHOT_ON_NEW_HOSTS} ` +
                 `--name "$ETCD_NAME" --initial-advertise-peer-urls "$ETCD_INITIAL_ADVERTISE_PEER_URLS" ` +
                 `--initial-cluster '${initialCluster}' ` +
                 `--initial-cluster-token "$ETCD_INITIAL_CLUSTER_TOKEN-restored" --data-dir "$ETCD_DATA_DIR"`,
