@@ -13,7 +13,8 @@
 # Cache: $K8S_BINARY_TOOLCHAIN_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/k8s-binary/toolchain.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-toolchain=$repo/toolchain
+# The families: toolchain/ (another folder only for the driver's own tests).
+toolchain=${K8S_BINARY_TOOLCHAIN_DIR:-$repo/toolchain}
 cache=${K8S_BINARY_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-binary/toolchain}
 # What `npm test` needs; pulumi builds on request (its plugins cannot be built here).
 default_families=(kubernetes etcd containerd runc cni-plugins flannel flannel-cni-plugin coredns cri-tools images)
@@ -44,15 +45,17 @@ build_one() {
     rm -rf "$tmp"; mkdir -p "$tmp/bin" "$tmp/release"
     echo "== toolchain: building $family (cache $out)"
     start=$(date +%s)
-    (
-        set -a; . "$toolchain/versions.env"; set +a
-        export OUT=$tmp FAMILY_DIR=$(family_dir "$family") TOOLCHAIN_SH="$0" CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
-        cd "$FAMILY_DIR"
-        . "$toolchain/lib.sh"; . ./build.sh
-        build
-        # CPU time of the build's processes (user, system): comparable across loads, unlike wall time.
-        times | tail -1 > "$OUT/.build-cpu"
-    ) || { rm -rf "$tmp"; die "building $family failed"; }
+    # A shell of its own, so errexit holds inside build (a subshell in an `||` list would ignore it).
+    if ! OUT=$tmp FAMILY_DIR=$(family_dir "$family") TOOLCHAIN=$toolchain TOOLCHAIN_SH=$repo/scripts/toolchain.sh \
+        bash -euo pipefail -c '
+            set -a; . "$TOOLCHAIN/versions.env"; set +a
+            export CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
+            cd "$FAMILY_DIR"; . "$TOOLCHAIN/lib.sh"; . ./build.sh
+            build
+            # CPU time of the build'"'"'s processes (user, system): comparable across loads, unlike wall time.
+            times > "$OUT/.times"; tail -1 "$OUT/.times" > "$OUT/.build-cpu"; rm "$OUT/.times"'; then
+        rm -rf "$tmp"; die "building $family failed"
+    fi
     echo "$(( $(date +%s) - start ))" > "$tmp/.build-seconds"
     touch "$tmp/.complete"
     rm -rf "$out"; mv "$tmp" "$out"
