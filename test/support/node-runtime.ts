@@ -11,7 +11,7 @@ export interface ImageRecord {
     /** sha256 of the archive file. */
     sha256: string;
     /** The image manifest's digest (sha256:...), as containerd lists the imported image. */
-    manifestDigest: string;
+    digest: string;
 }
 
 /** containerd's /etc/containerd/config.toml (config version 3, containerd 2.x) and its unit. */
