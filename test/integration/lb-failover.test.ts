@@ -56,7 +56,7 @@ class VipWatcher {
         for (;;) {
             const hit = this.samples.find((s) => s.t >= since && want(s.holders));
             if (hit) return hit.t;
-            if (Date.now() > deadline) throw new Error(`VIP: not ${what} within ${timeoutMs} ms; last holders [${this.now().join(",")}]`);
+            if (Date.now() > deadline) throw new Error(`VIP: not ${what} within ${timeoutMs} ms; holders since then: ${this.history(since)}`);
             await sleep(25);
         }
     }
@@ -70,9 +70,21 @@ class VipWatcher {
         for (;;) {
             const last = this.samples.at(-1);
             if (last && this.samples[0].t <= last.t - forMs && this.between(last.t - forMs, last.t).every((s) => want(s.holders))) return;
-            if (Date.now() > deadline) throw new Error(`VIP: not steadily ${what} for ${forMs} ms within ${timeoutMs} ms; last holders [${this.now().join(",")}]`);
+            if (Date.now() > deadline) throw new Error(`VIP: not steadily ${what} for ${forMs} ms within ${timeoutMs} ms; holders: ${this.history(deadline - timeoutMs - forMs)}`);
             await sleep(25);
         }
+    }
+
+    /** The holders' changes since an instant, `[lb1] +0 ms, [lb1,lb2] +2310 ms, ...`, for failure messages. */
+    history(since: number): string {
+        const changes: string[] = [];
+        let last: string | undefined;
+        for (const s of this.samples.filter((x) => x.t >= since)) {
+            const now = `[${s.holders.join(",")}]`;
+            if (now !== last) changes.push(`${now} +${s.t - since} ms`);
+            last = now;
+        }
+        return changes.join(", ") || "no samples";
     }
 
     /** Samples between two instants. */
@@ -285,17 +297,26 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         await startingState("lb1");
         // A drop-in takes the safeguards away (as with the distribution's keepalived.service).
         const dropIn = `/etc/systemd/system/${VIP_UNIT}.d/no-safeguards.conf`;
-        await inHost("lb1", `mkdir -p /etc/systemd/system/${VIP_UNIT}.d && ` +
-            `printf '[Service]\\nExecStopPost=\\nRestart=no\\n' > ${dropIn} && systemctl daemon-reload`);
-        const t0 = Date.now();
-        await inHost("lb1", `systemctl kill --signal=KILL ${VIP_UNIT}`);
-        const both = await watcher.until((h) => h.length === 2, t0, 8000, "on both hosts");
-        await sleep(2000);
-        assert.equal(watcher.now().length, 2, "both hosts keep the VIP while keepalived stays dead");
-        figure("hazard without safeguards", `VIP on both hosts from ${both - t0} ms after the SIGKILL on, for as long as keepalived stays dead`);
+        const restore = `rm -rf /etc/systemd/system/${VIP_UNIT}.d && systemctl daemon-reload && systemctl start ${VIP_UNIT}`;
+        try {
+            await inHost("lb1", `mkdir -p /etc/systemd/system/${VIP_UNIT}.d && ` +
+                `printf '[Service]\\nExecStopPost=\\nRestart=no\\n' > ${dropIn} && systemctl daemon-reload`);
+            // Still the starting state after the reload: the kill below must find the VIP on lb1.
+            await watcher.steady(only("lb1"), 1500, 10_000, "on lb1 alone after the reload");
+            const t0 = Date.now();
+            await inHost("lb1", `systemctl kill --signal=KILL ${VIP_UNIT}`);
+            const both = await watcher.until((h) => h.length === 2, t0, 8000, "on both hosts");
+            const observed = Date.now();
+            await watcher.until((s) => s.length === 2, observed + 2000, 5000, "still on both hosts 2 s later");
+            assert.ok(watcher.between(both, Date.now()).every((s) => s.holders.length === 2), "both hosts keep the VIP while keepalived stays dead");
+            figure("hazard without safeguards", `VIP on both hosts from ${both - t0} ms after the SIGKILL on, for as long as keepalived stays dead`);
+        } catch (error) {
+            await inHost("lb1", restore);
+            throw error;
+        }
 
         const t1 = Date.now();
-        await inHost("lb1", `rm -r /etc/systemd/system/${VIP_UNIT}.d && systemctl daemon-reload && systemctl start ${VIP_UNIT}`);
+        await inHost("lb1", restore);
         const single = await watcher.until((h) => h.length === 1, t1, 10_000, "on one host");
         await watcher.until(only("lb1"), t1, 10_000, "back on lb1");
         figure("hazard ended by starting keepalived", `VIP on one host ${single - t1} ms after the start`);
@@ -352,8 +373,8 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         figure("keepalived rolling restart", `${ms} ms run; VIP on no host for ${none} ms in total; now on [${watcher.now().join(",")}]`);
         assert.deepEqual(watcher.now(), ["lb2"], "the MASTER's restart handed the VIP over and, without preemption, did not take it back");
         const t0 = Date.now();
-        await sleep(4000);
-        assert.ok(watcher.between(t0, Date.now()).every((s) => only("lb2")(s.holders)),
+        await watcher.until(() => true, t0 + 4000, 10_000, "sampled for 4 s of observation");
+        assert.ok(watcher.between(t0, t0 + 4000).every((s) => only("lb2")(s.holders)),
             "lb1 (priority 150) is healthy again and hears lb2's unicast adverts: the VIP stays on lb2");
         figure("MASTER back with preemption off", "VIP stayed on lb2 for 4 s of observation");
     });
