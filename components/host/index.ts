@@ -3,6 +3,7 @@ export * from "./fingerprint";
 export * from "./remote-file";
 export * from "./systemd-unit";
 export * from "./binary-release";
+export * from "./image-archive";
 export * from "./wait-for";
 export * from "./host-prep";
 export * from "./prep-render";

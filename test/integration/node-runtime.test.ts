@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { renderInstallScript, type InstallPlan } from "../../components/host/binary-release";
+import { PINNED_LABEL, renderImageImportScript, type ImageImportPlan } from "../../components/host/image-archive";
 import { requireBench, startBench, type Bench } from "../support/bench";
 import { makeMirror, publishedDigest, versions } from "../support/toolchain";
 import { bridgeConflist, containerdFiles, podSubnets, standaloneKubeletFiles, type ImageRecord } from "../support/node-runtime";
@@ -93,6 +94,8 @@ test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 
         assert.ok(found, `the toolchain built no image ${prefix}* (images.json: ${images.map((i) => i.ref).join(", ")})`);
         return found;
     };
+    const importPlan = (img: ImageRecord): ImageImportPlan =>
+        ({ ref: img.ref, sha256: img.sha256, digest: img.digest, namespace: "k8s.io", source: { url: `${baseUrl}/images/${img.file}` } });
     const pause = image("registry.k8s.io/pause:");
     const agnhost = image("registry.k8s.io/e2e-test-images/agnhost:");
 
@@ -102,16 +105,29 @@ test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 
             await run(host, "systemctl daemon-reload && systemctl enable --now containerd");
             await until(`containerd on ${host}`, async () => (await bench.exec(host, "ctr version >/dev/null 2>&1")).code === 0);
             for (const img of [pause, agnhost]) {
-                await run(host, [
-                    `curl -fsS -o /var/tmp/image.tar ${baseUrl}/images/${img.file}`,
-                    `echo "${img.sha256}  /var/tmp/image.tar" | sha256sum -c --quiet`,
-                    "ctr -n k8s.io images import /var/tmp/image.tar >/dev/null && rm /var/tmp/image.tar",
-                    `ctr -n k8s.io images label ${img.ref} io.cri-containerd.pinned=pinned >/dev/null`,
-                ].join("\n"));
+                await run(host, renderImageImportScript(importPlan(img)));
                 const listed = await run(host, `ctr -n k8s.io images ls name==${img.ref}`);
-                assert.match(listed, new RegExp(`${img.digest}.*io.cri-containerd.pinned=pinned`), `${host}: ${img.ref} imported as built`);
+                assert.match(listed, new RegExp(`${img.digest}.*${PINNED_LABEL}`), `${host}: ${img.ref} imported as built, and pinned`);
             }
         }));
+    });
+
+    await t.test("an image archive that fails its checks imports nothing; a second import changes nothing", async () => {
+        const coredns = image("registry.k8s.io/coredns/coredns:");
+        const wrongSum = await bench.exec("n2", renderImageImportScript({ ...importPlan(coredns), sha256: "0".repeat(64) }));
+        assert.notEqual(wrongSum.code, 0);
+        assert.match(wrongSum.stderr, /sha256 mismatch for the archive of registry\.k8s\.io\/coredns\/coredns:.*nothing was imported/);
+        assert.equal(await run("n2", `ctr -n k8s.io images ls -q name==${coredns.ref}`), "", "and indeed nothing was");
+        // The right file under a digest it does not hold: imported, but refused as not the image pinned.
+        const wrongDigest = await bench.exec("n2", renderImageImportScript({ ...importPlan(coredns), digest: pause.digest }));
+        assert.notEqual(wrongDigest.code, 0);
+        assert.match(wrongDigest.stderr, new RegExp(`holds registry\\.k8s\\.io/coredns/coredns:\\S+ as ${coredns.digest}, not ${pause.digest}`));
+        await run("n2", `ctr -n k8s.io images rm ${coredns.ref} >/dev/null`);
+        // Again with the image in place: containerd already lists the digest, so nothing is fetched
+        // (the URL would fail) and nothing changes.
+        const before = await run("n1", "ctr -n k8s.io images ls");
+        await run("n1", renderImageImportScript({ ...importPlan(agnhost), source: { url: `${baseUrl}/images/no-such-file.tar` } }));
+        assert.equal(await run("n1", "ctr -n k8s.io images ls"), before);
     });
 
     await t.test("a pod sandbox and a container through the CRI; exec lands inside the container, not on the host", async () => {

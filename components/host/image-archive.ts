@@ -1,0 +1,148 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { Host, remoteScript, shellQuote } from "./connection";
+
+/** Arguments of {@link ImageArchive}. */
+export interface ImageArchiveArgs {
+    /** The host whose containerd imports the image. */
+    host: Host;
+    /** The fully qualified reference the archive carries, e.g. "registry.k8s.io/pause:3.10.2". */
+    ref: string;
+    /** URL of the image archive (OCI or docker format), fetched on the host with curl or wget. Exactly one of `url` and `localPath`. */
+    url?: string;
+    /** Path of the archive on the machine running Pulumi (air-gapped installs); uploaded over SFTP. */
+    localPath?: string;
+    /** sha256 (hex) of the archive file: checked before anything is imported. */
+    sha256: string;
+    /** The image's manifest digest (`sha256:<hex>`), which containerd must list for `ref` after the import. */
+    digest: string;
+    /** containerd namespace. Default: "k8s.io", the one the CRI (and so the kubelet) uses. */
+    namespace?: string;
+}
+
+/** What the import script needs: the image, its digests, and where the archive comes from. */
+export interface ImageImportPlan {
+    ref: string;
+    sha256: string;
+    digest: string;
+    namespace: string;
+    /** An URL to fetch, or a file already staged on the host. */
+    source: { url: string } | { stagedPath: string };
+}
+
+const STAGING_DIR = "/var/tmp";
+/** The label that keeps containerd's image garbage collection (and the kubelet's) away from an image. */
+export const PINNED_LABEL = "io.cri-containerd.pinned=pinned";
+
+/** The digest containerd lists for the reference, or nothing. */
+function currentDigest(ns: string, ref: string): string {
+    return `ctr -n ${shellQuote(ns)} images ls ${shellQuote(`name==${ref}`)} 2>/dev/null | awk 'NR > 1 { print $3 }'`;
+}
+
+/**
+ * Renders the idempotent import: nothing happens while containerd already lists the reference
+ * with the wanted digest; otherwise the archive is fetched into a private temp dir, its sha256
+ * checked before containerd sees it, imported, and the digest containerd then lists checked. The
+ * image is pinned either way.
+ */
+export function renderImageImportScript(plan: ImageImportPlan): string {
+    const ns = shellQuote(plan.namespace);
+    const fetch = "url" in plan.source
+        ? [
+            `src=${shellQuote(plan.source.url)}`,
+            `if command -v curl >/dev/null; then curl -fsSL --retry 3 -o "$work/image.tar" "$src"`,
+            `elif command -v wget >/dev/null; then wget -q -O "$work/image.tar" "$src"`,
+            `else echo "neither curl nor wget is installed on $(hostname); install one or use localPath" >&2; exit 1; fi`,
+        ]
+        : [`src=${shellQuote(plan.source.stagedPath)}`, `mv "$src" "$work/image.tar"`];
+    return [
+        `ref=${shellQuote(plan.ref)}`,
+        `digest=${shellQuote(plan.digest)}`,
+        `want=${shellQuote(plan.sha256)}`,
+        `command -v ctr >/dev/null || { echo "ctr is not installed on $(hostname): install containerd before importing $ref" >&2; exit 1; }`,
+        `if [ "$(${currentDigest(plan.namespace, plan.ref)})" != "$digest" ]; then`,
+        `  work=$(mktemp -d ${STAGING_DIR}/k8s-binary.XXXXXX)`,
+        `  trap 'rm -rf "$work"' EXIT`,
+        ...fetch.map((l) => `  ${l}`),
+        `  got=$(sha256sum "$work/image.tar" | cut -d' ' -f1)`,
+        `  if [ "$got" != "$want" ]; then`,
+        `    echo "sha256 mismatch for the archive of $ref from $src: expected $want, got $got; nothing was imported" >&2`,
+        `    exit 1`,
+        `  fi`,
+        `  ctr -n ${ns} images import "$work/image.tar" >/dev/null`,
+        `  got=$(${currentDigest(plan.namespace, plan.ref)})`,
+        `  if [ "$got" != "$digest" ]; then`,
+        `    echo "the archive from $src holds $ref as \${got:-nothing}, not $digest" >&2`,
+        `    exit 1`,
+        `  fi`,
+        `fi`,
+        ...("stagedPath" in plan.source ? [`rm -f ${shellQuote(plan.source.stagedPath)}`] : []),
+        `ctr -n ${ns} images label "$ref" ${PINNED_LABEL} >/dev/null`,
+    ].join("\n");
+}
+
+/** Renders the removal: the image goes only while it is still the one this resource imported. */
+export function renderImageRemoveScript(plan: Pick<ImageImportPlan, "ref" | "digest" | "namespace">): string {
+    return [
+        `if command -v ctr >/dev/null && [ "$(${currentDigest(plan.namespace, plan.ref)})" = ${shellQuote(plan.digest)} ]; then`,
+        `  ctr -n ${shellQuote(plan.namespace)} images rm ${shellQuote(plan.ref)} >/dev/null`,
+        `fi`,
+    ].join("\n");
+}
+
+/**
+ * A container image on a host, for clusters that reach no registry: an image archive fetched from
+ * a mirror (or uploaded), verified by sha256, imported into containerd, checked against its
+ * manifest digest, and pinned so garbage collection never removes it. Re-running with the same
+ * digest changes nothing.
+ */
+export class ImageArchive extends pulumi.ComponentResource {
+    /** The manifest digest, resolving once the image is imported: put it in a SystemdUnit's `restartOn`. */
+    readonly digest: pulumi.Output<string>;
+    /** The import step (for `dependsOn`). */
+    readonly command: command.remote.Command;
+
+    constructor(name: string, args: ImageArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k8s-binary:index:ImageArchive", name, {}, opts);
+        validateImageArgs(args);
+        const namespace = args.namespace ?? "k8s.io";
+        const sha256 = args.sha256.toLowerCase();
+        let source: ImageImportPlan["source"];
+        const dependsOn: pulumi.Resource[] = [];
+        if (args.localPath !== undefined) {
+            const stagedPath = `${STAGING_DIR}/k8s-binary-${sha256.slice(0, 32)}-${path.basename(args.localPath)}`;
+            dependsOn.push(new command.remote.CopyToRemote(`${name}-upload`, {
+                connection: args.host.connection,
+                source: new pulumi.asset.FileAsset(args.localPath),
+                remotePath: stagedPath,
+                triggers: [sha256],
+            }, { parent: this }));
+            source = { stagedPath };
+        } else {
+            source = { url: args.url! };
+        }
+        const plan: ImageImportPlan = { ref: args.ref, sha256, digest: args.digest, namespace, source };
+        this.command = new command.remote.Command(`${name}-import`, {
+            connection: args.host.connection,
+            create: remoteScript(args.host, renderImageImportScript(plan)),
+            delete: remoteScript(args.host, renderImageRemoveScript(plan)),
+            logging: "stderr",
+        }, { parent: this, dependsOn });
+        this.digest = this.command.create.apply(() => args.digest);
+        this.registerOutputs({ digest: this.digest });
+    }
+}
+
+function validateImageArgs(args: ImageArchiveArgs): void {
+    const problems: string[] = [];
+    if ((args.url === undefined) === (args.localPath === undefined)) problems.push("give exactly one of url and localPath");
+    if (!/^[0-9a-fA-F]{64}$/.test(args.sha256)) problems.push(`sha256 "${args.sha256}" is not 64 hex characters (the archive file's digest)`);
+    if (!/^sha256:[0-9a-f]{64}$/.test(args.digest)) problems.push(`digest "${args.digest}" is not sha256:<64 hex> (the image manifest's digest)`);
+    // A reference containerd names in full: registry host, path, and a tag (or a digest).
+    if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(args.ref)) {
+        problems.push(`ref "${args.ref}" is not a fully qualified image reference (registry/path:tag, e.g. registry.k8s.io/pause:3.10.2)`);
+    }
+    if (args.namespace !== undefined && !/^[A-Za-z0-9._-]+$/.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a plain name`);
+    if (problems.length > 0) throw new Error(`ImageArchive ${args.ref} on ${args.host.name}: ${problems.join("; ")}`);
+}
