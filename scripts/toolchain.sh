@@ -64,9 +64,10 @@ build_one() {
 
 prerequisites() {
     command -v go >/dev/null || die "Go is not installed: install Go 1.26 (the wrapper modules say which) and run again"
-    # runc and flanneld link C code statically: gcc, libseccomp's static library, pkg-config.
+    # runc and flanneld link C code statically: gcc, libseccomp's static library, pkg-config. The
+    # images carry Debian's static busybox, and flannel's image its iptables and nft.
     local missing=() p
-    for p in gcc libc6-dev libseccomp-dev pkg-config busybox-static; do
+    for p in gcc libc6-dev libseccomp-dev pkg-config busybox-static iptables nftables; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
