@@ -71,12 +71,12 @@ function crossFieldFindings(raw: unknown, fieldIssues: readonly z.core.$ZodIssue
         for (const p of standIns) if (binaries && typeof binaries === "object") binaries[p.split(".")[1]] = STAND_INS[p];
         const parsed = clusterSpecSchema.safeParse(repaired.value);
         if (parsed.success) {
-            const blocked = [
-                ...paths.map((p) => formatPath(p)),
-                ...[...repaired.removed].filter(([, gone]) => gone.size > 0).map(([list]) => list),
-                ...(standIns.length > 0 ? ["binaries", "containerRuntime"] : []),
-            ];
-            const keep = (issue: SpecIssue) => !blocked.some((b) => within(b, issue.path) || within(issue.path, b));
+            // A finding at, above or below a field taken out judges the gap, not the file (e.g. `hosts` counts).
+            const blocked = [...paths.map((p) => formatPath(p)), ...(standIns.length > 0 ? ["binaries", "containerRuntime"] : [])];
+            // So does one naming a host taken out ("`cp2` is not the name of a host with the `etcd` role").
+            const gone = [...(repaired.removed.get("hosts") ?? [])].map((i) => (raw as { hosts?: { name?: unknown }[] }).hosts?.[i]?.name).filter((n): n is string => typeof n === "string");
+            const keep = (issue: SpecIssue) =>
+                !blocked.some((b) => within(b, issue.path) || within(issue.path, b)) && !gone.some((name) => issue.message.includes(`\`${name}\``));
             const restore = (issue: SpecIssue): SpecIssue => ({ ...issue, path: restoreIndices(issue.path, repaired.removed), message: restoreIndices(issue.message, repaired.removed) });
             const found = checkSpec(completed(parsed.data), context);
             return { errors: found.errors.map(restore).filter(keep), warnings: found.warnings.map(restore).filter(keep) };
