@@ -24,20 +24,19 @@ tidy() {
     go mod tidy
 }
 
-# The driver runs `build` where a failing command does not stop it (errexit is off in a `||`
-# context): the steps stop at their first failure with && and return it.
 build() {
     local src name=flannel-v$FLANNEL-linux-amd64.tar.gz rel=$OUT/release/flannel/v$FLANNEL
-    pin "$pkg" "v$FLANNEL" && src=$(module_dir "$pkg" "v$FLANNEL") &&
-        CGO_ENABLED=1 go build -trimpath -tags "netgo osusergo" \
-            -ldflags "-s -w -X $pkg/pkg/version.Version=v$FLANNEL -extldflags -static" \
-            -o "$OUT/bin/flanneld" "$pkg" &&
-        go build -trimpath -ldflags "-s -w" -o "$OUT/bin/install-conf" "$pkg/cmd/install_conf" &&
-        mkdir -p "$OUT/stage" "$rel" &&
-        cp "$OUT/bin/flanneld" "$OUT/stage/" &&
-        install -m 0755 "$src/dist/mk-docker-opts.sh" "$OUT/stage/mk-docker-opts.sh" &&
-        install -m 0644 "$src/README.md" "$OUT/stage/README.md" &&
-        tgz "$OUT/stage" "$rel/$name" flanneld mk-docker-opts.sh README.md || return
+    pin "$pkg" "v$FLANNEL"
+    src=$(module_dir "$pkg" "v$FLANNEL")
+    CGO_ENABLED=1 go build -trimpath -tags "netgo osusergo" \
+        -ldflags "-s -w -X $pkg/pkg/version.Version=v$FLANNEL -extldflags -static" \
+        -o "$OUT/bin/flanneld" "$pkg"
+    go build -trimpath -ldflags "-s -w" -o "$OUT/bin/install-conf" "$pkg/cmd/install_conf"
+    mkdir -p "$OUT/stage" "$rel"
+    cp "$OUT/bin/flanneld" "$OUT/stage/"
+    install -m 0755 "$src/dist/mk-docker-opts.sh" "$OUT/stage/mk-docker-opts.sh"
+    install -m 0644 "$src/README.md" "$OUT/stage/README.md"
+    tgz "$OUT/stage" "$rel/$name" flanneld mk-docker-opts.sh README.md
     rm -rf "$OUT/stage"
     # flannel publishes no checksum file; the same line format as its siblings, for the mirror.
     sums sha256 "$rel/$name" > "$rel/$name.sha256"
