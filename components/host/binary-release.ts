@@ -1,6 +1,6 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { artifactSource, renderFetch, renderStagedCleanup, STAGING_DIR, type ArtifactSource } from "./artifact-source";
 import { Host, remoteScript, shellQuote } from "./connection";
 
 /** Arguments of {@link BinaryRelease}. */
@@ -31,7 +31,6 @@ export interface BinaryReleaseArgs {
 
 /** Where releases are unpacked on hosts. */
 export const RELEASE_ROOT = "/opt/k8s-binary";
-const STAGING_DIR = "/var/tmp";
 
 /** A digest the artifact is checked against. */
 export interface Checksum {
@@ -49,7 +48,7 @@ export interface InstallPlan {
     archivePaths: Record<string, string>;
     binDir: string;
     /** Where the artifact comes from: an URL to fetch, or a file already staged on the host. */
-    source: { url: string } | { stagedPath: string };
+    source: ArtifactSource;
 }
 
 /**
@@ -59,17 +58,7 @@ export interface InstallPlan {
  */
 export function renderInstallScript(plan: InstallPlan): string {
     const dest = `${RELEASE_ROOT}/${plan.name}/${plan.version}`;
-    const fetch = "url" in plan.source
-        ? [
-            `src=${shellQuote(plan.source.url)}`,
-            `if command -v curl >/dev/null; then curl -fsSL --retry 3 -o "$work/artifact" "$src"`,
-            `elif command -v wget >/dev/null; then wget -q -O "$work/artifact" "$src"`,
-            `else echo "neither curl nor wget is installed on $(hostname); install one or use localPath" >&2; exit 1; fi`,
-        ]
-        : [
-            `src=${shellQuote(plan.source.stagedPath)}`,
-            `cp "$src" "$work/artifact"`,
-        ];
+    const fetch = renderFetch(plan.source, '"$work/artifact"');
     const unpack = plan.archive === "tar.gz"
         ? [`tar -xzf "$work/artifact" -C "$work/unpacked"`]
         : [`cp "$work/artifact" "$work/unpacked/${plan.binaries[0]}"`];
@@ -104,7 +93,7 @@ export function renderInstallScript(plan: InstallPlan): string {
         `  rm -rf "$dest"`,
         `  mv "$work/version" "$dest"`,
         `fi`,
-        ...("stagedPath" in plan.source ? [`rm -f "$src"`] : []),
+        ...renderStagedCleanup(plan.source),
         `mkdir -p ${shellQuote(plan.binDir)}`,
         `for b in ${names}; do`,
         // Swap each link atomically so a running service never sees a missing binary.
@@ -152,20 +141,7 @@ export class BinaryRelease extends pulumi.ComponentResource {
         this.installDir = `${RELEASE_ROOT}/${args.name}/${args.version}`;
         this.paths = Object.fromEntries(args.binaries.map((b) => [b, `${binDir}/${b}`]));
 
-        let source: InstallPlan["source"];
-        const dependsOn: pulumi.Resource[] = [];
-        if (args.localPath !== undefined) {
-            const stagedPath = `${STAGING_DIR}/k8s-binary-${checksum.digest.slice(0, 32)}-${path.basename(args.localPath)}`;
-            dependsOn.push(new command.remote.CopyToRemote(`${name}-upload`, {
-                connection: args.host.connection,
-                source: new pulumi.asset.FileAsset(args.localPath),
-                remotePath: stagedPath,
-                triggers: [checksum.digest],
-            }, { parent: this }));
-            source = { stagedPath };
-        } else {
-            source = { url: args.url! };
-        }
+        const { source, dependsOn } = artifactSource(name, args.host, args, checksum.digest, this);
         const plan: InstallPlan = {
             name: args.name, version: args.version, checksum, archive: args.archive, binaries: args.binaries,
             archivePaths: args.archivePaths ?? {}, binDir, source,

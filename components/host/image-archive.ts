@@ -1,6 +1,6 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { artifactSource, renderFetch, renderStagedCleanup, STAGING_DIR, type ArtifactSource } from "./artifact-source";
 import { Host, remoteScript, shellQuote } from "./connection";
 
 /** Arguments of {@link ImageArchive}. */
@@ -28,10 +28,9 @@ export interface ImageImportPlan {
     digest: string;
     namespace: string;
     /** An URL to fetch, or a file already staged on the host. */
-    source: { url: string } | { stagedPath: string };
+    source: ArtifactSource;
 }
 
-const STAGING_DIR = "/var/tmp";
 /** The label that keeps containerd's image garbage collection (and the kubelet's) away from an image. */
 export const PINNED_LABEL = "io.cri-containerd.pinned=pinned";
 
@@ -48,14 +47,7 @@ function currentDigest(ns: string, ref: string): string {
  */
 export function renderImageImportScript(plan: ImageImportPlan): string {
     const ns = shellQuote(plan.namespace);
-    const fetch = "url" in plan.source
-        ? [
-            `src=${shellQuote(plan.source.url)}`,
-            `if command -v curl >/dev/null; then curl -fsSL --retry 3 -o "$work/image.tar" "$src"`,
-            `elif command -v wget >/dev/null; then wget -q -O "$work/image.tar" "$src"`,
-            `else echo "neither curl nor wget is installed on $(hostname); install one or use localPath" >&2; exit 1; fi`,
-        ]
-        : [`src=${shellQuote(plan.source.stagedPath)}`, `mv "$src" "$work/image.tar"`];
+    const fetch = renderFetch(plan.source, '"$work/image.tar"');
     return [
         `ref=${shellQuote(plan.ref)}`,
         `digest=${shellQuote(plan.digest)}`,
@@ -77,7 +69,7 @@ export function renderImageImportScript(plan: ImageImportPlan): string {
         `    exit 1`,
         `  fi`,
         `fi`,
-        ...("stagedPath" in plan.source ? [`rm -f ${shellQuote(plan.source.stagedPath)}`] : []),
+        ...renderStagedCleanup(plan.source),
         `ctr -n ${ns} images label "$ref" ${PINNED_LABEL} >/dev/null`,
     ].join("\n");
 }
@@ -108,20 +100,7 @@ export class ImageArchive extends pulumi.ComponentResource {
         validateImageArgs(args);
         const namespace = args.namespace ?? "k8s.io";
         const sha256 = args.sha256.toLowerCase();
-        let source: ImageImportPlan["source"];
-        const dependsOn: pulumi.Resource[] = [];
-        if (args.localPath !== undefined) {
-            const stagedPath = `${STAGING_DIR}/k8s-binary-${sha256.slice(0, 32)}-${path.basename(args.localPath)}`;
-            dependsOn.push(new command.remote.CopyToRemote(`${name}-upload`, {
-                connection: args.host.connection,
-                source: new pulumi.asset.FileAsset(args.localPath),
-                remotePath: stagedPath,
-                triggers: [sha256],
-            }, { parent: this }));
-            source = { stagedPath };
-        } else {
-            source = { url: args.url! };
-        }
+        const { source, dependsOn } = artifactSource(name, args.host, args, sha256, this);
         const plan: ImageImportPlan = { ref: args.ref, sha256, digest: args.digest, namespace, source };
         this.command = new command.remote.Command(`${name}-import`, {
             connection: args.host.connection,

@@ -2,6 +2,7 @@ export * from "./connection";
 export * from "./fingerprint";
 export * from "./remote-file";
 export * from "./systemd-unit";
+export * from "./artifact-source";
 export * from "./binary-release";
 export * from "./image-archive";
 export * from "./wait-for";
