@@ -94,7 +94,7 @@ export async function measureRealHosts(prepHosts: number[], progress: (line: str
         fs.mkdirSync(releases);
         const size = Math.max(3, ...prepHosts);
         const etcd = builtEtcdRelease();
-        fs.linkSync(path.join(etcd.dir, etcd.file), path.join(releases, etcd.file));
+        fs.copyFileSync(path.join(etcd.dir, etcd.file), path.join(releases, etcd.file));
         bench = await startBench({ hosts: hostNames(size) });
         progress(`real hosts: ${size} test hosts up in ${(bench.timings.bootMs / 1000).toFixed(1)} s`);
         const toolSha = packBenchtool(releases, "benchtool-1.0.0.tar.gz");
