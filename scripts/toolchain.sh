@@ -37,10 +37,15 @@ key_of() {
 path_of() { echo "$cache/$1/$(key_of "$1")"; }
 
 build_one() {
-    local family=$1 out tmp start dep
+    local family=$1 out tmp start dep lock
     out=$(path_of "$family")
     [ -f "$out/.complete" ] && return 0
     for dep in $(deps_of "$family"); do build_one "$dep"; done
+    # One build per key at a time: a second process waits, then finds it built.
+    mkdir -p "$(dirname "$out")"
+    exec {lock}>"$out.lock"
+    flock "$lock"
+    if [ -f "$out/.complete" ]; then exec {lock}>&-; return 0; fi
     tmp="$out.partial"
     rm -rf "$tmp"; mkdir -p "$tmp/bin" "$tmp/release"
     echo "== toolchain: building $family (cache $out)"
@@ -59,6 +64,7 @@ build_one() {
     echo "$(( $(date +%s) - start ))" > "$tmp/.build-seconds"
     touch "$tmp/.complete"
     rm -rf "$out"; mv "$tmp" "$out"
+    exec {lock}>&-
     echo "== toolchain: $family built in $(cat "$out/.build-seconds") s wall, CPU (user system) $(cat "$out/.build-cpu")"
 }
 

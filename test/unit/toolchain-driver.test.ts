@@ -1,6 +1,6 @@
 // scripts/toolchain.sh on stand-in families (no Go builds): the cache, its key, and failures.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +57,18 @@ test("the toolchain driver builds a family once, keys it by what it reads, and k
     assert.match(broken.stderr, /building broken failed/);
     assert.equal(existsSync(`${counter}.broken`), false, "the build stopped at the failing command");
     assert.equal(run("path", "broken").status, 1, "a failed build is not in the cache");
+
+    // Two builds of one key at once: the second waits for the first and finds it built.
+    mkdirSync(join(families, "slow"));
+    writeFileSync(join(families, "slow", "build.sh"),
+        `build() { echo run >> ${counter}.slow; while [ ! -e ${join(work, "go")} ]; do sleep 0.05; done; echo ok > "$OUT/bin/slow"; }\n`);
+    const env = { ...process.env, K8S_BINARY_TOOLCHAIN_DIR: families, K8S_BINARY_TOOLCHAIN_CACHE: cache };
+    const both = [0, 1].map(() => new Promise<number | null>((resolve) => spawn("bash", [SCRIPT, "build", "slow"], { env, stdio: "ignore" }).on("exit", resolve)));
+    // Let the first build start (it waits for the go file), then release it.
+    while (!existsSync(`${counter}.slow`)) await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(join(work, "go"), "");
+    assert.deepEqual(await Promise.all(both), [0, 0]);
+    assert.equal(readFileSync(`${counter}.slow`, "utf8"), "run\n", "built once");
 
     const unknown = run("build", "nosuch");
     assert.notEqual(unknown.status, 0);

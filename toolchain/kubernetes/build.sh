@@ -46,8 +46,16 @@ build_version() {
         ld+=" -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$when"
     done
     mkdir -p "$bin"
-    (cd "$dir" && go build -trimpath -ldflags "-s -w$ld" -o "$bin/" \
-        "${commands[@]/#/k8s.io/kubernetes/cmd/}" k8s.io/kubernetes/test/images/agnhost)
+    (cd "$dir" && go build -trimpath -ldflags "-s -w$ld" -o "$bin/" "${commands[@]/#/k8s.io/kubernetes/cmd/}")
+}
+
+# agnhost, stamped with its own version as test/images/agnhost/Makefile does.
+build_agnhost() {
+    local dir version
+    dir=$(module_folder "$KUBERNETES")
+    version=$(cat "$(module_dir k8s.io/kubernetes "v$KUBERNETES")/test/images/agnhost/VERSION")
+    (cd "$dir" && go build -trimpath -ldflags "-s -w -X main.Version=$version" -o "$OUT/bin/agnhost" k8s.io/kubernetes/test/images/agnhost)
+    echo "$version" > "$OUT/agnhost.version"
 }
 
 release_version() {
@@ -71,6 +79,6 @@ build() {
     release_version "$KUBERNETES" "$OUT/bin"
     release_version "$KUBERNETES_PREVIOUS" "$previous"
     rm -rf "$previous"
+    build_agnhost
     cp "$(module_dir k8s.io/kubernetes "v$KUBERNETES")/build/pause/linux/pause.c" "$OUT/pause.c"
-    cat "$(module_dir k8s.io/kubernetes "v$KUBERNETES")/test/images/agnhost/VERSION" > "$OUT/agnhost.version"
 }
