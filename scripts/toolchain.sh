@@ -37,7 +37,7 @@ key_of() {
 path_of() { echo "$cache/$1/$(key_of "$1")"; }
 
 build_one() {
-    local family=$1 out tmp start dep lock
+    local family=$1 out tmp start dep lock old
     out=$(path_of "$family")
     [ -f "$out/.complete" ] && return 0
     for dep in $(deps_of "$family"); do build_one "$dep"; done
@@ -65,6 +65,10 @@ build_one() {
     touch "$tmp/.complete"
     rm -rf "$out"; mv "$tmp" "$out"
     exec {lock}>&-
+    # Builds of earlier pins or recipes are never used again: each family keeps its current build.
+    for old in "$cache/$family"/*; do
+        case $old in "$out" | "$out.lock") ;; *) rm -rf "$old" ;; esac
+    done
     echo "== toolchain: $family built in $(cat "$out/.build-seconds") s wall, CPU (user system) $(cat "$out/.build-cpu")"
 }
 

@@ -48,6 +48,8 @@ test("the toolchain driver builds a family once, keys it by what it reads, and k
     assert.notEqual(bumped, path);
     assert.equal(readFileSync(join(bumped, "bin", "tool"), "utf8"), "1.0.1\n");
 
+    assert.equal(existsSync(path), false, "the build of the earlier pin is pruned");
+
     writeFileSync(join(families, "tool", "build.sh"), readFileSync(join(families, "tool", "build.sh"), "utf8") + "# a changed recipe\n");
     assert.equal(run("build", "tool").status, 0);
     assert.equal(builds(), 3, "a changed recipe is a new key");
