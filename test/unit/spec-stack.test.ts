@@ -97,6 +97,23 @@ describe("stack files", () => {
         fs.writeFileSync(broken, "config:\n  k8s-binary:cluster: [\n");
         assert.match(loadError(broken).issues[0].message, /is not valid YAML at line 3, column 1/);
     });
+
+    it("refuses an anchor bomb without expanding it, and accepts as many aliases as a real file uses", () => {
+        // Twenty levels of ten aliases: 10^20 values if expanded, so an answer at all proves nothing was.
+        const levels = Array.from({ length: 20 }, (_, i) => `    l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(", ")}]`);
+        const bomb = path.join(tmp, "Pulumi.bomb.yaml");
+        fs.writeFileSync(bomb, ["config:", "  bomb:", "    l0: &l0 [x]", ...levels, ""].join("\n"));
+        const started = performance.now();
+        assert.match(loadError(bomb).issues[0].message, /excessive aliasing/);
+        assert.ok(performance.now() - started < 5000, "refused in well under a second on an idle machine");
+
+        const cluster = baseSpec();
+        const labels = "{disktype: ssd}";
+        const text = YAML.stringify({ config: { "k8s-binary:cluster": cluster } }).replace("disktype: ssd", "<<: &labels " + labels);
+        const aliased = path.join(tmp, "Pulumi.aliased.yaml");
+        fs.writeFileSync(aliased, text + Array.from({ length: 300 }, (_, i) => `  aws:tag${i}: *labels`).join("\n") + "\n");
+        assert.equal(loadStackFile(aliased).spec.hosts[4].labels.disktype, "ssd", "a merge key and 300 uses of its anchor");
+    });
 });
 
 describe("npm run validate", () => {
