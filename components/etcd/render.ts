@@ -145,13 +145,15 @@ export function renderBootstrapEnv(b: BootstrapSettings): string {
     ].join("\n");
 }
 
-/** TLS settings for etcdctl (v3 API). No endpoint: etcdctl refuses an endpoint set both here and on its command line. */
+/**
+ * TLS settings for etcdctl. No endpoint: etcdctl refuses an endpoint set both here and on its
+ * command line. No ETCDCTL_API: v3 is the default from 3.4, and 3.6 warns about it on every call.
+ */
 export function renderEtcdctlEnv(): string {
     const p = ETCD_PATHS;
     return [
         "# etcdctl settings: `set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=https://127.0.0.1:2379 member list`",
         envLines([
-            ["ETCDCTL_API", "3"],
             ["ETCDCTL_CACERT", p.caCert],
             ["ETCDCTL_CERT", p.clientCert],
             ["ETCDCTL_KEY", p.clientKey],
@@ -316,7 +318,11 @@ export function renderJoinScript(member: MemberEndpoint, peerPort: number, dataD
 name=${shellQuote(member.name)}
 peer=${shellQuote(peer)}
 data=${shellQuote(dataDir)}
-list() { ${ctl} member list; }
+# etcd 3.6 lists members linearizably by default, which needs the quorum that an added but not yet
+# started member takes away (1 -> 2 members); the serializable list answers anyway.
+help=$(etcdctl member list --help 2>&1) || true
+case "$help" in *--consistency*) consistency=--consistency=s ;; *) consistency= ;; esac
+list() { ${ctl} member list $consistency; }
 members=$(list)
 if ! printf '%s\\n' "$members" | awk -F', ' -v p="$peer" '$4 == p { found = 1 } END { exit !found }'; then
   if printf '%s\\n' "$members" | awk -F', ' -v n="$name" '$3 == n { found = 1 } END { exit !found }'; then

@@ -62,7 +62,7 @@ test("EtcdCluster on real hosts", async (t) => {
     const etcdctl = (eps: string[], args: string[], commandTimeout = "5s") => spawnSync(release.etcdctl, [
         `--endpoints=${eps.join(",")}`, `--cacert=${join(pki, "ca.pem")}`, `--cert=${join(pki, "client.pem")}`,
         `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", `--command-timeout=${commandTimeout}`, ...args,
-    ], { encoding: "utf8", env: { ...process.env, ETCDCTL_API: "3" } });
+    ], { encoding: "utf8" });
     const endpointOf = (host: string) => `https://${bench.host(host).address}:2379`;
     const get = (host: string, key: string) => {
         const r = etcdctl([endpointOf(host)], ["get", key, "--print-value-only"]);
@@ -175,7 +175,7 @@ test("EtcdCluster on real hosts", async (t) => {
                 const success = await new Promise<boolean>((resolve) => execFile(release.etcdctl, [
                     `--endpoints=${endpoints.join(",")}`, `--cacert=${join(pki, "ca.pem")}`, `--cert=${join(pki, "client.pem")}`,
                     `--key=${join(pki, "client-key.pem")}`, "--dial-timeout=2s", "--command-timeout=3s", "put", "/bench/roll", String(i),
-                ], { env: { ...process.env, ETCDCTL_API: "3" } }, (error) => resolve(!error)));
+                ], (error) => resolve(!error)));
                 const now = performance.now();
                 if (success) {
                     ok++;

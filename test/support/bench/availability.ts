@@ -2,8 +2,8 @@ import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CGROUP_HIERARCHIES } from "./layout";
 
-/** Commands the bench runs on the machine (Debian packages: iproute2, util-linux, coreutils, openssh-*). */
-const REQUIRED_COMMANDS = ["ip", "nsenter", "unshare", "setpriv", "flock", "mount", "chroot", "mknod", "ssh-keygen", "sshd"];
+/** Commands the bench runs on the machine (Debian packages: iproute2, util-linux, nftables, openssh-*). */
+const REQUIRED_COMMANDS = ["ip", "nsenter", "unshare", "setpriv", "flock", "mount", "pivot_root", "nft", "ssh-keygen", "sshd"];
 
 /** Files the hosts boot from. */
 const REQUIRED_FILES = ["/lib/systemd/system/ssh.service", "/lib/systemd/systemd"];
