@@ -8,7 +8,8 @@ tidy() { wrapper_gomod "flannel CNI plugin $FLANNEL_CNI_PLUGIN" "$pkg v$FLANNEL_
 build() {
     local name=cni-plugin-flannel-linux-amd64-v$FLANNEL_CNI_PLUGIN.tgz rel=$OUT/release/flannel-cni-plugin/v$FLANNEL_CNI_PLUGIN
     pin "$pkg" "v$FLANNEL_CNI_PLUGIN"
-    go build -trimpath -tags "netgo osusergo" -ldflags "-s -w" -o "$OUT/bin/flannel" "$pkg/plugins/meta/flannel"
+    go build -trimpath -tags "netgo osusergo" -ldflags "-s -w -X $pkg/pkg/utils/buildversion.BuildVersion=v$FLANNEL_CNI_PLUGIN" \
+        -o "$OUT/bin/flannel" "$pkg/plugins/meta/flannel"
     mkdir -p "$OUT/stage" "$rel"
     cp "$OUT/bin/flannel" "$OUT/stage/flannel-amd64"
     tgz "$OUT/stage" "$rel/$name"
