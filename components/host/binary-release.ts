@@ -49,12 +49,18 @@ export interface InstallPlan {
     binDir: string;
     /** Where the artifact comes from: an URL to fetch, or a file already staged on the host. */
     source: ArtifactSource;
+    /** Who uses the version directory (the resource's name): its marker keeps the directory while others leave. */
+    owner: string;
 }
 
 /**
  * Renders the idempotent install script. Order matters for "wrong checksum leaves the host
  * untouched": download to a private temp dir, verify, unpack there, move the finished version
- * directory into place in one rename, and only then switch the links.
+ * directory into place in one rename, and only then switch the links. The version directory is
+ * shared by every resource installing the same release on the host (a host holding several
+ * roles): each leaves a marker in `.owners`, an installed release counts only with every binary
+ * in place, and a release of the same name and version with another digest is refused while
+ * others use the directory.
  */
 export function renderInstallScript(plan: InstallPlan): string {
     const dest = `${RELEASE_ROOT}/${plan.name}/${plan.version}`;
@@ -66,7 +72,18 @@ export function renderInstallScript(plan: InstallPlan): string {
     return [
         `dest=${shellQuote(dest)}`,
         `want=${shellQuote(plan.checksum.digest)}`,
-        `if [ "$(cat "$dest/.checksum" 2>/dev/null)" != "$want" ]; then`,
+        `owner=${shellQuote(plan.owner)}`,
+        `installed() {`,
+        `  [ "$(cat "$dest/.checksum" 2>/dev/null)" = "$want" ] || return 1`,
+        `  for b in ${names}; do [ -f "$dest/$b" ] && [ -x "$dest/$b" ] || return 1; done`,
+        `}`,
+        `if ! installed; then`,
+        `  others=$(ls -A "$dest/.owners" 2>/dev/null | grep -vxF "$owner" | xargs) || true`,
+        `  have=$(cat "$dest/.checksum" 2>/dev/null) || true`,
+        `  if [ -n "$others" ] && [ -n "$have" ] && [ "$have" != "$want" ]; then`,
+        `    echo "$dest holds ${plan.name} ${plan.version} with digest $have for $others; a release of that name and version with digest $want cannot share it (give it another version or name)" >&2`,
+        `    exit 1`,
+        `  fi`,
         `  work=$(mktemp -d ${STAGING_DIR}/k8s-binary.XXXXXX)`,
         `  trap 'rm -rf "$work"' EXIT`,
         ...fetch.map((l) => `  ${l}`),
@@ -89,25 +106,36 @@ export function renderInstallScript(plan: InstallPlan): string {
             ].join("\n");
         }),
         `  echo "$want" > "$work/version/.checksum"`,
+        // The other users' markers move with the repaired directory.
+        `  if [ -d "$dest/.owners" ]; then cp -a "$dest/.owners" "$work/version/"; fi`,
         `  mkdir -p "$(dirname "$dest")"`,
         `  rm -rf "$dest"`,
         `  mv "$work/version" "$dest"`,
         `fi`,
+        `mkdir -p "$dest/.owners" && touch "$dest/.owners/$owner"`,
         ...renderStagedCleanup(plan.source),
         `mkdir -p ${shellQuote(plan.binDir)}`,
         `for b in ${names}; do`,
         // Swap each link atomically so a running service never sees a missing binary.
         `  ln -sfn "$dest/$b" ${shellQuote(plan.binDir)}/.$b.k8s-binary`,
         `  mv -Tf ${shellQuote(plan.binDir)}/.$b.k8s-binary ${shellQuote(plan.binDir)}/$b`,
+        `  [ -x ${shellQuote(plan.binDir)}/$b ] || { echo "${plan.binDir}/$b does not lead to an executable after linking" >&2; exit 1; }`,
         `done`,
     ].join("\n");
 }
 
-/** Renders the removal script: drop the links that point into this version, then the version itself. */
-export function renderUninstallScript(plan: Pick<InstallPlan, "name" | "version" | "binaries" | "binDir">): string {
+/**
+ * Renders the removal script: this resource's marker goes; while other resources still use the
+ * version, nothing else does; the last user drops the links that point into the version, then
+ * the version itself.
+ */
+export function renderUninstallScript(plan: Pick<InstallPlan, "name" | "version" | "binaries" | "binDir" | "owner">): string {
     const dest = `${RELEASE_ROOT}/${plan.name}/${plan.version}`;
     return [
         `dest=${shellQuote(dest)}`,
+        `rm -f "$dest/.owners/"${shellQuote(plan.owner)}`,
+        `others=$(ls -A "$dest/.owners" 2>/dev/null | xargs) || true`,
+        `if [ -n "$others" ]; then echo "$dest stays: $others still use it"; exit 0; fi`,
         `for b in ${plan.binaries.map(shellQuote).join(" ")}; do`,
         `  link=${shellQuote(plan.binDir)}/$b`,
         `  if [ "$(readlink "$link" 2>/dev/null)" = "$dest/$b" ]; then rm -f "$link"; fi`,
@@ -144,7 +172,7 @@ export class BinaryRelease extends pulumi.ComponentResource {
         const { source, dependsOn } = artifactSource(name, args.host, args, checksum.digest, this);
         const plan: InstallPlan = {
             name: args.name, version: args.version, checksum, archive: args.archive, binaries: args.binaries,
-            archivePaths: args.archivePaths ?? {}, binDir, source,
+            archivePaths: args.archivePaths ?? {}, binDir, source, owner: name,
         };
         this.command = new command.remote.Command(`${name}-install`, {
             connection: args.host.connection,

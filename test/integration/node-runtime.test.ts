@@ -43,7 +43,7 @@ test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 
     };
 
     // Each release as BinaryRelease installs it, its digest read from the file the release publishes.
-    const releases: (Omit<InstallPlan, "source" | "binDir" | "archivePaths" | "checksum"> & { path: string; digestFile: string; algorithm: "sha256" | "sha512" })[] = [
+    const releases: (Omit<InstallPlan, "source" | "binDir" | "archivePaths" | "checksum" | "owner"> & { path: string; digestFile: string; algorithm: "sha256" | "sha512" })[] = [
         { name: "containerd", version: V.CONTAINERD, archive: "tar.gz", binaries: ["containerd", "containerd-shim-runc-v2", "ctr"],
             path: `containerd/v${V.CONTAINERD}/containerd-${V.CONTAINERD}-linux-amd64.tar.gz`, digestFile: ".sha256sum", algorithm: "sha256" },
         { name: "runc", version: V.RUNC, archive: "binary", binaries: ["runc"], path: `runc/v${V.RUNC}/runc.amd64`, digestFile: "runc.sha256sum", algorithm: "sha256" },
@@ -66,14 +66,14 @@ test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 
                 const digestPath = r.digestFile.startsWith(".") ? `${r.path}${r.digestFile}` : join(r.path, "..", r.digestFile);
                 const digest = publishedDigest(join(mirror, digestPath), fileName);
                 await run(host, renderInstallScript({
-                    name: r.name, version: r.version, archive: r.archive, binaries: r.binaries, archivePaths: {}, binDir: "/usr/local/bin",
+                    name: r.name, version: r.version, archive: r.archive, binaries: r.binaries, archivePaths: {}, binDir: "/usr/local/bin", owner: `${host}-${r.name}`,
                     checksum: { algorithm: r.algorithm, digest }, source: { url: `${baseUrl}/${r.path}` },
                 }));
             }
             // The CNI plugins go where containerd and kubelet look for them.
             await run(host, renderInstallScript({
                 name: "cni-plugins", version: V.CNI_PLUGINS, archive: "tar.gz", binaries: ["bridge", "host-local", "loopback", "portmap"],
-                archivePaths: {}, binDir: "/opt/cni/bin", source: { url: `${baseUrl}/${cniDir}/${cniFile}` },
+                archivePaths: {}, binDir: "/opt/cni/bin", owner: `${host}-cni-plugins`, source: { url: `${baseUrl}/${cniDir}/${cniFile}` },
                 checksum: { algorithm: "sha256", digest: publishedDigest(join(mirror, cniDir, `${cniFile}.sha256`), cniFile) },
             }));
         }));

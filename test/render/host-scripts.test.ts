@@ -15,13 +15,13 @@ const scripts: Record<string, string> = {
     removeFile: renderRemoveFileScript("/etc/a b/c.conf", "e1-key"),
     installUrl: renderInstallScript({
         name: "etcd", version: "3.5.17", checksum: { algorithm: "sha256", digest: "a".repeat(64) }, archive: "tar.gz", binaries: ["etcd", "etcdctl"],
-        archivePaths: { etcdctl: "./etcd-v3.5.17-linux-amd64/etcdctl" }, binDir: "/usr/local/bin", source: { url: "http://10.77.0.1:8080/etcd.tar.gz" },
+        archivePaths: { etcdctl: "./etcd-v3.5.17-linux-amd64/etcdctl" }, binDir: "/usr/local/bin", source: { url: "http://10.77.0.1:8080/etcd.tar.gz" }, owner: "e1-etcd",
     }),
     installStaged: renderInstallScript({
         name: "runc", version: "1.1.12", checksum: { algorithm: "sha512", digest: "b".repeat(128) }, archive: "binary", binaries: ["runc"],
-        archivePaths: {}, binDir: "/usr/local/bin", source: { stagedPath: "/var/tmp/k8s-binary-x-runc" },
+        archivePaths: {}, binDir: "/usr/local/bin", source: { stagedPath: "/var/tmp/k8s-binary-x-runc" }, owner: "w1-runc",
     }),
-    uninstall: renderUninstallScript({ name: "etcd", version: "3.5.17", binaries: ["etcd"], binDir: "/usr/local/bin" }),
+    uninstall: renderUninstallScript({ name: "etcd", version: "3.5.17", binaries: ["etcd"], binDir: "/usr/local/bin", owner: "e1-etcd" }),
     wait: renderWaitScript("etcd healthy", "etcdctl endpoint health", 30, 1),
     hostname: renderHostnameScript("master01"),
     hostsFile: renderHostsFileScript(),
