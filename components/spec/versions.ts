@@ -86,11 +86,12 @@ export function allowedNodeLag(apiserverMinor: number): number {
 }
 
 /**
- * The etcd release lines a Kubernetes minor is tested with, after kubeadm's pinned etcd per minor:
- * 3.4 up to 1.21, 3.5 from 1.22, 3.5 or 3.6 from 1.34.
+ * The etcd release lines a Kubernetes minor is tested with, after kubeadm's pinned etcd per minor
+ * (cmd/kubeadm/app/constants, SupportedEtcdVersion): 3.4 up to 1.21, 3.5 from 1.22, 3.5 or 3.6
+ * from 1.34, and 3.7 too since kubeadm 1.37 pins 3.7.0 for 1.34 to 1.37.
  */
 export function supportedEtcdLines(kubernetesMinor: number): string[] {
     if (kubernetesMinor <= 21) return ["3.4"];
     if (kubernetesMinor <= 33) return ["3.5"];
-    return ["3.5", "3.6"];
+    return ["3.5", "3.6", "3.7"];
 }
