@@ -12,6 +12,10 @@
 #
 # Cache: $K8S_BINARY_TOOLCHAIN_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/k8s-binary/toolchain.
 set -euo pipefail
+# Go's caches and ours live under HOME; a bare environment (cron, some CI runners) may lack it.
+[ -n "${HOME:-}" ] || export HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+# Go's own install location, for shells whose PATH was not set up by a login.
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH=/usr/local/go/bin:$PATH
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # The families: toolchain/ (another folder only for the driver's own tests).
 toolchain=${K8S_BINARY_TOOLCHAIN_DIR:-$repo/toolchain}
