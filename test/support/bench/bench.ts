@@ -11,6 +11,7 @@ import {
     isPopulated,
     killCgroup,
     resetHostCgroups,
+    thawFreezers,
 } from "./cgroup";
 import { onProcessExit, teardownInstanceSync } from "./cleanup";
 import { allowMirrorPort, createFirewall } from "./firewall";
@@ -190,10 +191,13 @@ class TestBench implements Bench {
         if (!launched) return;
         state.target = undefined;
         const cgroup = state.cgroups.unified;
+        thawFreezers(state.cgroups.freezer);
         killCgroup(cgroup);
         const deadline = Date.now() + 10_000;
         while (!launched.exited() || isPopulated(cgroup)) {
             if (Date.now() > deadline) throw new Error(`bench host ${host} did not die within 10 s`);
+            // A runc killed while it held a container frozen leaves it so: thaw until all are gone.
+            thawFreezers(state.cgroups.freezer);
             await sleep(10);
         }
         resetHostCgroups(this.cgroups, host);

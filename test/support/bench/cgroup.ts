@@ -88,6 +88,23 @@ export function killCgroup(dir: string): void {
     }
 }
 
+/**
+ * Thaws every v1 freezer cgroup below `dir`. runc freezes a container's cgroup while it changes
+ * its limits; killed halfway (a host's power cut, the bench's stop), it leaves the cgroup FROZEN,
+ * and a frozen process ignores SIGKILL: it would stay, in D state, and keep the cgroups busy.
+ */
+export function thawFreezers(dir: string | undefined): void {
+    if (dir === undefined || !existsSync(dir)) return;
+    try {
+        writeFileSync(join(dir, "freezer.state"), "THAWED");
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) thawFreezers(join(dir, entry.name));
+    }
+}
+
 /** True while any process lives in the v2 cgroup subtree. */
 export function isPopulated(dir: string): boolean {
     try {
@@ -97,9 +114,10 @@ export function isPopulated(dir: string): boolean {
     }
 }
 
-export function waitUntilEmptySync(dir: string, timeoutMs: number): void {
+/** Waits until no process lives in the v2 cgroup subtree, running `meanwhile` before each look. */
+export function waitUntilEmptySync(dir: string, timeoutMs: number, meanwhile: () => void = () => {}): void {
     const deadline = Date.now() + timeoutMs;
-    while (isPopulated(dir) && Date.now() < deadline) sleepSync(20);
+    for (meanwhile(); isPopulated(dir) && Date.now() < deadline; meanwhile()) sleepSync(20);
 }
 
 /** Every PID in a cgroup subtree. */

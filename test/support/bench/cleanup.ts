@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, resolve } from "node:path";
-import { type InstanceCgroups, killCgroup, removeInstanceCgroups, waitUntilEmptySync } from "./cgroup";
+import { type InstanceCgroups, killCgroup, removeInstanceCgroups, thawFreezers, waitUntilEmptySync } from "./cgroup";
 import { removeFirewallSync } from "./firewall";
 import { removeNetworkSync } from "./network";
 
@@ -23,9 +23,11 @@ export function isBenchStateDir(path: string): boolean {
  */
 export function teardownInstanceSync(instance: number, stateDir: string | undefined, cgroups: InstanceCgroups): void {
     const unified = cgroups.unified;
+    thawFreezers(cgroups.freezer);
     if (unified !== undefined) {
         killCgroup(unified);
-        waitUntilEmptySync(unified, 10_000);
+        // A runc killed while it held a container frozen leaves it so: thaw until all are gone.
+        waitUntilEmptySync(unified, 10_000, () => thawFreezers(cgroups.freezer));
     }
     removeNetworkSync(instance);
     removeFirewallSync(instance);
