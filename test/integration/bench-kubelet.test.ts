@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireBench, sshExec, startBench } from "../support/bench";
+import { tcpOpen } from "../support/tcp-open";
 
 /*
  * What a kubelet, containerd and runc need of a bench host (test-hosts-kubernetes.md), each shown
@@ -65,19 +65,6 @@ function ownCgroupDir(hierarchy: string): string {
     const line = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.split(":")[1] === key);
     assert.ok(line, `this process is in the ${hierarchy} hierarchy`);
     return join("/sys/fs/cgroup", hierarchy, line.split(":")[2]);
-}
-
-function tcpOpen(host: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = connect({ host, port, timeout: 5000 });
-        const done = (open: boolean): void => {
-            socket.destroy();
-            resolve(open);
-        };
-        socket.once("connect", () => done(true));
-        socket.once("error", () => done(false));
-        socket.once("timeout", () => done(false));
-    });
 }
 
 /** Starts a TCP listener on 0.0.0.0 in a child process; resolves with its PID and port. */
@@ -227,7 +214,7 @@ test("bench hosts give containerd, runc and kubelet what they need", { timeout: 
     await t.test("hosts reach each other and the bench's mirror, nothing else of the machine", async (t) => {
         const listener = await startListener();
         t.after(() => process.kill(listener.pid, "SIGKILL"));
-        assert.equal(await tcpOpen("127.0.0.1", listener.port), true, "the listener answers on the machine");
+        assert.equal(await tcpOpen("127.0.0.1", listener.port, 5000), true, "the listener answers on the machine");
 
         const dir = mkdtempSync(join(tmpdir(), "bench-mirror-"));
         t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -245,7 +232,7 @@ test("bench hosts give containerd, runc and kubelet what they need", { timeout: 
             done`,
         );
         assert.equal(result.stdout, ["mirror", "k2-reached", ...targets.map((address) => `${address} blocked`)].join("\n") + "\n", result.stderr);
-        assert.equal(await tcpOpen("127.0.0.1", listener.port), true, "the listener still answers: the firewall blocked the hosts");
+        assert.equal(await tcpOpen("127.0.0.1", listener.port, 5000), true, "the listener still answers: the firewall blocked the hosts");
         // Replies to what the machine opens still come back.
         assert.equal((await sshExec(bench.host("k2"), "hostname")).stdout, "k2\n");
         console.log(`blocked from the hosts: ${targets.join(", ")} port ${listener.port}`);

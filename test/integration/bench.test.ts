@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireBench, sshExec, startBench } from "../support/bench";
 import { registeredInstances, withRegistryLock } from "../support/bench/registry";
+import { tcpOpen } from "../support/tcp-open";
 
 /** Every hierarchy a host has a cgroup in (this machine: one controller per v1 hierarchy). */
 const HIERARCHIES = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd", "unified"];
@@ -23,19 +23,6 @@ function instanceCgroupDir(hierarchy: string, instance: number): string {
 function firewallHandle(instance: number): string | undefined {
     const listed = spawnSync("nft", ["-a", "list", "table", "inet", `k8s-binary-bench-${instance}`], { encoding: "utf8" });
     return listed.status === 0 ? /# handle (\d+)/.exec(listed.stdout)?.[1] : undefined;
-}
-
-function tcpOpen(host: string, port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = connect({ host, port, timeout: 1000 });
-        const done = (open: boolean): void => {
-            socket.destroy();
-            resolve(open);
-        };
-        socket.once("connect", () => done(true));
-        socket.once("error", () => done(false));
-        socket.once("timeout", () => done(false));
-    });
 }
 
 const FLAKY_UNIT = `[Unit]
@@ -159,7 +146,7 @@ test("test bench: hosts with systemd and sshd on a private bridge", { timeout: 1
         const killStart = Date.now();
         await bench.killHost("h1");
         console.log(`killHost h1: ${Date.now() - killStart} ms`);
-        assert.equal(await tcpOpen(h1.address, 22), false);
+        assert.equal(await tcpOpen(h1.address, 22, 1000), false);
         await assert.rejects(bench.exec("h1", "true"), /not running/);
         assert.equal((await sshExec(h2, "hostname")).stdout, "h2\n");
 
