@@ -6,7 +6,7 @@ export * from "./etcd";
 export * from "./lb";
 export * from "./cluster";
 export {
-    SpecError, formatIssue, type SpecIssue, parseClusterSpec, loadStackFile, loadSpecFromPulumiConfig,
+    SpecError, type SpecIssue, parseClusterSpec, loadStackFile, loadSpecFromPulumiConfig,
     clusterHosts, hostsWithRole, apiserverEndpoint, resolveReleases, checkSpec, clusterSpecSchema,
     type ClusterSpec, type ClusterSpecInput, type HostSpec, type Role, type SshSpec, type BinariesSpec,
     type NetworkSpec, type FlannelSpec, type LoadBalancerSpec, type EtcdSpec, type PkiSpec, type ParsedSpec,

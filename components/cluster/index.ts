@@ -1,2 +1,1 @@
 export * from "./kubernetes-cluster";
-export * from "./host-needs";

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { artifactSource, renderFetch, renderStagedCleanup, STAGING_DIR, type ArtifactSource } from "./artifact-source";
 import { Host, remoteScript, shellQuote } from "./connection";
+import type { ReleaseNeed } from "./needs";
 
 /** Arguments of {@link BinaryRelease}. */
 export interface BinaryReleaseArgs {
@@ -145,11 +146,43 @@ export function renderUninstallScript(plan: Pick<InstallPlan, "name" | "version"
 }
 
 /**
+ * A release installed on a host, as handed to the components that run its binaries: they
+ * depend on `command` and restart on `checksum` instead of installing it themselves.
+ */
+export interface InstalledRelease {
+    /** Release name, e.g. "etcd". */
+    readonly name: string;
+    /** Release version. */
+    readonly version: string;
+    /** The versioned directory holding the binaries. */
+    readonly installDir: string;
+    /** Each binary's stable path (the link), by name. */
+    readonly paths: Record<string, string>;
+    /** The artifact's verified digest, resolving once installed: put it in a SystemdUnit's `restartOn`. */
+    readonly checksum: pulumi.Output<string>;
+    /** The install step (for `dependsOn`). */
+    readonly command: pulumi.Resource;
+}
+
+/** BinaryRelease's Args for a declared release need. */
+export function releaseArgsFor(host: Host, need: ReleaseNeed, binDir?: string): BinaryReleaseArgs {
+    return {
+        host, name: need.name, version: need.version, url: need.url, localPath: need.localPath,
+        [need.checksum.algorithm]: need.checksum.digest,
+        archive: need.archive, binaries: need.binaries, archivePaths: need.archivePaths, binDir,
+    };
+}
+
+/**
  * Release binaries on a host: fetched (or uploaded), checksum-verified before unpacking,
  * installed under /opt/k8s-binary/<name>/<version> with stable links in binDir. Re-running
  * with the same version and checksum only re-asserts the links.
  */
-export class BinaryRelease extends pulumi.ComponentResource {
+export class BinaryRelease extends pulumi.ComponentResource implements InstalledRelease {
+    /** Release name. */
+    readonly name: string;
+    /** Release version. */
+    readonly version: string;
     /** The versioned directory holding the binaries. */
     readonly installDir: string;
     /** Each binary's stable path (the link), by name. */
@@ -162,6 +195,8 @@ export class BinaryRelease extends pulumi.ComponentResource {
     constructor(name: string, args: BinaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:BinaryRelease", name, {}, opts);
         validateReleaseArgs(args);
+        this.name = args.name;
+        this.version = args.version;
         const binDir = args.binDir ?? "/usr/local/bin";
         const checksum: Checksum = args.sha256 !== undefined
             ? { algorithm: "sha256", digest: args.sha256.toLowerCase() }

@@ -4,6 +4,8 @@ export * from "./remote-file";
 export * from "./systemd-unit";
 export * from "./artifact-source";
 export * from "./binary-release";
+export * from "./needs";
+export * from "./issues";
 export * from "./image-archive";
 export * from "./wait-for";
 export * from "./host-prep";

@@ -1,15 +1,10 @@
 import type { z } from "zod";
+import { formatIssue, type Issue } from "../host/issues";
 import { looksLikeKeyMaterial } from "../host/value-checks";
 
-/** One problem found in a cluster spec. */
-export interface SpecIssue {
-    /** Where, in Pulumi `--path` syntax relative to the `cluster` config key, e.g. `hosts[2].address`. */
-    path: string;
-    /** What is wrong. */
-    message: string;
-    /** How to fix it. */
-    hint: string;
-}
+/** One problem found in a cluster spec; its path is in Pulumi `--path` syntax relative to the `cluster` config key. */
+export type SpecIssue = Issue;
+export { formatIssue };
 
 /** Every problem of a cluster spec at once; thrown before any resource is registered. */
 export class SpecError extends Error {
@@ -26,11 +21,6 @@ export class SpecError extends Error {
         this.issues = issues;
         this.warnings = warnings;
     }
-}
-
-/** `path: message (fix: hint)` on one line. */
-export function formatIssue(issue: SpecIssue): string {
-    return `  - ${issue.path || "(root)"}: ${issue.message} (fix: ${issue.hint})`;
 }
 
 /** Writes a path as Pulumi's `--path` does: `hosts[1].roles[0]`, `labels["example.com/x"]`. */
