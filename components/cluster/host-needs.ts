@@ -1,52 +1,84 @@
-import type { ClusterSpec, HostSpec } from "../spec";
+import { controlPlaneHostNeeds } from "../control-plane/needs";
+import { flannelHostNeeds } from "../flannel/needs";
+import { DEFAULT_SYSCTL, mergeHostNeeds, type HostNeeds, type Issue, type MergedNeeds, type NeedsDeclaration, type ReleaseNeed } from "../host";
+import { releaseNeed, type ReleaseFile, type ResolvedReleases } from "../spec/artifacts";
+import type { ClusterSpec, HostSpec } from "../spec/schema";
+import { workerHostNeeds } from "../worker/needs";
 
-/** What HostPrep must do on one host, derived from its roles (pure). */
-export interface HostNeeds {
-    /** Firewall openings, e.g. "2379/tcp", "vrrp". Sorted, no duplicates. */
-    openPorts: string[];
-    /** Kernel modules loaded when available. */
-    optionalModules: string[];
-    /** Packages the host's roles need. */
-    packages: string[];
+/**
+ * What every cluster host gets, as the guides prepare every machine alike: curl (releases are
+ * fetched with it), br_netfilter and overlay, bridged traffic through iptables and forwarding.
+ */
+const BASE_NEEDS: Partial<HostNeeds> = {
+    packages: ["curl"],
+    requiredModules: ["br_netfilter", "overlay"],
+    sysctl: { ...DEFAULT_SYSCTL },
+};
+
+/**
+ * What each role's component declares on a host, in phase order (etcd, control plane, node,
+ * network, load balancer), so a port clash is reported at the setting of the later one.
+ */
+export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releases?: ResolvedReleases): NeedsDeclaration[] {
+    const roles = new Set(host.roles);
+    const out: NeedsDeclaration[] = [{ owner: "host", path: `hosts`, needs: BASE_NEEDS }];
+    if (roles.has("etcd")) {
+        out.push({
+            owner: "etcd", path: "binaries.etcd",
+            needs: {
+                ports: [
+                    { protocol: "tcp", port: 2379, what: "etcd clients" },
+                    { protocol: "tcp", port: 2380, what: "etcd peers" },
+                ],
+                releases: needsOf(releases && [releases.etcd]),
+            },
+        });
+    }
+    if (roles.has("control-plane")) {
+        out.push({
+            owner: "control-plane", path: "network.apiserverPort",
+            needs: controlPlaneHostNeeds({
+                apiserverPort: spec.network.apiserverPort, apiserverPortPath: "network.apiserverPort",
+                releases: needsOf(releases?.controlPlane),
+            }),
+        });
+    }
+    const node = roles.has("worker");
+    if (node) {
+        const runtime = releases && [...releases.node, releases.containerd, releases.runc, releases.cniPlugins, releases.docker];
+        out.push({ owner: "worker", path: "network.proxyMode", needs: workerHostNeeds({ proxyMode: spec.network.proxyMode, releases: needsOf(runtime) }) });
+    }
+    const flannelNode = spec.flannel.mode === "daemonset" ? node : node || roles.has("control-plane");
+    if (flannelNode) {
+        const systemd = releases && spec.flannel.mode !== "daemonset" ? [releases.flannel, releases.flannelCniPlugin] : undefined;
+        out.push({ owner: "flannel", path: "flannel.backend", needs: flannelHostNeeds({ backend: spec.flannel.backend, releases: needsOf(systemd) }) });
+    }
+    const lb = spec.loadBalancer;
+    if (roles.has("lb") && lb) {
+        out.push({
+            owner: "load balancer", path: "loadBalancer",
+            needs: {
+                ports: [
+                    { protocol: "tcp", port: lb.port, what: "apiserver load balancer", path: "loadBalancer.port" },
+                    { protocol: "vrrp", what: "keepalived" },
+                ],
+            },
+        });
+    }
+    return out;
 }
 
-const KUBE_PROXY_IPVS_MODULES = ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"];
-
-/** The flannel backend's data-plane port, opened on every node. */
-function flannelPorts(spec: ClusterSpec): string[] {
-    switch (spec.flannel.backend) {
-        case "vxlan": return ["8472/udp"];
-        case "udp": return ["8285/udp"];
-        case "wireguard": return ["51820/udp"];
-        case "host-gw": return [];
-    }
+/** The release needs of the files a role uses; none when releases are not resolved (validation). */
+function needsOf(files: (ReleaseFile | undefined)[] | undefined): ReleaseNeed[] {
+    return (files ?? []).filter((f): f is ReleaseFile => f !== undefined).map((f) => releaseNeed(f));
 }
 
 /**
- * Ports, modules and packages per role, so each host opens exactly what its roles serve:
- * etcd client+peer, apiserver and the controllers' secure ports, kubelet and NodePorts,
- * the LB port and VRRP.
+ * The per-host plan of a spec: every host's merged needs, and every conflict between declarations
+ * (pure). Without `releases` (validation, before checksums are known to be complete) the plan
+ * holds no installs; ports, packages and kernel settings are the same.
  */
-export function hostNeeds(spec: ClusterSpec, host: HostSpec): HostNeeds {
-    const roles = new Set(host.roles);
-    const ports = new Set<string>();
-    const modules = new Set<string>();
-    const packages = new Set<string>(["curl"]);
-    if (roles.has("etcd")) ["2379/tcp", "2380/tcp"].forEach((p) => ports.add(p));
-    if (roles.has("control-plane")) {
-        [`${spec.network.apiserverPort}/tcp`, "10257/tcp", "10259/tcp"].forEach((p) => ports.add(p));
-    }
-    if (roles.has("worker")) {
-        ["10250/tcp", "10256/tcp", "30000-32767/tcp", ...flannelPorts(spec)].forEach((p) => ports.add(p));
-        ["conntrack", "ipset", "socat"].forEach((p) => packages.add(p));
-        if (spec.network.proxyMode === "ipvs") {
-            KUBE_PROXY_IPVS_MODULES.forEach((m) => modules.add(m));
-            packages.add("ipvsadm");
-        }
-    }
-    if (roles.has("lb") && spec.loadBalancer) {
-        ports.add(`${spec.loadBalancer.port}/tcp`);
-        ports.add("vrrp");
-    }
-    return { openPorts: [...ports].sort(), optionalModules: [...modules].sort(), packages: [...packages].sort() };
+export function planHosts(spec: ClusterSpec, releases?: ResolvedReleases): { hosts: Map<string, MergedNeeds>; issues: Issue[] } {
+    const hosts = new Map(spec.hosts.map((h) => [h.name, mergeHostNeeds(h.name, hostDeclarations(spec, h, releases))]));
+    return { hosts, issues: [...hosts.values()].flatMap((m) => m.issues) };
 }

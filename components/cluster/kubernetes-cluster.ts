@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { EtcdCluster } from "../etcd";
-import { Host, HostPrep } from "../host";
-import { NginxKeepalivedLB } from "../lb";
-import { CertificateAuthority } from "../pki";
-import { apiserverEndpoint, ClusterSpec, hostsWithRole, resolveReleases } from "../spec";
-import { hostNeeds } from "./host-needs";
+import { argsError, type Host } from "../host";
+import { apiserverEndpoint, resolveReleases, type ClusterSpec } from "../spec";
+import { planHosts } from "./host-needs";
+import { deployEtcd } from "./phase-etcd";
+import { prepareHosts } from "./phase-hosts";
+import { deployLoadBalancer } from "./phase-lb";
 
 /** Arguments of {@link KubernetesCluster}. */
 export interface KubernetesClusterArgs {
@@ -15,9 +15,9 @@ export interface KubernetesClusterArgs {
 }
 
 /**
- * The cluster from one spec: every host prepared once whatever its roles, then the etcd cluster
- * on the etcd hosts and the nginx + keepalived load balancer on the lb hosts, each waiting for
- * the preparation of its own hosts only.
+ * The cluster from one spec, as the phases of a deploy: hosts prepared (each once, whatever its
+ * roles, with each release installed once) → etcd → load balancer. Each phase waits for the
+ * preparation of its own hosts only.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
     /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>. */
@@ -32,55 +32,15 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     constructor(name: string, args: KubernetesClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:KubernetesCluster", name, {}, opts);
         const { spec } = args;
-        const hostByName = new Map(args.hosts.map((h) => [h.name, h]));
-        const missing = spec.hosts.filter((h) => !hostByName.has(h.name)).map((h) => h.name);
-        if (missing.length > 0) throw new Error(`KubernetesCluster ${name}: no connection given for hosts ${missing.join(", ")}`);
+        const hosts = new Map(args.hosts.map((h) => [h.name, h]));
         const releases = resolveReleases(spec);
+        const planned = planHosts(spec, releases);
+        const missing = spec.hosts.filter((h) => !hosts.has(h.name)).map((h, i) => ({ path: `hosts[${i}]`, message: `no connection given for host ${h.name}`, hint: "pass clusterHosts(spec, credentials)" }));
+        if (missing.length + planned.issues.length > 0) throw argsError(this, "KubernetesCluster", name, [...missing, ...planned.issues]);
 
-        const preps = new Map(spec.hosts.map((h) => {
-            const needs = hostNeeds(spec, h);
-            return [h.name, new HostPrep(`${h.name}-prep`, {
-                host: hostByName.get(h.name)!,
-                hostsEntries: spec.hosts.map((e) => ({ name: e.name, address: e.address })),
-                openPorts: needs.openPorts,
-                optionalModules: needs.optionalModules,
-                packages: needs.packages,
-            }, { parent: this })];
-        }));
-        const prepsOf = (names: string[]) => names.map((n) => preps.get(n)!);
-
-        const etcdHosts = hostsWithRole(spec, "etcd").map((h) => hostByName.get(h.name)!);
-        const etcdCa = new CertificateAuthority(`${name}-etcd-ca`, {
-            commonName: `${spec.name}-etcd-ca`,
-            algorithm: spec.pki.keyAlgorithm,
-            validityHours: spec.pki.caValidityHours,
-            rotation: String(spec.pki.caRotation),
-        }, { parent: this });
-        const etcdRelease = releases.etcd;
-        const etcd = new EtcdCluster(`${name}-etcd`, {
-            members: etcdHosts,
-            initialMembers: spec.etcd.initialMembers,
-            backup: spec.etcd.backup,
-            ca: etcdCa,
-            release: { version: etcdRelease.version, url: etcdRelease.url, localPath: etcdRelease.localPath, sha256: etcdRelease.sha256! },
-            network: spec.network.hostSubnets.length === 1 ? spec.network.hostSubnets[0] : undefined,
-            certificateValidityHours: spec.pki.certValidityHours,
-            certificateRotation: Object.fromEntries(etcdHosts.map((h) => [h.name, String(spec.pki.rotation)])),
-            clientCertificateRotation: String(spec.pki.rotation),
-        }, { parent: this, dependsOn: prepsOf(etcdHosts.map((h) => h.name)) });
-
-        const lbHosts = hostsWithRole(spec, "lb");
-        if (spec.loadBalancer && lbHosts.length > 0) {
-            const lb = spec.loadBalancer;
-            new NginxKeepalivedLB(`${name}-lb`, {
-                hosts: lbHosts.map((h) => ({ host: hostByName.get(h.name)! })),
-                vip: lb.vip,
-                interface: lb.interface,
-                virtualRouterId: lb.virtualRouterId,
-                backends: hostsWithRole(spec, "control-plane").map((h) => `${h.address}:${spec.network.apiserverPort}`),
-                listenPort: lb.port,
-            }, { parent: this, dependsOn: prepsOf(lbHosts.map((h) => h.name)) });
-        }
+        const plans = prepareHosts(this, spec, hosts, planned.hosts);
+        const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans, releases.etcd);
+        deployLoadBalancer(this, name, spec, hosts, plans);
 
         this.apiserverEndpoint = pulumi.output(apiserverEndpoint(spec).url);
         this.etcdEndpoints = etcd.clientEndpoints;
@@ -88,7 +48,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             "etcd-ca": ca,
             ...Object.fromEntries(Object.entries(certs).map(([k, v]) => [`etcd/${k}`, v])),
         }));
-        this.hostReports = pulumi.all(Object.fromEntries([...preps].map(([n, p]) => [n, p.report])));
+        this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
             apiserverEndpoint: this.apiserverEndpoint, etcdEndpoints: this.etcdEndpoints,
             certificateExpiry: this.certificateExpiry, hostReports: this.hostReports,

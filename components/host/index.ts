@@ -9,4 +9,5 @@ export * from "./issues";
 export * from "./image-archive";
 export * from "./wait-for";
 export * from "./host-prep";
+export * from "./host-plan";
 export * from "./prep-render";

@@ -12,6 +12,8 @@ export type PortNeed =
           toPort?: number;
           /** What listens there, for messages: "etcd clients". */
           what: string;
+          /** Config path of the setting that chose this port, where a clash is reported. Default: the declaration's path. */
+          path?: string;
       }
     | {
           /** An IP protocol opened as a whole (keepalived's VRRP). */
@@ -86,6 +88,12 @@ export function releaseKey(r: Pick<ReleaseNeed, "name" | "version">): string {
     return `${r.name}@${r.version}`;
 }
 
+/** Whether two openings share a port of one protocol (VRRP is shared by design). */
+function overlaps(a: PortNeed, b: PortNeed): boolean {
+    if (a.protocol === "vrrp" || b.protocol === "vrrp" || a.protocol !== b.protocol) return false;
+    return a.port <= (b.toPort ?? b.port) && b.port <= (a.toPort ?? a.port);
+}
+
 const sortedUnique = (values: Iterable<string>) => [...new Set(values)].sort();
 
 /**
@@ -107,15 +115,18 @@ export function mergeHostNeeds(host: string, declarations: NeedsDeclaration[]): 
     for (const d of declarations) {
         for (const p of d.needs.ports ?? []) {
             const key = firewallEntry(p);
-            const seen = ports.get(key);
             claim(key, d.owner);
-            if (!seen) ports.set(key, { need: p, owner: d });
-            else if (seen.owner.owner !== d.owner && p.protocol !== "vrrp")
+            // A declaration repeating its own opening is no clash; two listeners on one port are.
+            const clash = [...ports.values()].find((s) => !(s.owner.owner === d.owner && s.need.what === p.what) && overlaps(s.need, p));
+            if (clash) {
+                const settable = p.protocol !== "vrrp" && p.path !== undefined ? p : clash.need;
                 issues.push({
-                    path: d.path,
-                    message: `${key} on ${host} is wanted by ${seen.need.what} (${seen.owner.owner}) and by ${p.what} (${d.owner})`,
-                    hint: `move one of them to another port or host`,
+                    path: (settable.protocol !== "vrrp" && settable.path) || d.path,
+                    message: `${key} for ${p.what} (${d.owner}) is also the ${clash.need.what} port on ${host} (${clash.owner.owner})`,
+                    hint: "move one of them to another port or host",
                 });
+            }
+            if (!ports.has(key)) ports.set(key, { need: p, owner: d });
         }
         for (const r of d.needs.releases ?? []) {
             const key = releaseKey(r);

@@ -1,10 +1,14 @@
 import * as path from "path";
+import type { Checksum } from "../host/binary-release";
+import type { ReleaseNeed } from "../host/needs";
 import type { ClusterSpec, KubernetesBinary, KubernetesSourceSpec } from "./schema";
 
 /** A release file a host needs, resolved once here so components never rebuild URLs. */
 export interface ReleaseFile {
     /** Which `binaries` entry it comes from, e.g. `etcd` or `kubernetesNode`. */
     component: string;
+    /** Install name on hosts (/opt/k8s-binary/<name>/<version>): one per artifact, e.g. `etcd`, `kube-apiserver`, `kubernetes-server`. */
+    name: string;
     /** Release version, without a leading `v`. */
     version: string;
     /** The file's published name, e.g. `etcd-v3.5.21-linux-amd64.tar.gz`. */
@@ -13,10 +17,8 @@ export interface ReleaseFile {
     url?: string;
     /** Absolute or relative path of the file on the machine running Pulumi (air-gapped installs); unset when `url` is. */
     localPath?: string;
-    /** sha256 (hex) the file must match; set for every file but the Kubernetes server tarball. */
-    sha256?: string;
-    /** sha512 (hex) the file must match; set for the Kubernetes server tarball, whose CHANGELOG publishes only sha512. */
-    sha512?: string;
+    /** The digest the file must match: sha256, or sha512 for the Kubernetes server tarball, whose CHANGELOG publishes only that. */
+    checksum: Checksum;
     /** A gzip'ed tarball the `binaries` are extracted from, or a single executable (as BinaryRelease takes it). */
     archive: "tar.gz" | "binary";
     /** Executables it provides: installed name, and member path exactly as stored in the archive (`./bridge` in tarballs made with `tar -C dir .`), or the file itself when not an archive. */
@@ -82,10 +84,11 @@ export function kubernetesFiles(component: string, source: KubernetesSourceSpec,
         return [
             {
                 component,
+                name: "kubernetes-server",
                 version: v,
                 fileName,
                 ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/${fileName}`, fileName),
-                sha512: source.serverTarball.sha512,
+                checksum: { algorithm: "sha512", digest: source.serverTarball.sha512.toLowerCase() },
                 archive: "tar.gz",
                 binaries: names.map((name) => ({ name, path: `kubernetes/server/bin/${name}` })),
             },
@@ -96,10 +99,11 @@ export function kubernetesFiles(component: string, source: KubernetesSourceSpec,
         if (!digest) throw new Error(`binaries.${component}.sha256.${name} is not set (the spec checks should have caught this)`);
         return {
             component,
+            name,
             version: v,
             fileName: name,
             ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/bin/linux/${arch}/${name}`, name),
-            sha256: digest,
+            checksum: { algorithm: "sha256" as const, digest: digest.toLowerCase() },
             archive: "binary" as const,
             binaries: [{ name, path: name }],
         };
@@ -109,6 +113,33 @@ export function kubernetesFiles(component: string, source: KubernetesSourceSpec,
 /** The control-plane binaries a spec installs: kubectl only when pinned or free with the tarball. */
 export function controlPlaneBinaries(source: KubernetesSourceSpec): KubernetesBinary[] {
     return source.serverTarball || source.sha256?.kubectl ? [...CONTROL_PLANE_BINARIES, "kubectl"] : [...CONTROL_PLANE_BINARIES];
+}
+
+/** Install names of the single-file releases. */
+const INSTALL_NAMES: Record<keyof typeof OFFICIAL_BASE_URLS, string> = {
+    kubernetes: "kubernetes",
+    etcd: "etcd",
+    containerd: "containerd",
+    runc: "runc",
+    cniPlugins: "cni-plugins",
+    flannel: "flannel",
+    flannelCniPlugin: "flannel-cni-plugin",
+    docker: "docker",
+};
+
+/**
+ * What a host needs of a release file, for the per-host plan. `binaries` narrows it to the
+ * executables one component uses (default: all the file provides).
+ */
+export function releaseNeed(file: ReleaseFile, binaries: string[] = file.binaries.map((b) => b.name)): ReleaseNeed {
+    // Binaries whose member file is named otherwise (flannel-amd64) get its path; the rest are found by name.
+    const archivePaths = Object.fromEntries(
+        file.binaries.filter((b) => binaries.includes(b.name) && file.archive === "tar.gz" && path.posix.basename(b.path) !== b.name).map((b) => [b.name, b.path]),
+    );
+    return {
+        name: file.name, version: file.version, url: file.url, localPath: file.localPath, checksum: file.checksum,
+        archive: file.archive, binaries, archivePaths,
+    };
 }
 
 interface SingleSource extends Located {
@@ -126,10 +157,11 @@ function single(
 ): ReleaseFile {
     return {
         component,
+        name: INSTALL_NAMES[component],
         version: source.version,
         fileName,
         ...locate(source, OFFICIAL_BASE_URLS[component], `${urlDir}/${fileName}`, fileName),
-        sha256: source.sha256,
+        checksum: { algorithm: "sha256", digest: source.sha256.toLowerCase() },
         archive,
         binaries,
     };

@@ -3,6 +3,7 @@ import { childPath, type SpecIssue } from "./errors";
 import { broadcastAddress, canonicalCidr, contains, nthAddress, overlaps, parseCidr, size, type Cidr } from "./net";
 import type { ClusterSpec, KubernetesSourceSpec, Role } from "./schema";
 import { checkDigests } from "./digests";
+import { planHosts } from "../cluster/host-needs";
 import {
     allowedNodeLag,
     compareVersions,
@@ -27,24 +28,6 @@ export interface CheckResult {
     errors: SpecIssue[];
     warnings: SpecIssue[];
 }
-
-/** Ports each role listens on, to catch an lb listener colliding with a colocated service. */
-const ROLE_PORTS: Record<Role, (spec: ClusterSpec) => { port: number; what: string }[]> = {
-    etcd: () => [
-        { port: 2379, what: "etcd clients" },
-        { port: 2380, what: "etcd peers" },
-    ],
-    "control-plane": (spec) => [
-        { port: spec.network.apiserverPort, what: "kube-apiserver" },
-        { port: 10257, what: "kube-controller-manager" },
-        { port: 10259, what: "kube-scheduler" },
-    ],
-    worker: () => [
-        { port: 10250, what: "kubelet" },
-        { port: 10256, what: "kube-proxy health" },
-    ],
-    lb: () => [],
-};
 
 /**
  * Every cross-field rule of a spec whose shape zod has accepted. Returns all findings at once;
@@ -145,14 +128,8 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     else if (net.clusterDns === kubernetesServiceIp)
         error("network.clusterDns", `${net.clusterDns} is the first address of ${net.serviceCidr}, taken by the \`kubernetes\` Service`, `pick another address, e.g. ${nthAddress(services, 10)}`);
 
-    for (const h of controlPlanes) {
-        const others = h.roles.filter((r) => r !== "control-plane").flatMap((r) => ROLE_PORTS[r](spec));
-        const clash = [...ROLE_PORTS["control-plane"](spec).slice(1), ...others].find((p) => p.port === net.apiserverPort);
-        if (clash) {
-            error("network.apiserverPort", `${net.apiserverPort} is also the ${clash.what} port on ${h.name}`, "keep the default 6443");
-            break;
-        }
-    }
+    // Two listeners on one port of a host, from the declarations the components make.
+    errors.push(...planHosts(spec).issues);
 
     // Pod subnets per node.
     const f = spec.flannel;
@@ -185,11 +162,6 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
             }
             if (lbs.length === 1)
                 error("hosts", `only ${lbs[0].name} has the \`lb\` role: keepalived needs a second host to fail over to`, "give the `lb` role to two or more hosts, or remove it and the loadBalancer");
-            for (const h of lbs)
-                for (const role of h.roles)
-                    for (const used of ROLE_PORTS[role](spec))
-                        if (used.port === lb.port)
-                            error("loadBalancer.port", `${lb.port} is also the ${used.what} port on ${h.name} (roles ${h.roles.join(", ")})`, "choose another port, e.g. 8443");
         }
         if (contains(pods, lb.vip) || contains(services, lb.vip))
             error("loadBalancer.vip", `${lb.vip} lies in the pod or service block`, "pick an address in the lb hosts' subnet");

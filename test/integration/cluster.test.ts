@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { requireBench, startBench, type Bench } from "../support/bench";
 import { builtEtcdRelease } from "../support/etcd-release";
 import { familyPath, publishedDigest, versions } from "../support/toolchain";
@@ -28,8 +28,11 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
         hosts: [host("c1", ["etcd", "control-plane"]), host("c2", ["etcd", "lb"]), host("c3", ["etcd", "lb"])],
         ssh: { user: "root" },
         binaries: {
-            // Not fetched yet (no control-plane component), but pinned as a real stack pins it.
-            kubernetes: { version: versions.KUBERNETES, serverTarball: { sha512: publishedDigest(`${serverTarball}.sha512`, "kubernetes-server-linux-amd64.tar.gz") } },
+            // Installed on the control-plane host by its host plan, for the control plane to run.
+            kubernetes: {
+                version: versions.KUBERNETES, localPath: dirname(serverTarball),
+                serverTarball: { sha512: publishedDigest(`${serverTarball}.sha512`, "kubernetes-server-linux-amd64.tar.gz") },
+            },
             etcd: { version: release.version, sha256: release.sha256, localPath: release.dir },
         },
         network: { hostSubnets: [bench.subnet] },
@@ -65,6 +68,11 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
         assert.equal(await exec(h, "sysctl -n net.ipv4.ip_forward"), "1", "the sysctl file is applied");
         assert.match(await exec(h, "cat /etc/hosts"), /# BEGIN k8s-binary managed hosts\n[\s\S]* c1\n[\s\S]* c3\n# END/);
     }
+    // One install per host per artifact, owned by the host plan; the server tarball only where a control plane runs.
+    for (const h of ["c1", "c2", "c3"]) assert.equal(await exec(h, `ls -A /opt/k8s-binary/etcd/${release.version}/.owners`), `${h}-etcd-${release.version}`);
+    assert.equal(await exec("c1", `ls -A /opt/k8s-binary/kubernetes-server/${versions.KUBERNETES}/.owners`), `c1-kubernetes-server-${versions.KUBERNETES}`);
+    assert.match(await exec("c1", "kube-apiserver --version"), new RegExp(`v${versions.KUBERNETES.replace(/\./g, "\\.")}`));
+    assert.equal(await exec("c2", `test -e /opt/k8s-binary/kubernetes-server || echo absent`), "absent");
     assert.match(await exec("c2", "ip -4 -o addr show dev eth0"), new RegExp(` ${vip.replace(/\./g, "\\.")}/32 `), "the VIP is on the MASTER");
     assert.equal(await exec("c1", `timeout 2 bash -c '</dev/tcp/${vip}/6443' && echo open`), "open");
     assert.equal(await exec("c1", "systemctl is-active k8s-apiserver-lb.service || true"), "inactive", "no LB on a host without the lb role");
