@@ -11,9 +11,11 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { formatIssue, loadStackFile, SpecError } from "../components/spec";
 import { CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "../components/spec/load";
+import { installMockRuntime, settled, valueOf } from "./lib/mock-runtime";
+import { resolveAssets } from "./render/assets";
 import { collect } from "./render/collect";
-import { installRenderMocks, programSettled, resolveAssets } from "./render/mocks";
-import { SSH_KEY_PLACEHOLDER } from "./render/placeholders";
+import { deployPlaceholders } from "./render/deploy-outputs";
+import { SSH_KEY_PLACEHOLDER, Substitutions } from "./render/placeholders";
 import { checkOutDir, writeRender } from "./render/write";
 
 const USAGE = "usage: npm run render -- stacks/Pulumi.<stack>.yaml [--out DIR]";
@@ -68,31 +70,30 @@ async function main(argv: string[]): Promise<number> {
     }
     configNotes.push(`SSH credentials: the placeholder secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}, which appears only in connections, never in files or steps`);
 
-    const recording = installRenderMocks(CONFIG_NAMESPACE, stack);
+    const substitutions = new Substitutions();
+    const recording = installMockRuntime({ project: CONFIG_NAMESPACE, stack, outputs: deployPlaceholders(substitutions) });
     pulumi.runtime.setAllConfig({
         [`${CONFIG_NAMESPACE}:${CLUSTER_KEY}`]: JSON.stringify(cluster),
         [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]: SSH_KEY_PLACEHOLDER,
     }, [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require("../index") as Record<string, unknown>;
-    await programSettled(recording);
-    await resolveAssets(recording);
+    await settled();
+    await resolveAssets(recording.registrations);
 
     const { spec } = loadStackFile(args.file);
-    const rendered = collect(spec, recording.registrations, recording.substitutions);
+    const rendered = collect(spec, recording, substitutions);
     const outputs: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(program).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const resolved = await new Promise<unknown>((resolve) => {
-            (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => { resolve(v); return v; });
-        });
-        outputs[name] = JSON.parse(recording.substitutions.apply(JSON.stringify(resolved ?? null)));
+        const resolved = await valueOf(pulumi.output(value) as pulumi.Output<unknown>);
+        outputs[name] = JSON.parse(substitutions.apply(JSON.stringify(resolved ?? null)));
     }
     const count = writeRender(out, rendered, { stack, stackFile: args.file, configNotes, warnings, outputs });
 
     console.log(`rendered ${args.file} to ${out}: ${count} files`);
     for (const n of configNotes) console.log(`  ${n}`);
     for (const w of warnings) console.log(`  warning: ${w}`);
-    for (const h of rendered.hosts) console.log(`  ${h.name}: ${h.files.length} files, ${h.steps.length} steps`);
+    for (const h of rendered.hosts) console.log(`  ${h.name}: ${h.files.length} files, ${h.units.length} units, ${h.steps.length} steps`);
     console.log(`  ${rendered.clusterObjects.length} in-cluster objects, ${rendered.certificates.length} certificates, ${rendered.graph.length} resources`);
     if (rendered.unplaced.length > 0) console.log(`  remote steps on no known host: ${rendered.unplaced.join(", ")}`);
     return 0;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { artifactSource, renderFetch, renderStagedCleanup, STAGING_DIR, type ArtifactSource } from "./artifact-source";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { artifactOrigin, type BinaryReleaseFacts } from "./facts";
 import type { ReleaseNeed } from "./needs";
 
 /** Arguments of {@link BinaryRelease}. */
@@ -191,6 +192,8 @@ export class BinaryRelease extends pulumi.ComponentResource implements Installed
     readonly checksum: pulumi.Output<string>;
     /** The install step (for `dependsOn`). */
     readonly command: command.remote.Command;
+    /** What this puts on the host, registered as the `facts` output. */
+    readonly facts: BinaryReleaseFacts;
 
     constructor(name: string, args: BinaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:BinaryRelease", name, {}, opts);
@@ -216,7 +219,11 @@ export class BinaryRelease extends pulumi.ComponentResource implements Installed
             logging: "stderr",
         }, { parent: this, dependsOn });
         this.checksum = this.command.create.apply(() => checksum.digest);
-        this.registerOutputs({ installDir: this.installDir, checksum: this.checksum });
+        this.facts = {
+            kind: "release", host: args.host.name, name: args.name, version: args.version, source: artifactOrigin(args),
+            checksum: `${checksum.algorithm}:${checksum.digest}`, binaries: [...args.binaries], installDir: this.installDir, binDir,
+        };
+        this.registerOutputs({ installDir: this.installDir, checksum: this.checksum, facts: this.facts });
     }
 }
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { artifactSource, renderFetch, renderStagedCleanup, STAGING_DIR, type ArtifactSource } from "./artifact-source";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { artifactOrigin, type ImageArchiveFacts } from "./facts";
 
 /** Arguments of {@link ImageArchive}. */
 export interface ImageArchiveArgs {
@@ -94,6 +95,8 @@ export class ImageArchive extends pulumi.ComponentResource {
     readonly digest: pulumi.Output<string>;
     /** The import step (for `dependsOn`). */
     readonly command: command.remote.Command;
+    /** What this puts on the host, registered as the `facts` output. */
+    readonly facts: ImageArchiveFacts;
 
     constructor(name: string, args: ImageArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:ImageArchive", name, {}, opts);
@@ -109,7 +112,11 @@ export class ImageArchive extends pulumi.ComponentResource {
             logging: "stderr",
         }, { parent: this, dependsOn });
         this.digest = this.command.create.apply(() => args.digest);
-        this.registerOutputs({ digest: this.digest });
+        this.facts = {
+            kind: "image", host: args.host.name, ref: args.ref, digest: args.digest, namespace,
+            source: artifactOrigin(args), archiveChecksum: `sha256:${sha256}`,
+        };
+        this.registerOutputs({ digest: this.digest, facts: this.facts });
     }
 }
 

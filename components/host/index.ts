@@ -1,4 +1,5 @@
 export * from "./connection";
+export * from "./facts";
 export * from "./fingerprint";
 export * from "./remote-file";
 export * from "./systemd-unit";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { contentFacts, type RemoteFileFacts } from "./facts";
 import { sha256Hex } from "./fingerprint";
 import { pathSlug } from "./names";
 
@@ -69,6 +70,8 @@ export class RemoteFile extends pulumi.ComponentResource {
     readonly contentHash: pulumi.Output<string>;
     /** The command that writes the file (for `dependsOn`). */
     readonly command: command.remote.Command;
+    /** What this puts on the host, registered as the `facts` output (content only when not secret). */
+    readonly facts: pulumi.Output<RemoteFileFacts>;
 
     constructor(name: string, args: RemoteFileArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:RemoteFile", name, {}, opts);
@@ -91,7 +94,8 @@ export class RemoteFile extends pulumi.ComponentResource {
             { parent: this },
         );
         this.contentHash = this.command.stdin.apply((s) => sha256Hex(s ?? ""));
-        this.registerOutputs({ path: this.path, contentHash: this.contentHash });
+        this.facts = contentFacts(args.content).apply((c) => ({ kind: "file" as const, host: args.host.name, path: args.path, mode, owner, group, ...c }));
+        this.registerOutputs({ path: this.path, contentHash: this.contentHash, facts: this.facts });
     }
 }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { contentFacts, type SystemdUnitFacts } from "./facts";
 import { fingerprint } from "./fingerprint";
 import { RemoteFile } from "./remote-file";
 
@@ -80,6 +81,8 @@ export class SystemdUnit extends pulumi.ComponentResource {
     readonly unitFile: RemoteFile;
     /** The step that enables and (re)starts the unit; depend on it to run after the unit is up. */
     readonly activation: command.remote.Command;
+    /** What this puts on the host, registered as the `facts` output (unit text only when not secret). */
+    readonly facts: pulumi.Output<SystemdUnitFacts>;
 
     constructor(name: string, args: SystemdUnitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:SystemdUnit", name, {}, opts);
@@ -108,6 +111,7 @@ export class SystemdUnit extends pulumi.ComponentResource {
             // Never two resources for one unit name: the old one is removed before a new one starts.
             deleteBeforeReplace: true,
         });
-        this.registerOutputs({});
+        this.facts = contentFacts(args.content).apply((c) => ({ kind: "unit" as const, host: args.host.name, unit: args.name, enabled: enable, ...c }));
+        this.registerOutputs({ facts: this.facts });
     }
 }

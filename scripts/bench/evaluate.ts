@@ -45,49 +45,26 @@ async function main(resultFile: string, rolesOfHost: Record<string, string>, ste
     // tsx turns source maps on; Pulumi captures a stack for every promise it tracks, so mapping them costs.
     if (process.env.BENCH_SOURCE_MAPS === "off") process.setSourceMapsEnabled(false);
     const loadStart = performance.now();
-    const pulumi: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
+    // The one mock runtime (it loads @pulumi/pulumi), with the stand-in outputs the components read.
+    const { installMockRuntime, settled } = require("../lib/mock-runtime") as typeof import("../lib/mock-runtime");
+    const { standInOutputs } = require("../lib/stand-in-outputs") as typeof import("../lib/stand-in-outputs");
     require("../../components");
     const loadMs = performance.now() - loadStart;
 
-    // Cheap deterministic mocks: outputs echo inputs, plus the provider outputs the components read.
-    const updateOnly = new Set<string>();
-    await pulumi.runtime.setMocks({
-        newResource(args) {
-            if (args.type === "command:remote:Command" && args.inputs.create === undefined) updateOnly.add(args.name);
-            const state: Record<string, any> = { ...args.inputs };
-            if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = `KEY-${args.name}`;
-            if (args.type.startsWith("tls:index/") && args.type.endsWith("Cert")) {
-                state.certPem = `CERT-${args.name}`;
-                state.validityEndTime = "2027-01-01T00:00:00Z";
-            }
-            if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem = `CSR-${args.name}`;
-            if (args.type.startsWith("random:index/")) state.result = "x".repeat(Number(args.inputs.length ?? 16));
-            if (args.type === "command:remote:Command") Object.assign(state, { stdout: "", stderr: "" });
-            return { id: `${args.name}-id`, state };
-        },
-        call: (args) => args.inputs,
-    }, "k8s-binary", "bench", false);
-
-    // The mock runtime does not pass dependencies to newResource: read them off the requests.
-    const nodes: GraphNode[] = [];
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: any) => register(req, (err: unknown, resp: any) => {
-        if (!err) nodes.push({
-            id: resp.getUrn(), type: req.getType(), custom: req.getCustom(),
-            ...(req.getParent() ? { parent: req.getParent() } : {}), dependencies: req.getDependenciesList(),
-        });
-        callback(err, resp);
-    });
+    const { registrations } = installMockRuntime({ stack: "bench", outputs: standInOutputs });
 
     const cpuStart = process.cpuUsage();
     const evalStart = performance.now();
     require("../../index");
-    // The SDK's own drain (what `disconnect` awaits; internal, so absent from its typings).
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await settled();
     const evalMs = performance.now() - evalStart;
     const cpu = process.cpuUsage(cpuStart);
 
+    const nodes: GraphNode[] = registrations.map((r) => ({
+        id: r.urn, type: r.type, custom: r.custom, ...(r.parent ? { parent: r.parent } : {}), dependencies: r.dependencies,
+    }));
+    // A step with no create script runs only when its input changes (a restart).
+    const updateOnly = new Set(registrations.filter((r) => r.type === "command:remote:Command" && r.inputs.create === undefined).map((r) => r.name));
     const known = new Set(nodes.map((n) => n.id));
     // Providers and the stack's root are not registered under mocks: a parent outside the graph is none.
     const graph = nodes.map((n) => (n.parent !== undefined && !known.has(n.parent) ? { ...n, parent: undefined } : n));

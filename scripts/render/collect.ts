@@ -1,11 +1,14 @@
-// From the recorded registrations to what a reviewer reads: per host the files written and the
-// steps run, the in-cluster objects, the certificates and the releases. Everything sorted, so
-// the result depends only on what the program declared.
-import { renderWriteFileScript } from "../../components/host/remote-file";
+// From the recorded registrations to what a reviewer reads: per host the files written, the
+// units and the steps run, the in-cluster objects, the certificates, releases and images. Files,
+// units, releases and images are the facts the host primitives registered (components/host/facts.ts),
+// never read back from scripts. Everything sorted, so the result depends only on what the
+// program declared.
+import { FACT_KINDS, FACTS_OUTPUT, type ArtifactOrigin, type HostFacts } from "../../components/host/facts";
 import type { ClusterSpec } from "../../components/spec";
-import { containsSecret, isSecret, unwrap, type Registration } from "./mocks";
+import type { MockRuntime, Registration } from "../lib/mock-runtime";
+import { containsSecret, isSecret, unwrap } from "../lib/rpc-values";
 import { SECRET_PLACEHOLDER, type Substitutions } from "./placeholders";
-import { assignment, parseRemoteScript, unquoteWord } from "./shell-words";
+import { parseRemoteScript } from "./shell-words";
 
 /** A file a step writes on a host. */
 export interface RenderedFile {
@@ -18,6 +21,16 @@ export interface RenderedFile {
     /** Whether the content is secret at deploy (a Pulumi secret, or holding a key or random placeholder). */
     secret: boolean;
     /** The step that writes it. */
+    resource: string;
+}
+
+/** A systemd unit on a host. */
+export interface RenderedUnit {
+    /** Unit name, e.g. "etcd.service". */
+    unit: string;
+    /** Whether it is enabled and started. */
+    enabled: boolean;
+    /** The SystemdUnit resource. */
     resource: string;
 }
 
@@ -45,6 +58,7 @@ export interface RenderedHost {
     address: string;
     roles: string[];
     files: RenderedFile[];
+    units: RenderedUnit[];
     steps: RenderedStep[];
 }
 
@@ -64,12 +78,24 @@ export interface RenderedCertificate {
     installedAt: string[];
 }
 
-/** A release as a host installs it. */
+/** A release as the hosts install it. */
 export interface RenderedRelease {
     name: string;
     version: string;
+    /** The URL the hosts fetch, or the local file uploaded. */
     source: string;
+    /** "<algorithm>:<hex>". */
     checksum: string;
+    hosts: string[];
+}
+
+/** A container image as the hosts import it. */
+export interface RenderedImage {
+    ref: string;
+    /** The manifest digest containerd must list. */
+    digest: string;
+    /** The URL the hosts fetch, or the local file uploaded. */
+    source: string;
     hosts: string[];
 }
 
@@ -90,8 +116,9 @@ export interface Rendered {
     clusterObjects: { type: string; name: string; inputs: unknown }[];
     certificates: RenderedCertificate[];
     releases: RenderedRelease[];
+    images: RenderedImage[];
     graph: GraphNode[];
-    /** Remote resources whose host could not be told from their connection. */
+    /** Remote resources whose host could not be told from their connection, and host primitives naming no host of the stack. */
     unplaced: string[];
 }
 
@@ -122,23 +149,23 @@ function deploymentOrder(regs: Registration[], waitsFor: Map<string, Set<string>
     return order;
 }
 
-/** Reads a RemoteFile write back from its script; undefined when the step is anything else. */
-function fileWrite(body: string): Omit<RenderedFile, "content" | "secret" | "resource"> | undefined {
-    const script = body.replace(/^set -euo pipefail\n/, "").replace(/\n$/, "");
-    const path = assignment(script, "path");
-    const owned = /^echo (\S+) > /m.exec(script);
-    const chown = /^chown (\S+) "\$tmp"$/m.exec(script);
-    const chmod = /^chmod (\S+) "\$tmp"$/m.exec(script);
-    if (path === undefined || !owned || !chown || !chmod) return undefined;
-    const [resource, ownerGroup, mode] = [unquoteWord(owned[1]), unquoteWord(chown[1]), unquoteWord(chmod[1])];
-    if (resource === undefined || ownerGroup === undefined || mode === undefined) return undefined;
-    const [owner, group] = ownerGroup.split(":");
-    // Only the exact script RemoteFile renders counts as a file write.
-    if (renderWriteFileScript(path, mode, owner, group ?? owner, resource) !== script) return undefined;
-    return { path, mode, owner, group: group ?? owner };
+/** The facts a host primitive registered; throws when one of FACT_KINDS' types registered none (the render would silently miss what it puts on a host). */
+function factsOf(r: Registration, outputs: MockRuntime["outputs"]): HostFacts | undefined {
+    const kind = (Object.keys(FACT_KINDS) as HostFacts["kind"][]).find((k) => FACT_KINDS[k] === r.type);
+    if (kind === undefined) return undefined;
+    const facts = outputs.get(r.urn)?.[FACTS_OUTPUT];
+    if (isSecret(facts)) throw new Error(`${label(r)} registered its facts as a secret: facts must hold no secret content (components/host/facts.ts)`);
+    if (facts?.kind !== kind) throw new Error(`${label(r)} registered no ${kind} facts (output "${FACTS_OUTPUT}"): the render cannot show what it puts on its host`);
+    return facts as HostFacts;
 }
 
-export function collect(spec: ClusterSpec, regs: Registration[], subs: Substitutions): Rendered {
+/** How a reviewer reads an artifact's origin. */
+function originText(source: ArtifactOrigin): string {
+    return "url" in source ? source.url : `uploaded from ${source.localPath} (machine running Pulumi)`;
+}
+
+export function collect(spec: ClusterSpec, recording: MockRuntime, subs: Substitutions): Rendered {
+    const regs = recording.registrations;
     const byUrn = new Map(regs.map((r) => [r.urn, r]));
     const nameOf = (urn: string) => byUrn.get(urn) ? label(byUrn.get(urn)!) : urn;
     const waitsFor = new Map<string, Set<string>>();
@@ -154,9 +181,42 @@ export function collect(spec: ClusterSpec, regs: Registration[], subs: Substitut
     const order = deploymentOrder(regs, waitsFor);
 
     const hostByAddress = new Map(spec.hosts.map((h) => [h.address, h]));
-    const hosts = new Map<string, RenderedHost>(spec.hosts.map((h) => [h.name, { name: h.name, address: h.address, roles: [...h.roles], files: [], steps: [] }]));
+    const hosts = new Map<string, RenderedHost>(spec.hosts.map((h) => [h.name, { name: h.name, address: h.address, roles: [...h.roles], files: [], units: [], steps: [] }]));
     const unplaced: string[] = [];
     const text = (value: unknown) => subs.apply(String(unwrap(value)));
+
+    // Files, units, releases and images: the primitives' facts. A file's step is the RemoteFile's command.
+    const writtenBy = new Map<string, string>();
+    const releases: (RenderedRelease & { key: string })[] = [];
+    const images: (RenderedImage & { key: string })[] = [];
+    for (const r of regs) {
+        const facts = factsOf(r, recording.outputs);
+        if (!facts) continue;
+        const host = hosts.get(facts.host);
+        if (!host) {
+            unplaced.push(label(r));
+            continue;
+        }
+        if (facts.kind === "file") {
+            const writer = regs.find((c) => c.parent === r.urn && c.type === "command:remote:Command");
+            if (!writer) throw new Error(`${label(r)} has no command that writes ${facts.path}`);
+            // A secret file's text is the placeholder text the step's stdin holds under the render.
+            const content = facts.secret ? text(writer.inputs.stdin) : subs.apply(facts.content);
+            host.files.push({
+                path: facts.path, mode: facts.mode, owner: facts.owner, group: facts.group, content,
+                secret: facts.secret || SECRET_PLACEHOLDER.test(content), resource: writer.name,
+            });
+            writtenBy.set(writer.urn, facts.path);
+        } else if (facts.kind === "unit") {
+            host.units.push({ unit: facts.unit, enabled: facts.enabled, resource: r.name });
+        } else if (facts.kind === "release") {
+            const source = originText(facts.source);
+            releases.push({ key: [facts.name, facts.version, source, facts.checksum].join("\u0000"), name: facts.name, version: facts.version, source, checksum: facts.checksum, hosts: [host.name] });
+        } else {
+            const source = originText(facts.source);
+            images.push({ key: [facts.ref, facts.digest, source].join("\u0000"), ref: facts.ref, digest: facts.digest, source, hosts: [host.name] });
+        }
+    }
 
     for (const r of regs) {
         if (!r.custom || !r.type.startsWith("command:remote:")) continue;
@@ -187,11 +247,9 @@ export function collect(spec: ClusterSpec, regs: Registration[], subs: Substitut
             after: r.dependencies.map(nameOf).sort(compare),
             inheritedCount: [...waitsFor.get(r.urn)!].filter((d) => !r.dependencies.includes(d)).length,
         };
-        const written = scripts[0]?.when === "create" ? fileWrite(scripts[0].body) : undefined;
-        if (written && r.inputs.stdin !== undefined) {
-            const content = text(r.inputs.stdin);
-            host.files.push({ ...written, content, secret: isSecret(r.inputs.stdin) || SECRET_PLACEHOLDER.test(content), resource: r.name });
-            step.stdin = { file: written.path };
+        const written = writtenBy.get(r.urn);
+        if (written !== undefined) {
+            step.stdin = { file: written };
         } else if (r.inputs.stdin !== undefined) {
             const stdin = text(r.inputs.stdin);
             step.stdin = { text: stdin, secret: isSecret(r.inputs.stdin) || SECRET_PLACEHOLDER.test(stdin) };
@@ -200,6 +258,7 @@ export function collect(spec: ClusterSpec, regs: Registration[], subs: Substitut
     }
     for (const h of hosts.values()) {
         h.files.sort((a, b) => compare(a.path, b.path) || compare(a.resource, b.resource));
+        h.units.sort((a, b) => compare(a.unit, b.unit) || compare(a.resource, b.resource));
         h.steps.sort((a, b) => a.order - b.order);
     }
 
@@ -212,7 +271,8 @@ export function collect(spec: ClusterSpec, regs: Registration[], subs: Substitut
         hosts: [...hosts.values()],
         clusterObjects,
         certificates: certificates(regs, byUrn, [...hosts.values()]),
-        releases: releases([...hosts.values()]),
+        releases: merged(releases, spec.hosts.map((h) => h.name)).sort((a, b) => compare(a.name, b.name) || compare(a.version, b.version) || compare(a.source, b.source)),
+        images: merged(images, spec.hosts.map((h) => h.name)).sort((a, b) => compare(a.ref, b.ref) || compare(a.digest, b.digest) || compare(a.source, b.source)),
         graph: graph(regs, byUrn, nameOf),
         unplaced: unplaced.sort(compare),
     };
@@ -279,25 +339,13 @@ function certificates(regs: Registration[], byUrn: Map<string, Registration>, ho
     return out.sort(byName);
 }
 
-/** Releases as the hosts install them, read back from BinaryRelease install scripts. */
-function releases(hosts: RenderedHost[]): RenderedRelease[] {
-    const found = new Map<string, RenderedRelease>();
-    for (const h of hosts) {
-        for (const step of h.steps) {
-            const body = step.scripts.find((s) => s.when === "create")?.body ?? "";
-            const dest = assignment(body, "dest");
-            const want = assignment(body, "want");
-            const algorithm = /got=\$\((sha\d+)sum /.exec(body)?.[1];
-            const m = dest !== undefined ? /^\/opt\/k8s-binary\/([^/]+)\/([^/]+)$/.exec(dest) : null;
-            if (!m || want === undefined || !algorithm) continue;
-            const src = assignment(body, "src") ?? "";
-            const upload = h.steps.find((s) => s.upload?.to === src)?.upload;
-            const source = upload ? `uploaded from ${upload.from} (machine running Pulumi)` : src;
-            const key = [m[1], m[2], source, want].join("\u0000");
-            const release = found.get(key) ?? { name: m[1], version: m[2], source, checksum: `${algorithm}:${want}`, hosts: [] };
-            release.hosts.push(h.name);
-            found.set(key, release);
-        }
+/** One entry per distinct key, with every host that has it, hosts in the stack's order. */
+function merged<T extends { key: string; hosts: string[] }>(entries: T[], hostOrder: string[]): Omit<T, "key">[] {
+    const byKey = new Map<string, T>();
+    for (const e of entries) {
+        const seen = byKey.get(e.key);
+        if (seen) seen.hosts.push(...e.hosts);
+        else byKey.set(e.key, { ...e, hosts: [...e.hosts] });
     }
-    return [...found.values()].sort((a, b) => compare(a.name, b.name) || compare(a.version, b.version) || compare(a.source, b.source));
+    return [...byKey.values()].map(({ key: _key, ...rest }) => ({ ...rest, hosts: hostOrder.filter((h) => rest.hosts.includes(h)) }));
 }

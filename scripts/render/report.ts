@@ -1,7 +1,7 @@
 // The text files of a render: summary.md, graph.txt, each host's file index and step scripts.
 // Pure: the same Rendered always gives the same bytes.
 import YAML from "yaml";
-import type { Rendered, RenderedFile, RenderedHost, RenderedStep } from "./collect";
+import type { Rendered, RenderedFile, RenderedHost, RenderedStep, RenderedUnit } from "./collect";
 
 /** What the summary says about the run itself. */
 export interface RunNotes {
@@ -44,6 +44,16 @@ export function renderSummary(r: Rendered, notes: RunNotes): string {
         "|---|---|---|---|---|",
         ...r.releases.map((x) => `| ${x.name} | ${x.version} | ${cell(x.source)} | \`${x.checksum}\` | ${x.hosts.join(", ")} |`),
         "",
+        "## Images",
+        "",
+        ...(r.images.length === 0
+            ? ["None imported from archives."]
+            : [
+                "| image | digest | archive source | hosts |",
+                "|---|---|---|---|",
+                ...r.images.map((x) => `| ${cell(x.ref)} | \`${x.digest}\` | ${cell(x.source)} | ${x.hosts.join(", ")} |`),
+            ]),
+        "",
         "## In-cluster objects",
         "",
         ...(r.clusterObjects.length === 0
@@ -79,6 +89,12 @@ export function renderGraph(r: Rendered): string {
 export function renderFileIndex(h: RenderedHost): string {
     const rows = h.files.map((f: RenderedFile) => `${f.mode} ${f.owner}:${f.group} ${f.path}${f.secret ? "  [secret at deploy: placeholders shown]" : ""}  <- ${f.resource}`);
     return `# mode owner:group path  <- step that writes it (files/<path> holds the content)\n${rows.join("\n")}${rows.length ? "\n" : ""}`;
+}
+
+/** A host's unit index: enabled or not, the unit, and the SystemdUnit that installs it (its file is in files.txt). */
+export function renderUnitIndex(h: RenderedHost): string {
+    const rows = h.units.map((u: RenderedUnit) => `${u.enabled ? "enabled " : "disabled"} ${u.unit}  <- ${u.resource}`);
+    return `# enabled|disabled unit  <- SystemdUnit resource (the unit file: files/etc/systemd/system/<unit>)\n${rows.join("\n")}${rows.length ? "\n" : ""}`;
 }
 
 /** File name of a step script: its position on the host and its resource name. */

@@ -1,8 +1,10 @@
-// Reading back what components/host/connection.ts produced: a script wrapped by `remoteScript`,
-// and words quoted by `shellQuote`.
+// Unwrapping a command line made by components/host/connection.ts's `remoteScript`, only to show
+// a step's script as bash receives it. Nothing the render lists (files, units, releases, images)
+// is read from scripts: those are the primitives' facts. A command line of another shape is
+// shown as given.
 
 /** The value of one shell word written by `shellQuote` (bare, or single-quoted with '"'"' escapes). */
-export function unquoteWord(word: string): string | undefined {
+function unquoteWord(word: string): string | undefined {
     let out = "";
     let i = 0;
     while (i < word.length) {
@@ -36,10 +38,4 @@ export function parseRemoteScript(commandLine: string): RemoteScript | undefined
     const body = unquoteWord(m[2]);
     if (body === undefined || !body.startsWith("set -euo pipefail\n")) return undefined;
     return { sudo: m[1] !== undefined, body };
-}
-
-/** The value assigned by the first line `name=<word>` of a script (indented or not), if any. */
-export function assignment(body: string, name: string): string | undefined {
-    const line = body.split("\n").map((l) => l.trimStart()).find((l) => l.startsWith(`${name}=`));
-    return line === undefined ? undefined : unquoteWord(line.slice(name.length + 1));
 }

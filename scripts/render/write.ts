@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import type { Rendered } from "./collect";
-import { renderFileIndex, renderGraph, renderStep, renderSummary, stepFileName, type RunNotes } from "./report";
+import { renderFileIndex, renderGraph, renderUnitIndex, renderStep, renderSummary, stepFileName, type RunNotes } from "./report";
 
 const SUMMARY = "summary.md";
 
@@ -42,6 +42,7 @@ export function writeRender(dir: string, r: Rendered, notes: RunNotes): number {
     for (const h of r.hosts) {
         const base = path.posix.join("hosts", h.name);
         put(path.posix.join(base, "files.txt"), renderFileIndex(h));
+        put(path.posix.join(base, "units.txt"), renderUnitIndex(h));
         for (const f of h.files) put(path.posix.join(base, "files", f.path), f.content);
         h.steps.forEach((s, i) => put(path.posix.join(base, "steps", stepFileName(i, s)), renderStep(h, s)));
     }

@@ -66,6 +66,12 @@ test("master01: the etcd env file, the etcd unit and the /etc/hosts block step",
     assert.match(initial, /^ETCD_INITIAL_CLUSTER=master01=https:\/\/192\.168\.80\.10:2380,node01=https:\/\/192\.168\.80\.11:2380,node02=https:\/\/192\.168\.80\.12:2380$/m);
     assert.match(readFileSync(join(host, "files/etc/systemd/system/etcd.service"), "utf8"), /^ExecStart=\/usr\/local\/bin\/etcd/m);
     assert.match(readFileSync(join(host, "files.txt"), "utf8"), /^0600 root:root \/etc\/etcd\/pki\/server-key\.pem {2}\[secret at deploy/m);
+    assert.equal(readFileSync(join(host, "units.txt"), "utf8").split("\n").slice(1).join("\n"), [
+        "disabled etcd-backup.service  <- seed001-etcd-master01-backup-service",
+        "enabled  etcd-backup.timer  <- seed001-etcd-master01-backup-timer",
+        "enabled  etcd.service  <- seed001-etcd-master01-etcd",
+        "",
+    ].join("\n"));
 
     const steps = readdirSync(join(host, "steps"));
     const hostsStep = steps.find((s) => /^\d{3}-master01-prep-etc-hosts\.sh$/.test(s));
@@ -87,6 +93,7 @@ test("summary and graph: hosts with roles, certificates with SANs and uses, rele
     assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 16 \| 3 \| \d+ \|$/m);
     assert.match(summary, /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \|  \| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m);
     assert.match(summary, /^\| etcd \| 3\.5\.21 \| https:\/\/github\.com\/etcd-io\/etcd\/releases\/download\/v3\.5\.21\/etcd-v3\.5\.21-linux-amd64\.tar\.gz \| `sha256:adddda4b[0-9a-f]{56}` \| master01, node01, node02 \|$/m);
+    assert.match(summary, /^## Images\n\nNone imported from archives\.$/m);
     assert.match(summary, /^apiserverEndpoint: https:\/\/192\.168\.80\.100:6443$/m);
     const graph = readFileSync(join(seedA, "graph.txt"), "utf8");
     assert.match(graph, /^ {12}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {14}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {14}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m);

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { apiserverEndpoint, clusterHosts, loadSpecFromPulumiConfig, parseClusterSpec, SpecError } from "../../components/spec";
+import { installMockRuntime } from "../../scripts/lib/mock-runtime";
 import { baseSpec } from "./fixtures/spec/base";
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
@@ -16,14 +17,9 @@ const keyFile = path.join(tmp, "id_ed25519");
 const FILE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nZmlsZS1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
 const SECRET_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWtleQ==\n-----END OPENSSH PRIVATE KEY-----\n";
 
-before(async () => {
+before(() => {
     fs.writeFileSync(keyFile, FILE_KEY);
-    await pulumi.runtime.setMocks(
-        { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
-        "k8s-binary",
-        "unit",
-        false,
-    );
+    installMockRuntime({ stack: "unit" });
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 beforeEach(() => pulumi.runtime.setAllConfig({}));
