@@ -11,7 +11,7 @@ const releases = (mutate: (r: Raw) => void = () => undefined) => {
     return resolveReleases(parseClusterSpec(raw).spec);
 };
 
-const summary = (f: ReleaseFile) => ({ fileName: f.fileName, where: f.url ?? f.localPath, checksum: f.sha256 ? `sha256:${f.sha256.slice(0, 4)}` : `sha512:${f.sha512?.slice(0, 4)}` });
+const summary = (f: ReleaseFile) => ({ fileName: f.fileName, where: f.url ?? f.localPath, checksum: `${f.checksum.algorithm}:${f.checksum.digest.slice(0, 4)}` });
 
 describe("release files", () => {
     it("resolves individual Kubernetes binaries from dl.k8s.io, kubectl only when pinned", () => {
@@ -34,7 +34,7 @@ describe("release files", () => {
         assert.equal(r.controlPlane.length, 1);
         const [tarball] = r.controlPlane;
         assert.equal(tarball.url, "https://dl.k8s.io/release/v1.33.5/kubernetes-server-linux-amd64.tar.gz");
-        assert.deepEqual([tarball.sha256, tarball.sha512], [undefined, SHA512]);
+        assert.deepEqual(tarball.checksum, { algorithm: "sha512", digest: SHA512.toLowerCase() });
         assert.equal(tarball.archive, "tar.gz");
         assert.deepEqual(
             tarball.binaries.map((b) => b.path),
