@@ -2,9 +2,6 @@ import type { HostNeeds } from "../host/needs";
 import { LB_DEFAULTS, type NginxKeepalivedLBArgs } from "./args";
 import { LB_PACKAGES } from "./render-packages";
 
-/** What the LB's listener is called in port-conflict messages. */
-export const LB_PORT_WHAT = "apiserver load balancer";
-
 /**
  * What the LB needs on each of its hosts, by host name, for the caller's host preparation: the
  * packages (declared whether or not the LB installs them itself, see `installPackages`), the
@@ -18,7 +15,7 @@ export function lbHostNeeds(args: NginxKeepalivedLBArgs): Record<string, Partial
     return Object.fromEntries(args.hosts.map((h): [string, Partial<HostNeeds>] => [h.host.name, {
         packages: [...LB_PACKAGES],
         ports: [
-            { protocol: "tcp", port, what: LB_PORT_WHAT },
+            { protocol: "tcp", port, what: "apiserver load balancer" },
             { protocol: "vrrp", what: "keepalived VRRP of the apiserver VIP" },
         ],
     }]));

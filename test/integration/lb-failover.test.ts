@@ -270,9 +270,9 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         figure("backend change run", `${ms} ms, ${result.commandLog.length} remote commands`);
         const changed = result.operations.filter((o) => o.op !== "same" && o.type === "command:remote:Command").map((o) => o.name).sort();
         assert.deepEqual(changed, [
-            "apiserver-vip-answers-wait", "apiserver-vip-on-master-wait",
             "apiserver-lb1-etc-k8s-binary-lb-nginx.conf-write", "apiserver-lb1-k8s-apiserver-lb.service-activate",
             "apiserver-lb2-etc-k8s-binary-lb-nginx.conf-write", "apiserver-lb2-k8s-apiserver-lb.service-activate",
+            "apiserver-vip-answers-wait", "apiserver-vip-on-master-wait",
         ]);
         assert.ok(result.commandLog.some((c) => /reload-or-restart k8s-apiserver-lb\.service/.test(c.commandLine)));
         assert.deepEqual(await Promise.all(["lb1", "lb2"].map((h) => inHost(h, `systemctl show -p MainPID --value ${LB_UNIT}`))), pids,
