@@ -1,5 +1,21 @@
 import type { Host } from "../host/connection";
 
+/** Defaults of the optional Args, stated once; each field's JSDoc names its value. */
+export const LB_DEFAULTS = {
+    listenPort: 6443,
+    maxFails: 2,
+    failTimeoutSeconds: 10,
+    connectTimeoutSeconds: 2,
+    unicast: false,
+    preempt: true,
+    advertIntervalSeconds: 1,
+    installPackages: true,
+    /** Priority of the first host in `hosts`. */
+    firstPriority: 150,
+    /** How much lower each next host's default priority is. */
+    priorityStep: 10,
+} as const;
+
 /** One load-balancer host and its VRRP settings. */
 export interface LBHostArgs {
     /** The machine nginx and keepalived are installed on (reached over SSH). */
@@ -15,7 +31,7 @@ export interface LBHostArgs {
 
 /**
  * Arguments of `NginxKeepalivedLB`. The topology fields are plain values, not `Input`s, so that
- * every check (addresses, priorities, port collisions) runs before any resource is declared.
+ * every check (addresses, priorities, port collisions) runs before any child resource is declared.
  */
 export interface NginxKeepalivedLBArgs {
     /** Two or more LB hosts. Default priorities follow this order (the first one is the MASTER). */
@@ -51,4 +67,26 @@ export interface NginxKeepalivedLBArgs {
     preempt?: boolean;
     /** VRRP advertisement interval; a BACKUP declares the MASTER dead after about 3 of them. Default: 1 (second). */
     advertIntervalSeconds?: number;
+    /**
+     * Whether each LB host installs the packages it declares (`lbHostNeeds(args)[host].packages`:
+     * nginx with its stream module, keepalived) in a step of its own. Default: true, so the
+     * component works standalone. A caller that prepares its hosts from the merged declarations
+     * of every component (as `KubernetesCluster` does with `HostPrep`) passes false and makes the
+     * LB depend on that preparation: one package step per host, whatever runs there. A flag
+     * rather than a "packages ready" resource, because ordering already travels in `dependsOn`.
+     */
+    installPackages?: boolean;
+}
+
+/**
+ * The load balancer's endpoint, handed to the components that reach the apiservers through it
+ * (kubeconfigs, kubelets) instead of being rebuilt from the spec.
+ */
+export interface LBEndpoint {
+    /** The VIP. */
+    host: string;
+    /** The port nginx listens on. */
+    port: number;
+    /** `https://<host>:<port>`. */
+    url: string;
 }

@@ -1,30 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
-import { remoteFileName, remoteScript, RemoteFile, SystemdUnit, WaitFor } from "../host";
-import type { NginxKeepalivedLBArgs } from "./args";
+import { argsError, WaitFor } from "../host";
+import type { LBEndpoint, NginxKeepalivedLBArgs } from "./args";
+import { NginxKeepalivedLBMember } from "./member";
 import { planLB, restartOrder } from "./plan";
-import { renderNginxConfig, renderNginxUnit, NGINX_CONF_PATH, NGINX_UNIT } from "./render-nginx";
-import {
-    renderKeepalivedConfig, renderKeepalivedUnit, AUTH_PASS_LENGTH, KEEPALIVED_CONF_PATH, KEEPALIVED_UNIT,
-} from "./render-keepalived";
-import { renderPackageInstallScript } from "./render-packages";
+import { renderVipAnswersCheck, renderVipHeldCheck } from "./render-checks";
+import { AUTH_PASS_LENGTH } from "./render-keepalived";
 
-/** Bash that succeeds while `vip` is an address of `iface` on the host it runs on. */
-export function renderVipHeldCheck(vip: string, iface: string): string {
-    return `ip -4 -o address show dev ${iface} | grep -qF ' ${vip}/32 '`;
-}
-
-/** Bash that succeeds once a TCP connection to `vip:port` is accepted. */
-export function renderVipAnswersCheck(vip: string, port: number): string {
-    return `timeout 2 bash -c '</dev/tcp/${vip}/${port}'`;
-}
+/** How long a deploy waits for the VIP after keepalived (re)started: elections take ~3 adverts. */
+const VIP_WAIT_SECONDS = 60;
 
 /**
  * An nginx L4 load balancer on two or more hosts in front of the apiservers, with a keepalived
- * VRRP VIP. Each host gets nginx and keepalived from its package manager and runs them as its own
- * units (`k8s-apiserver-lb.service`, `k8s-apiserver-vip.service`) with configs under
- * /etc/k8s-binary/lb, leaving the distribution's nginx.service and keepalived.service alone.
+ * VRRP VIP. Each host (an `NginxKeepalivedLBMember`) gets nginx and keepalived from its package
+ * manager and runs them as its own units (`k8s-apiserver-lb.service`, `k8s-apiserver-vip.service`)
+ * with configs under /etc/k8s-binary/lb, leaving the distribution's nginx.service and
+ * keepalived.service alone.
  *
  * Changes roll safely: new backends reload nginx (the VIP stays put); new keepalived settings
  * restart every BACKUP, lowest priority first, and the MASTER last. `endpoint` resolves only once
@@ -32,8 +23,8 @@ export function renderVipAnswersCheck(vip: string, port: number): string {
  * lowest-priority host is accepted.
  */
 export class NginxKeepalivedLB extends pulumi.ComponentResource {
-    /** `https://<vip>:<port>`, for kubeconfigs and kubelets; known only once the VIP answers. */
-    readonly endpoint: pulumi.Output<string>;
+    /** Where clients reach the apiservers; known only once the VIP answers on the listen port. */
+    readonly endpoint: pulumi.Output<LBEndpoint>;
     /** The virtual IP. */
     readonly vip: pulumi.Output<string>;
     /** The port nginx listens on. */
@@ -42,69 +33,27 @@ export class NginxKeepalivedLB extends pulumi.ComponentResource {
     readonly master: pulumi.Output<string>;
 
     constructor(name: string, args: NginxKeepalivedLBArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validated first: bad Args register nothing, not even the component.
-        const plan = planLB(args);
         super("k8s-binary:index:NginxKeepalivedLB", name, {}, opts);
+        const { plan, issues } = planLB(args);
+        if (!plan) throw argsError(this, "NginxKeepalivedLB", name, issues);
 
         // VRRP v2 PASS auth: 8 characters at most; letters and digits need no quoting in keepalived.conf.
-        const authPass = new random.RandomPassword(`${name}-vrrp-auth`, {
-            length: AUTH_PASS_LENGTH,
-            special: false,
-        }, { parent: this });
+        const authPass = new random.RandomPassword(`${name}-vrrp-auth`, { length: AUTH_PASS_LENGTH, special: false }, { parent: this });
 
-        const nginxConf = renderNginxConfig(plan);
-        const perHost = new Map<string, { nginx: SystemdUnit; keepalivedFile: RemoteFile }>();
-        for (const self of plan.hosts) {
-            const host = self.host;
-            const packages = new command.remote.Command(`${host.name}-lb-packages`, {
-                connection: host.connection,
-                create: remoteScript(host, renderPackageInstallScript()),
-                logging: "stderr",
-            }, { parent: this });
-
-            const nginxFile = new RemoteFile(remoteFileName(host, NGINX_CONF_PATH), {
-                host, path: NGINX_CONF_PATH, content: nginxConf,
-            }, { parent: this, dependsOn: [packages] });
-            // A backend change is a reload: nginx keeps running, the track script stays green, the VIP stays put.
-            const nginx = new SystemdUnit(`${host.name}-k8s-apiserver-lb`, {
-                host,
-                name: NGINX_UNIT,
-                content: renderNginxUnit(),
-                restartOn: [nginxFile.contentHash],
-                restartCommand: "reload-or-restart",
-            }, { parent: this, dependsOn: [nginxFile.command] });
-
-            const keepalivedFile = new RemoteFile(remoteFileName(host, KEEPALIVED_CONF_PATH), {
-                host,
-                path: KEEPALIVED_CONF_PATH,
-                content: pulumi.secret(authPass.result.apply((pass) => renderKeepalivedConfig(plan, self, pass))),
-                mode: "0600",
-            }, { parent: this, dependsOn: [packages] });
-            perHost.set(host.name, { nginx, keepalivedFile });
-        }
-
-        // keepalived restarts roll BACKUPs first (lowest priority first) and the MASTER last, so
-        // the VIP moves at most twice and always to a host that is already running the new settings.
-        const fingerprints: pulumi.Output<string>[] = [];
-        let previous: SystemdUnit | undefined;
+        // Declared in restart order, each member's keepalived after the previous one's: BACKUPs
+        // first (lowest priority first), the MASTER last, so the VIP only moves to a host that
+        // already runs the new settings.
+        const members: NginxKeepalivedLBMember[] = [];
         for (const self of restartOrder(plan)) {
-            const { nginx, keepalivedFile } = perHost.get(self.host.name)!;
-            const keepalived: SystemdUnit = new SystemdUnit(`${self.host.name}-k8s-apiserver-vip`, {
-                host: self.host,
-                name: KEEPALIVED_UNIT,
-                content: renderKeepalivedUnit(plan, self),
-                restartOn: [keepalivedFile.contentHash],
-                restartCommand: "restart",
-            }, {
-                parent: this,
-                dependsOn: [keepalivedFile.command, nginx.activation, ...(previous ? [previous.activation] : [])],
-            });
-            fingerprints.push(nginx.activation.stdin.apply((s) => s ?? ""), keepalived.activation.stdin.apply((s) => s ?? ""));
-            previous = keepalived;
+            members.push(new NginxKeepalivedLBMember(`${name}-${self.host.name}`, {
+                plan, self, authPass: authPass.result, rollAfter: members.at(-1)?.keepalived.activation,
+            }, { parent: this }));
         }
+        const last = members.at(-1)!.keepalived.activation;
 
-        const url = `https://${plan.vip}:${plan.listenPort}`;
-        const triggers = [url, ...fingerprints];
+        const endpoint: LBEndpoint = { host: plan.vip, port: plan.listenPort, url: `https://${plan.vip}:${plan.listenPort}` };
+        // The waits run again whenever any unit was (re)started.
+        const triggers = [endpoint.url, ...members.flatMap((m) => [m.nginx, m.keepalived].map((u) => u.activation.stdin.apply((s) => s ?? "")))];
         // keepalived starts every instance as BACKUP and claims MASTER only after ~3 advert
         // intervals, so right after a (re)start the VIP may still sit on a BACKUP. With
         // preemption the run waits until it is back on the MASTER, where it will stay.
@@ -114,26 +63,27 @@ export class NginxKeepalivedLB extends pulumi.ComponentResource {
                 host: master.host,
                 description: `VIP ${plan.vip} held by the MASTER ${master.host.name}`,
                 check: renderVipHeldCheck(plan.vip, master.interface),
-                timeoutSeconds: 60,
+                timeoutSeconds: VIP_WAIT_SECONDS,
                 intervalSeconds: 1,
                 triggers,
-            }, { parent: this, dependsOn: [previous!.activation] })
+            }, { parent: this, dependsOn: [last] })
             : undefined;
         // Checked from the lowest-priority host, so (with preemption) the connection crosses the network.
         const checker = plan.hosts[plan.hosts.length - 1];
-        const wait = new WaitFor(`${name}-vip-answers`, {
+        const answers = new WaitFor(`${name}-vip-answers`, {
             host: checker.host,
-            description: `${url} accepting connections`,
+            description: `${endpoint.url} accepting connections`,
             check: renderVipAnswersCheck(plan.vip, plan.listenPort),
-            timeoutSeconds: 60,
+            timeoutSeconds: VIP_WAIT_SECONDS,
             intervalSeconds: 1,
             triggers,
-        }, { parent: this, dependsOn: [onMaster ? onMaster.command : previous!.activation] });
+        }, { parent: this, dependsOn: [onMaster ? onMaster.command : last] });
 
-        this.endpoint = wait.command.stdout.apply(() => url);
+        // Derived from the check's output, so it carries the dependency: whoever takes the endpoint runs after the VIP answers.
+        this.endpoint = answers.command.stdout.apply(() => endpoint);
         this.vip = pulumi.output(plan.vip);
         this.port = pulumi.output(plan.listenPort);
-        this.master = pulumi.output(plan.hosts[0].host.name);
+        this.master = pulumi.output(master.host.name);
         this.registerOutputs({ endpoint: this.endpoint, vip: this.vip, port: this.port, master: this.master });
     }
 }

@@ -1,6 +1,7 @@
 import type { Host } from "../host/connection";
+import type { Issue } from "../host/issues";
 import { hostAddressProblem, interfaceNameProblem } from "../host/value-checks";
-import type { NginxKeepalivedLBArgs } from "./args";
+import { LB_DEFAULTS, type NginxKeepalivedLBArgs } from "./args";
 
 /** A backend apiserver, parsed. */
 export interface LBBackend {
@@ -32,116 +33,123 @@ export interface LBPlan {
     unicast: boolean;
     preempt: boolean;
     advertIntervalSeconds: number;
+    installPackages: boolean;
 }
 
-export const DEFAULT_LB_LISTEN_PORT = 6443;
-const FIRST_PRIORITY = 150;
-const PRIORITY_STEP = 10;
+/** The plan when the Args are valid, otherwise every problem found in them. */
+export type LBPlanResult = { plan: LBPlan; issues: [] } | { plan: undefined; issues: Issue[] };
 
-function fail(message: string): never {
-    throw new Error(`NginxKeepalivedLB: ${message}`);
-}
-
-function ipv4(value: string, what: string): string {
-    const problem = hostAddressProblem(value);
-    if (problem) fail(`${what} "${value}" ${problem}`);
-    return value;
-}
-
-function integer(value: number | undefined, fallback: number, min: number, max: number, what: string): number {
-    const v = value ?? fallback;
-    if (!Number.isInteger(v) || v < min || v > max) fail(`${what} must be an integer in ${min}..${max}, got ${v}`);
-    return v;
-}
-
-function interfaceName(value: string, what: string): string {
-    const problem = interfaceNameProblem(value);
-    if (problem) fail(`${what} ${JSON.stringify(value)} ${problem}`);
-    return value;
-}
-
-/** Parses `address:port`; exported for the tests of malformed backends. */
-export function parseBackend(value: string): LBBackend {
-    const m = /^([0-9.]+):([0-9]{1,5})$/.exec(value);
-    if (!m) fail(`backend "${value}" must be IPv4 address:port`);
-    const address = ipv4(m[1], "backend address");
-    const port = integer(Number(m[2]), 0, 1, 65535, `port of backend "${value}"`);
-    return { address, port };
-}
+const BACKEND = /^([0-9.]+):([0-9]{1,5})$/;
 
 /**
- * Checks the Args and derives roles, priorities and peers. Throws one clear error on the first
- * problem, before any resource exists. Pure: no I/O, same input gives the same plan.
+ * Checks the Args and derives roles, priorities and peers. Collects every problem, each with
+ * its path in the Args (`hosts[1].interface`, `backends[0]`), instead of stopping at the first.
+ * Pure: no I/O, same input gives the same result.
  */
-export function planLB(args: NginxKeepalivedLBArgs): LBPlan {
-    if (!Array.isArray(args.hosts) || args.hosts.length < 2) {
-        fail(`needs two or more hosts for failover, got ${args.hosts?.length ?? 0}`);
-    }
-    const vip = ipv4(args.vip, "vip");
-    const defaultInterface = interfaceName(args.interface, "interface");
-    const virtualRouterId = integer(args.virtualRouterId, 0, 1, 255, "virtualRouterId");
-    const listenPort = integer(args.listenPort, DEFAULT_LB_LISTEN_PORT, 1, 65535, "listenPort");
+export function planLB(args: NginxKeepalivedLBArgs): LBPlanResult {
+    const issues: Issue[] = [];
+    const add = (path: string, message: string, hint: string) => issues.push({ path, message, hint });
+    const address = (path: string, value: string, hint: string) => {
+        const problem = hostAddressProblem(value);
+        if (problem) add(path, `${JSON.stringify(value)} ${problem}`, hint);
+    };
+    const iface = (path: string, value: string) => {
+        const problem = interfaceNameProblem(value);
+        if (problem) add(path, `${JSON.stringify(value)} ${problem}`, "give the interface name as `ip link` shows it, e.g. eth0");
+    };
+    const integer = (path: string, value: number | undefined, fallback: number, min: number, max: number): number => {
+        const v = value ?? fallback;
+        if (!Number.isInteger(v) || v < min || v > max) add(path, `must be an integer in ${min}..${max}, got ${v}`, `give a whole number from ${min} to ${max}`);
+        return v;
+    };
 
-    const names = new Set<string>();
-    const addresses = new Set<string>();
-    for (const h of args.hosts) {
-        if (names.has(h.host.name)) fail(`host name "${h.host.name}" appears twice`);
-        names.add(h.host.name);
-        ipv4(h.host.address, `address of host ${h.host.name}`);
-        if (addresses.has(h.host.address)) fail(`host address ${h.host.address} appears twice`);
-        addresses.add(h.host.address);
-    }
-    if (addresses.has(vip)) fail(`vip ${vip} is the address of an LB host; it must be an unused address`);
+    const hostArgs = Array.isArray(args.hosts) ? args.hosts : [];
+    if (hostArgs.length < 2) add("hosts", `needs two or more hosts for failover, got ${hostArgs.length}`, "list a second LB host");
+    address("vip", args.vip, "give an unused IPv4 address on the LB hosts' network");
+    iface("interface", args.interface);
+    const virtualRouterId = integer("virtualRouterId", args.virtualRouterId, 0, 1, 255);
+    const listenPort = integer("listenPort", args.listenPort, LB_DEFAULTS.listenPort, 1, 65535);
 
-    if (!Array.isArray(args.backends) || args.backends.length === 0) fail("needs at least one backend");
-    const seen = new Set<string>();
-    const backends = args.backends.map((b) => {
-        const parsed = parseBackend(b);
-        const key = `${parsed.address}:${parsed.port}`;
-        if (seen.has(key)) fail(`backend ${key} appears twice`);
-        seen.add(key);
-        if (parsed.address === vip) fail(`backend ${key} points at the vip itself`);
-        const lbHost = args.hosts.find((h) => h.host.address === parsed.address);
-        if (lbHost && parsed.port === listenPort) {
-            fail(
-                `listen port ${listenPort} collides with the apiserver ${key} on LB host ${lbHost.host.name}: ` +
-                    `both would bind ${listenPort} there. Set listenPort to a free port (e.g. 8443) or run the LB on other hosts`,
-            );
+    const names = new Map<string, number>();
+    const addresses = new Map<string, number>();
+    const priorities = new Map<number, number>();
+    const ranked = hostArgs.map((h, i) => {
+        const at = `hosts[${i}]`;
+        const first = names.get(h.host.name);
+        if (first !== undefined) add(`${at}.host.name`, `"${h.host.name}" is also the name of hosts[${first}]`, "list every LB host once");
+        else names.set(h.host.name, i);
+        address(`${at}.host.address`, h.host.address, "give the host's IPv4 address");
+        const sameAddress = addresses.get(h.host.address);
+        if (sameAddress !== undefined) add(`${at}.host.address`, `${h.host.address} is also the address of hosts[${sameAddress}]`, "give each LB host its own address");
+        else addresses.set(h.host.address, i);
+        if (h.interface !== undefined) iface(`${at}.interface`, h.interface);
+        const fallback = LB_DEFAULTS.firstPriority - LB_DEFAULTS.priorityStep * i;
+        const priority = integer(`${at}.priority`, h.priority, fallback, 1, 254);
+        const samePriority = priorities.get(priority);
+        if (samePriority !== undefined) {
+            const given = h.priority === undefined ? ` (the default for position ${i})` : "";
+            add(`${at}.priority`, `${priority}${given} is also the priority of hosts[${samePriority}]`, "give every LB host a distinct priority");
+        } else priorities.set(priority, i);
+        return { args: h, priority };
+    });
+    const vipHolder = addresses.get(args.vip);
+    if (vipHolder !== undefined) add("vip", `${args.vip} is the address of hosts[${vipHolder}]`, "give an unused address: keepalived adds it to the MASTER");
+
+    const backendArgs = Array.isArray(args.backends) ? args.backends : [];
+    if (backendArgs.length === 0) add("backends", "needs at least one backend", "list the apiservers as address:port");
+    const seen = new Map<string, number>();
+    const backends = backendArgs.map((value, i): LBBackend => {
+        const at = `backends[${i}]`;
+        const m = BACKEND.exec(value);
+        if (!m) {
+            add(at, `${JSON.stringify(value)} is not IPv4 address:port`, "write it like 10.0.0.11:6443");
+            return { address: value, port: 0 };
         }
-        return parsed;
+        const backend = { address: m[1], port: Number(m[2]) };
+        address(at, backend.address, "give the apiserver's IPv4 address");
+        if (backend.port < 1 || backend.port > 65535) add(at, `port ${backend.port} is not in 1..65535`, "give the apiserver's port, e.g. 6443");
+        const key = `${backend.address}:${backend.port}`;
+        const first = seen.get(key);
+        if (first !== undefined) add(at, `${key} is also backends[${first}]`, "list every apiserver once");
+        else seen.set(key, i);
+        if (backend.address === args.vip) add(at, `${key} points at the vip itself`, "give the apiserver's own address");
+        const lbHost = addresses.get(backend.address);
+        if (lbHost !== undefined && backend.port === listenPort) {
+            add("listenPort", `${listenPort} collides with the apiserver ${at} (${key}) on LB host ${hostArgs[lbHost].host.name}: both would bind ${listenPort} there`,
+                "set listenPort to a free port (e.g. 8443) or run the LB on other hosts");
+        }
+        return backend;
     });
 
-    const ranked = args.hosts.map((h, i) => ({
-        args: h,
-        priority: integer(h.priority, FIRST_PRIORITY - PRIORITY_STEP * i, 1, 254, `priority of host ${h.host.name}`),
-    }));
-    const priorities = new Set<number>();
-    for (const r of ranked) {
-        if (priorities.has(r.priority)) fail(`priority ${r.priority} is given to two hosts; priorities must be distinct`);
-        priorities.add(r.priority);
-    }
-    ranked.sort((a, b) => b.priority - a.priority);
+    const rest = {
+        maxFails: integer("maxFails", args.maxFails, LB_DEFAULTS.maxFails, 0, 1000),
+        failTimeoutSeconds: integer("failTimeoutSeconds", args.failTimeoutSeconds, LB_DEFAULTS.failTimeoutSeconds, 1, 3600),
+        connectTimeoutSeconds: integer("connectTimeoutSeconds", args.connectTimeoutSeconds, LB_DEFAULTS.connectTimeoutSeconds, 1, 600),
+        advertIntervalSeconds: integer("advertIntervalSeconds", args.advertIntervalSeconds, LB_DEFAULTS.advertIntervalSeconds, 1, 255),
+    };
+    if (issues.length > 0) return { plan: undefined, issues };
 
+    ranked.sort((a, b) => b.priority - a.priority);
     const hosts: LBHostPlan[] = ranked.map((r, i) => ({
         host: r.args.host,
         role: i === 0 ? "MASTER" : "BACKUP",
         priority: r.priority,
-        interface: r.args.interface === undefined ? defaultInterface : interfaceName(r.args.interface, `interface of host ${r.args.host.name}`),
+        interface: r.args.interface ?? args.interface,
         peers: ranked.filter((o) => o !== r).map((o) => o.args.host.address),
     }));
-
     return {
-        hosts,
-        vip,
-        virtualRouterId,
-        backends,
-        listenPort,
-        maxFails: integer(args.maxFails, 2, 0, 1000, "maxFails"),
-        failTimeoutSeconds: integer(args.failTimeoutSeconds, 10, 1, 3600, "failTimeoutSeconds"),
-        connectTimeoutSeconds: integer(args.connectTimeoutSeconds, 2, 1, 600, "connectTimeoutSeconds"),
-        unicast: args.unicast ?? false,
-        preempt: args.preempt ?? true,
-        advertIntervalSeconds: integer(args.advertIntervalSeconds, 1, 1, 255, "advertIntervalSeconds"),
+        plan: {
+            hosts,
+            vip: args.vip,
+            virtualRouterId,
+            backends,
+            listenPort,
+            ...rest,
+            unicast: args.unicast ?? LB_DEFAULTS.unicast,
+            preempt: args.preempt ?? LB_DEFAULTS.preempt,
+            installPackages: args.installPackages ?? LB_DEFAULTS.installPackages,
+        },
+        issues: [],
     };
 }
 

@@ -199,7 +199,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         assert.deepEqual(watcher.now(), [], "fresh hosts: the VIP is on no host before the first run");
         const { result, ms } = await up();
         figure("first run", `${ms} ms, ${result.commandLog.length} remote commands`);
-        assert.equal(result.outputs.endpoint, `https://${vip}:6443`);
+        assert.deepEqual(result.outputs.endpoint, { host: vip, port: 6443, url: `https://${vip}:6443` });
         assert.equal(result.outputs.master, "lb1");
         assert.deepEqual(watcher.now(), ["lb1"], "the VIP is on the MASTER only");
         for (const h of ["lb1", "lb2"]) {
@@ -237,6 +237,13 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         assert.deepEqual(result.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`), []);
     });
 
+    await t.test("installPackages: false (the host preparation's job) drops the package steps and touches nothing else", async () => {
+        const { result } = await up({ installPackages: false });
+        assert.deepEqual(result.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`).sort(),
+            ["delete apiserver-lb1-packages", "delete apiserver-lb2-packages"]);
+        assert.deepEqual(result.commandLog.map((c) => c.commandLine), [], "removing the step uninstalls nothing");
+    });
+
     await t.test("a killed backend: traffic keeps flowing to the others", async () => {
         await startingState("lb1");
         assert.deepEqual(Object.keys(await spread(12)).sort(), backends.map((b) => b.name).sort(), "every backend answers before one is killed");
@@ -263,9 +270,9 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         figure("backend change run", `${ms} ms, ${result.commandLog.length} remote commands`);
         const changed = result.operations.filter((o) => o.op !== "same" && o.type === "command:remote:Command").map((o) => o.name).sort();
         assert.deepEqual(changed, [
+            "apiserver-lb1-etc-k8s-binary-lb-nginx.conf-write", "apiserver-lb1-k8s-apiserver-lb.service-activate",
+            "apiserver-lb2-etc-k8s-binary-lb-nginx.conf-write", "apiserver-lb2-k8s-apiserver-lb.service-activate",
             "apiserver-vip-answers-wait", "apiserver-vip-on-master-wait",
-            "lb1-etc-k8s-binary-lb-nginx.conf-write", "lb1-k8s-apiserver-lb-activate",
-            "lb2-etc-k8s-binary-lb-nginx.conf-write", "lb2-k8s-apiserver-lb-activate",
         ]);
         assert.ok(result.commandLog.some((c) => /reload-or-restart k8s-apiserver-lb\.service/.test(c.commandLine)));
         assert.deepEqual(await Promise.all(["lb1", "lb2"].map((h) => inHost(h, `systemctl show -p MainPID --value ${LB_UNIT}`))), pids,

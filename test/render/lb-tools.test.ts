@@ -45,6 +45,12 @@ const variants: Record<string, NginxKeepalivedLBArgs> = {
     },
 };
 
+function validPlan(args: NginxKeepalivedLBArgs) {
+    const { plan, issues } = planLB(args);
+    assert.deepEqual(issues, []);
+    return plan!;
+}
+
 async function inHost(t: { skip(m?: string): void }, command: string, input?: string) {
     if (!bench) {
         t.skip("no test bench on this machine");
@@ -54,7 +60,7 @@ async function inHost(t: { skip(m?: string): void }, command: string, input?: st
 }
 
 for (const [name, args] of Object.entries(variants)) {
-    const plan = planLB(args);
+    const plan = validPlan(args);
 
     test(`nginx -t accepts the ${name} config`, async (t) => {
         const r = await inHost(t, `mkdir -p /etc/k8s-binary/lb && cat > ${NGINX_CONF_PATH} && nginx -t -c ${NGINX_CONF_PATH}`, renderNginxConfig(plan));
@@ -88,7 +94,7 @@ for (const [name, args] of Object.entries(variants)) {
 }
 
 test("the validators do reject broken configs (the checks above can fail)", async (t) => {
-    const plan = planLB(variants.defaults);
+    const plan = validPlan(variants.defaults);
     const badNginx = renderNginxConfig(plan).replace("proxy_pass kube_apiservers;", "proxy_pass kube_apiservers");
     const r1 = await inHost(t, `cat > /tmp/bad-nginx.conf && nginx -t -c /tmp/bad-nginx.conf`, badNginx);
     if (!r1) return;
