@@ -3,7 +3,9 @@ import { flannelHostNeeds } from "../flannel/needs";
 import { DEFAULT_SYSCTL, mergeHostNeeds, type HostNeeds, type Issue, type MergedNeeds, type NeedsDeclaration, type ReleaseNeed } from "../host";
 import { releaseNeed, type ReleaseFile, type ResolvedReleases } from "../spec/artifacts";
 import type { ClusterSpec, HostSpec } from "../spec/schema";
+import { lbHostNeeds } from "../lb";
 import { workerHostNeeds } from "../worker/needs";
+import { hostsOf, loadBalancerArgs } from "./lb-args";
 
 /**
  * What every cluster host gets, as the guides prepare every machine alike: curl (releases are
@@ -53,18 +55,9 @@ export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releases?: R
         const systemd = releases && spec.flannel.mode !== "daemonset" ? [releases.flannel, releases.flannelCniPlugin] : undefined;
         out.push({ owner: "flannel", path: "flannel.backend", needs: flannelHostNeeds({ backend: spec.flannel.backend, releases: needsOf(systemd) }) });
     }
-    const lb = spec.loadBalancer;
-    if (roles.has("lb") && lb) {
-        out.push({
-            owner: "load balancer", path: "loadBalancer",
-            needs: {
-                ports: [
-                    { protocol: "tcp", port: lb.port, what: "apiserver load balancer", path: "loadBalancer.port" },
-                    { protocol: "vrrp", what: "keepalived" },
-                ],
-            },
-        });
-    }
+    const lb = loadBalancerArgs(spec, hostsOf(spec));
+    // The LB's only setting that can clash with a colocated service is its port.
+    if (roles.has("lb") && lb) out.push({ owner: "load balancer", path: "loadBalancer.port", needs: lbHostNeeds(lb)[host.name] });
     return out;
 }
 

@@ -20,7 +20,7 @@ export interface KubernetesClusterArgs {
  * preparation of its own hosts only.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
-    /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>. */
+    /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>; with a VIP, resolves once it answers. */
     readonly apiserverEndpoint: pulumi.Output<string>;
     /** etcd client URLs; resolve once every member is healthy. */
     readonly etcdEndpoints: pulumi.Output<string[]>;
@@ -40,9 +40,10 @@ export class KubernetesCluster extends pulumi.ComponentResource {
 
         const plans = prepareHosts(this, spec, hosts, planned.hosts);
         const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans, releases.etcd);
-        deployLoadBalancer(this, name, spec, hosts, plans);
+        const lb = deployLoadBalancer(this, name, spec, hosts, plans);
 
-        this.apiserverEndpoint = pulumi.output(apiserverEndpoint(spec).url);
+        // Through the VIP once it answers; without a load balancer, the first control plane.
+        this.apiserverEndpoint = lb ? lb.endpoint.url : pulumi.output(apiserverEndpoint(spec).url);
         this.etcdEndpoints = etcd.clientEndpoints;
         this.certificateExpiry = pulumi.all([etcdCa.validityEndTime, etcd.certificateExpiry]).apply(([ca, certs]): Record<string, string> => ({
             "etcd-ca": ca,

@@ -12,7 +12,7 @@ export type PortNeed =
           toPort?: number;
           /** What listens there, for messages: "etcd clients". */
           what: string;
-          /** Config path of the setting that chose this port, where a clash is reported. Default: the declaration's path. */
+          /** Config path of the setting that chose this port, where a clash with an earlier declaration is reported. Default: the declaration's path. */
           path?: string;
       }
     | {
@@ -119,9 +119,8 @@ export function mergeHostNeeds(host: string, declarations: NeedsDeclaration[]): 
             // A declaration repeating its own opening is no clash; two listeners on one port are.
             const clash = [...ports.values()].find((s) => !(s.owner.owner === d.owner && s.need.what === p.what) && overlaps(s.need, p));
             if (clash) {
-                const settable = p.protocol !== "vrrp" && p.path !== undefined ? p : clash.need;
                 issues.push({
-                    path: (settable.protocol !== "vrrp" && settable.path) || d.path,
+                    path: (p.protocol !== "vrrp" && p.path) || d.path,
                     message: `${key} for ${p.what} (${d.owner}) is also the ${clash.need.what} port on ${host} (${clash.owner.owner})`,
                     hint: "move one of them to another port or host",
                 });
