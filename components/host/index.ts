@@ -10,3 +10,4 @@ export * from "./image-archive";
 export * from "./wait-for";
 export * from "./host-prep";
 export * from "./prep-render";
+export * from "./rolling-restart";
