@@ -89,7 +89,7 @@ test("summary and graph: hosts with roles, certificates with SANs and uses, rele
     assert.match(summary, /^\| etcd \| 3\.5\.21 \| https:\/\/github\.com\/etcd-io\/etcd\/releases\/download\/v3\.5\.21\/etcd-v3\.5\.21-linux-amd64\.tar\.gz \| `sha256:adddda4b[0-9a-f]{56}` \| master01, node01, node02 \|$/m);
     assert.match(summary, /^apiserverEndpoint: https:\/\/192\.168\.80\.100:6443$/m);
     const graph = readFileSync(join(seedA, "graph.txt"), "utf8");
-    assert.match(graph, /^ {12}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {14}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {14}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m);
+    assert.match(graph, /^ {16}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {18}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {18}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m);
     assert.match(graph, /^ {12}lb01-etc-k8s-binary-lb-keepalived\.conf-write \(Command\) {2}command:remote:Command {2}\[secret: stdin\]$/m);
 });
 
