@@ -7,10 +7,12 @@ const registered = recordingMocks();
 
 // The mock runtime does not pass dependencies to newResource: read them off the monitor's requests.
 const dependencies = new Map<string, string[]>();
+const aliasParents = new Map<string, string[]>();
 const monitor = pulumi.runtime.getMonitor() as any;
 const register = monitor.registerResource.bind(monitor);
 monitor.registerResource = (req: any, callback: any) => {
     dependencies.set(req.getName(), req.getDependenciesList());
+    aliasParents.set(req.getName(), req.getAliasesList().map((a: any) => a.getSpec()?.getParenturn()));
     return register(req, callback);
 };
 // A join step prints the initial cluster it read from the running cluster.
@@ -67,6 +69,15 @@ test("every member gets release, certificates, files, unit, restart, wait and le
     assert.equal(registered.filter((r) => r.type === "k8s-binary:index:EtcdCluster").length, 5);
     assert.deepEqual(registered.filter((r) => r.type === "k8s-binary:index:EtcdMember" && r.name.startsWith("etcd-")).map((r) => r.name), ["etcd-e1", "etcd-e2", "etcd-e3"]);
     assert.ok(has("etcd-ca-cert"), "a CA is created when none is given");
+});
+
+test("a member's children keep the URNs they had as the cluster's children (an alias), so an existing cluster is adopted, not replaced", async () => {
+    await settled();
+    const cluster = "urn:pulumi:test::k8s-binary::k8s-binary:index:EtcdCluster::etcd";
+    for (const child of ["etcd-e2-etcd", "etcd-e2-server", "etcd-e2-etc-etcd-etcd.env", "etcd-e2-restart", "etcd-e2-healthy", "etcd-e2-leave", "etcd-e2-backup-timer"]) {
+        assert.deepEqual(aliasParents.get(child), [cluster], child);
+    }
+    assert.deepEqual(aliasParents.get("etcd-e2"), [], "the member itself is new");
 });
 
 test("keys reach hosts as secrets on stdin and the client key output is secret", async () => {
