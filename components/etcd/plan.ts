@@ -22,8 +22,6 @@ export interface EtcdPlan extends ClusterSettings {
     initialMembers: string[];
     /** initial-cluster-token. */
     token: string;
-    version: string;
-    arch: string;
     backup?: BackupSettings;
     restoreSnapshotPath?: string;
     certificateRotation: Record<string, string>;
@@ -180,7 +178,7 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     const plan: EtcdPlan = {
         members,
         order: [...initial, ...members.filter((m) => !initialMembers.includes(m.name))],
-        initialMembers, clientPort, peerPort, dataDir, extraFlags, token, version, arch, backup, restoreSnapshotPath,
+        initialMembers, clientPort, peerPort, dataDir, extraFlags, token, backup, restoreSnapshotPath,
         certificateRotation,
         extraSans: { dnsNames: sans.filter((s) => !ipaddr.isValid(s)), ipAddresses: sans.filter((s) => ipaddr.isValid(s)) },
         healthTimeoutSeconds,

@@ -17,7 +17,7 @@ test("a sound plan has no issues and applies every default", () => {
     assert.deepEqual(issues, []);
     assert.deepEqual(warnings, []);
     assert.equal(plan.token, "main");
-    assert.deepEqual([plan.clientPort, plan.peerPort, plan.dataDir, plan.arch, plan.healthTimeoutSeconds], [2379, 2380, "/var/lib/etcd", "amd64", 180]);
+    assert.deepEqual([plan.clientPort, plan.peerPort, plan.dataDir, plan.healthTimeoutSeconds], [2379, 2380, "/var/lib/etcd", 180]);
     assert.deepEqual(plan.backup, { schedule: "*-*-* 00/6:00:00", retention: 8, directory: "/var/backups/etcd" });
 });
 
