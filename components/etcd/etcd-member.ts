@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import {
     BinaryRelease, gate, Host, InstalledRelease, releaseArgsFor, remoteScript, RemoteFile, RestartChain,
-    SystemdUnit, WaitFor,
+    SystemdUnit,
 } from "../host";
 import { pathSlug } from "../host/names";
 import { CaKeyPair, Certificate, KeyAlgorithm } from "../pki";
@@ -44,8 +44,6 @@ export interface EtcdMemberArgs {
  * rolling restart, leaving the cluster on removal, and its backup timer.
  */
 export class EtcdMember extends pulumi.ComponentResource {
-    /** The member's health gate in the cluster's chain: passes once the whole cluster is healthy after this member's start or restart. */
-    readonly ready: WaitFor;
     /** Expiry (RFC 3339) of the member's certificates, by "server" and "peer". */
     readonly certificateExpiry: Record<"server" | "peer", pulumi.Output<string>>;
 
@@ -133,7 +131,7 @@ export class EtcdMember extends pulumi.ComponentResource {
             host, name: ETCD_UNIT, content: gate(startsAfter, renderEtcdUnit(release.paths.etcd)),
         }, child);
 
-        this.ready = args.chain.add(name, {
+        args.chain.add(name, {
             host,
             unit: ETCD_UNIT,
             restartOn: [release.checksum, memberEnv.contentHash, ...tlsFiles.map((f) => f.contentHash)],
@@ -143,7 +141,7 @@ export class EtcdMember extends pulumi.ComponentResource {
                 timeoutSeconds: plan.healthTimeoutSeconds,
             },
             after: [unit],
-        }, child).ready;
+        }, child);
 
         // Delete-only step that depends on the unit, so on removal it runs first: the member
         // leaves the cluster while its service still runs, then SystemdUnit stops it.
