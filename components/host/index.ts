@@ -12,3 +12,4 @@ export * from "./wait-for";
 export * from "./host-prep";
 export * from "./host-plan";
 export * from "./prep-render";
+export * from "./rolling-restart";

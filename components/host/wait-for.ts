@@ -17,6 +17,8 @@ export interface WaitForArgs {
     intervalSeconds?: number;
     /** Values whose change makes the wait run again (e.g. the restart it follows). Default: []. */
     triggers?: pulumi.Input<string>[];
+    /** Steps the first try waits for (e.g. the restart it follows). Default: none. */
+    after?: pulumi.Resource[];
 }
 
 /** Renders the poll loop. The check runs in a subshell so its `exit` or `set -e` cannot end the loop. */
@@ -56,7 +58,21 @@ export class WaitFor extends pulumi.ComponentResource {
             // Re-runs in place when a trigger changes, e.g. after the restart it follows.
             stdin: fingerprint(args.triggers ?? []),
             logging: "stderr",
-        }, { parent: this });
+        }, { parent: this, dependsOn: args.after });
         this.registerOutputs({});
     }
+
+    /** `value`, once the wait is over: a readiness gate for what may use the thing awaited. */
+    whenReady<T>(value: pulumi.Input<T>): pulumi.Output<T> {
+        return pulumi.all([this.command.urn, value]).apply(([, v]) => v as T);
+    }
+}
+
+/**
+ * `value`, once every one of `after` is known: makes a resource wait for others without changing
+ * what it receives. `value` derives from none of them, so it does not inherit their secrecy (a
+ * key's hash among `after` must not hide a unit file from the preview).
+ */
+export function gate<T>(after: pulumi.Input<unknown>[], value: T): pulumi.Output<T> {
+    return pulumi.unsecret(pulumi.all(after).apply(() => value));
 }

@@ -94,6 +94,11 @@ test("EtcdCluster on real hosts", async (t) => {
         writeFileSync(join(pki, "client.pem"), String(first.outputs.clientCertPem));
         writeFileSync(join(pki, "client-key.pem"), String(first.outputs.clientKeyPem), { mode: 0o600 });
         assert.ok(first.secretOutputs.includes("clientKeyPem"), "the client key is a secret output");
+        assert.ok(first.secretOutputs.includes("clientBundle"), "the client bundle is a secret output");
+        assert.deepEqual(first.outputs.clientBundle, {
+            endpoints: first.outputs.clientEndpoints, caCertPem: first.outputs.caCertPem,
+            clientCertPem: first.outputs.clientCertPem, clientKeyPem: first.outputs.clientKeyPem,
+        });
         endpoints = first.outputs.clientEndpoints as string[];
         assert.deepEqual(endpoints, main.map(endpointOf));
         // The outputs resolved after the readiness check: the cluster answers at once.
@@ -209,7 +214,7 @@ test("EtcdCluster on real hosts", async (t) => {
         assert.deepEqual(await invocations(main), before, "no original member restarted");
         const touched = new Set(grown.commandLog.map((e) => e.host));
         assert.ok(main.every((h) => !touched.has(bench.host(h).address)), `no command ran on the original members: ${[...touched].join(" ")}`);
-        const elsewhere = grown.operations.filter((o) => o.op !== "same" && !/^etcd-e[45]-/.test(o.name) && o.name !== "etcd-healthy-wait");
+        const elsewhere = grown.operations.filter((o) => o.op !== "same" && !/^etcd-e[45](-|$)/.test(o.name) && o.name !== "etcd-healthy-wait");
         assert.deepEqual(elsewhere.map((o) => `${o.op} ${o.name}`), [], "nothing of the original members changes, not even in state");
         assert.equal(get("e5", "/bench/k1"), "v1", "the original data is on the new members");
         assert.equal(get("e4", "/bench/failover").startsWith("w"), true);
@@ -261,10 +266,14 @@ test("EtcdCluster on real hosts", async (t) => {
             "etcd:hosts": hostsJson(["r1", "r2", "r3"]),
             "etcd:restore": JSON.stringify({ snapshotPath: SNAPSHOT_ON_NEW_HOSTS }),
             "etcd:backup": JSON.stringify({ enabled: false }),
+            // The restored cluster runs on installs the program hands over.
+            "etcd:sharedInstall": "true",
         });
         const started = performance.now();
         const restored = await run("restore into r1-r3", restoreConfig, join(work, "restored.json"));
         const restoreMs = performance.now() - started;
+        const releases = restored.operations.filter((o) => o.type === "k8s-binary:index:BinaryRelease").map((o) => o.name).sort();
+        assert.deepEqual(releases, ["shared-r1-etcd", "shared-r2-etcd", "shared-r3-etcd"], "with installed handles the cluster installs nothing itself");
         // Step 5: check the data and the members with the new cluster's client certificate.
         writeFileSync(join(pki, "ca.pem"), String(restored.outputs.caCertPem));
         writeFileSync(join(pki, "client.pem"), String(restored.outputs.clientCertPem));

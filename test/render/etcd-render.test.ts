@@ -4,12 +4,12 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-    BACKUP_SERVICE, BACKUP_TIMER, ETCD_PATHS, ETCD_UNIT, parseJoinOutput, renderBackupScript, renderBackupService,
-    renderBackupTimer, renderBootstrapEnv, renderClusterHealthyCheck, renderEtcdctlEnv, renderEtcdUnit,
-    renderInitialCluster, renderJoinScript, renderLeaveScript, renderMemberEnv, renderMembersHealthyCheck,
-    renderRestoreScript,
-} from "../../components/etcd/render";
+import { BACKUP_SERVICE, BACKUP_TIMER, ETCD_PATHS, ETCD_UNIT } from "../../components/etcd/layout";
+import { renderBackupScript, renderBackupService, renderBackupTimer } from "../../components/etcd/render-backup";
+import { renderBootstrapEnv, renderEtcdctlEnv, renderInitialCluster, renderMemberEnv } from "../../components/etcd/render-env";
+import { renderClusterHealthyCheck, renderMembersHealthyCheck } from "../../components/etcd/render-health";
+import { parseJoinOutput, renderJoinScript, renderLeaveScript, renderRestoreScript } from "../../components/etcd/render-scripts";
+import { renderEtcdUnit } from "../../components/etcd/render-unit";
 import { verifyUnit } from "../support/systemd-verify";
 import { familyPath } from "../support/toolchain";
 

@@ -7,10 +7,12 @@ const registered = recordingMocks();
 
 // The mock runtime does not pass dependencies to newResource: read them off the monitor's requests.
 const dependencies = new Map<string, string[]>();
+const aliasParents = new Map<string, string[]>();
 const monitor = pulumi.runtime.getMonitor() as any;
 const register = monitor.registerResource.bind(monitor);
 monitor.registerResource = (req: any, callback: any) => {
     dependencies.set(req.getName(), req.getDependenciesList());
+    aliasParents.set(req.getName(), req.getAliasesList().map((a: any) => a.getSpec()?.getParenturn()));
     return register(req, callback);
 };
 // A join step prints the initial cluster it read from the running cluster.
@@ -25,6 +27,7 @@ monitor.mocks.newResource = async (args: pulumi.runtime.MockResourceArgs) => {
 };
 
 import { EtcdCluster } from "../../components/etcd";
+import { sha256Hex } from "../../components/host";
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const isSecretValue = (v: any) => typeof v === "object" && v !== null && v[pulumi.runtime.specialSigKey] === SECRET_SIG;
@@ -63,8 +66,18 @@ test("every member gets release, certificates, files, unit, restart, wait and le
         }
         assert.ok(!has(`etcd-${m}-join`), "members of a new cluster do not join");
     }
-    assert.equal(registered.filter((r) => r.type === "k8s-binary:index:EtcdCluster").length, 3);
+    assert.equal(registered.filter((r) => r.type === "k8s-binary:index:EtcdCluster").length, 5);
+    assert.deepEqual(registered.filter((r) => r.type === "k8s-binary:index:EtcdMember" && r.name.startsWith("etcd-")).map((r) => r.name), ["etcd-e1", "etcd-e2", "etcd-e3"]);
     assert.ok(has("etcd-ca-cert"), "a CA is created when none is given");
+});
+
+test("a member's children keep the URNs they had as the cluster's children (an alias), so an existing cluster is adopted, not replaced", async () => {
+    await settled();
+    const cluster = "urn:pulumi:test::k8s-binary::k8s-binary:index:EtcdCluster::etcd";
+    for (const child of ["etcd-e2-etcd", "etcd-e2-server", "etcd-e2-etc-etcd-etcd.env", "etcd-e2-restart", "etcd-e2-healthy", "etcd-e2-leave", "etcd-e2-backup-timer"]) {
+        assert.deepEqual(aliasParents.get(child), [cluster], child);
+    }
+    assert.deepEqual(aliasParents.get("etcd-e2"), [], "the member itself is new");
 });
 
 test("keys reach hosts as secrets on stdin and the client key output is secret", async () => {
@@ -189,23 +202,77 @@ test("an even member count is accepted with a warning", () => {
     } finally {
         console.warn = warn;
     }
-    assert.deepEqual(warned, ["warning: [runtime] EtcdCluster even: 4 members tolerate no more failures than 3 do (quorum 3); use an odd count"]);
+    assert.deepEqual(warned, ["warning: [runtime] EtcdCluster even: members: 4 members tolerate no more failures than 3 do (quorum 3) (use an odd count)"]);
 });
 
-test("bad input fails before any resource is declared, listing every problem", () => {
-    const before = registered.length;
+test("bad input fails with one ResourceError listing every problem at its Args path, before any child is declared", async () => {
     assert.throws(() => new EtcdCluster("bad", {
         members: [host(1), host(1), { ...host(2), address: "192.168.80.20" }],
         release: { ...release, sha256: "nope" },
         network: "10.77.0.0/24",
         extraFlags: { "data-dir": "/x" },
+        initialMembers: ["e1", "e9"],
     }), (e: Error) => {
-        assert.match(e.message, /member name "e1" is listed more than once/);
-        assert.match(e.message, /address 10\.77\.0\.11 is used by more than one member/);
-        assert.match(e.message, /192\.168\.80\.20 is outside the hosts' network 10\.77\.0\.0\/24/);
-        assert.match(e.message, /sha256 "nope"/);
-        assert.match(e.message, /"data-dir" is set by the component/);
+        assert.ok(pulumi.ResourceError.isInstance(e), "a pulumi.ResourceError, naming the component");
+        assert.match(e.message, /^EtcdCluster bad: invalid arguments, 6 problems\n/);
+        for (const line of [
+            /- members\[1\]\.name: "e1" is listed more than once \(fix: /,
+            /- members\[1\]\.address: 10\.77\.0\.11 is used by more than one member/,
+            /- members\[2\]\.address: 192\.168\.80\.20 is outside the hosts' network 10\.77\.0\.0\/24/,
+            /- initialMembers\[1\]: "e9" is not in members/,
+            /- extraFlags\.data-dir: "data-dir" is set by the component/,
+            /- release\.sha256: "nope"/,
+        ]) assert.match(e.message, line);
         return true;
     });
-    assert.equal(registered.length, before, "nothing was registered");
+    await settled();
+    assert.deepEqual(registered.filter((r) => r.name === "bad" || r.name.startsWith("bad-")).map((r) => `${r.type} ${r.name}`),
+        ["k8s-binary:index:EtcdCluster bad"], "the component is registered (the error names it), none of its children");
+});
+
+// A release installed by someone else (the cluster's one install per host), handed over as handles.
+class Install extends pulumi.CustomResource {}
+const installCommand = new Install("test:index:Install", "shared-etcd-install", {});
+const handle = (member: string) => ({
+    name: "etcd", version: release.version, installDir: `/opt/k8s-binary/etcd/${release.version}`,
+    paths: { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" },
+    checksum: pulumi.output(`CHECKSUM-ON-${member}`), command: installCommand,
+});
+new EtcdCluster("inst", {
+    members: [1, 2, 3].map(host), release, backup: { enabled: false },
+    installed: Object.fromEntries(["e1", "e2", "e3"].map((m) => [m, handle(m)])),
+});
+
+test("with installed releases no BinaryRelease is declared; members start after the handle and restart on its checksum", async () => {
+    await settled();
+    const mine = registered.filter((r) => r.name.startsWith("inst-"));
+    assert.ok(mine.length > 0);
+    assert.deepEqual(mine.filter((r) => r.type === "k8s-binary:index:BinaryRelease").map((r) => r.name), []);
+    assert.ok(dependsOn("inst-e2-etcd-file-write", "shared-etcd-install"), "the unit is written after the install");
+    // The restart fingerprint is the handle's checksum, then the hashes of what etcd reads (see EtcdMember).
+    const hash = (path: string) => sha256Hex(String(plain(named(`inst-e2-${path}-write`).inputs.stdin)));
+    const parts = ["CHECKSUM-ON-e2", ...["etc-etcd-etcd.env", "etc-etcd-pki-ca.pem", "etc-etcd-pki-server.pem", "etc-etcd-pki-server-key.pem",
+        "etc-etcd-pki-peer.pem", "etc-etcd-pki-peer-key.pem"].map(hash)];
+    const expected = sha256Hex(parts.map((p) => `${p.length}:${p}`).join("\n"));
+    assert.equal(plain(named("inst-e2-restart").inputs.stdin), expected);
+});
+
+const rsa = new EtcdCluster("rsa", { members: [host(1)], release, keyAlgorithm: "RSA" });
+
+test("keyAlgorithm reaches every key the component issues: its CA, each member's server and peer keys, the client key", async () => {
+    await settled();
+    const keys = registered.filter((r) => r.type === "tls:index/privateKey:PrivateKey" && r.name.startsWith("rsa-"));
+    assert.deepEqual(keys.map((k) => k.name).sort(), ["rsa-ca-key", "rsa-client-key", "rsa-e1-peer-key", "rsa-e1-server-key"]);
+    for (const k of keys) assert.equal(k.inputs.algorithm, "RSA", k.name);
+    assert.equal(named("etcd-e1-server-key").inputs.algorithm, "ECDSA", "ECDSA P-256 by default");
+    assert.ok(rsa.memberNames.length === 1);
+});
+
+test("the client bundle is one secret value, resolving after the whole-cluster health check", async () => {
+    await settled();
+    assert.ok(await (etcd.clientBundle as any).isSecret);
+    assert.deepEqual(await valueOf(etcd.clientBundle), {
+        endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379", "https://10.77.0.13:2379"],
+        caCertPem: "CERT-OF-etcd-ca-cert", clientCertPem: "CERT-OF-etcd-client-cert", clientKeyPem: "PRIVATE-KEY-OF-etcd-client-key",
+    });
 });

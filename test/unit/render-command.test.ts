@@ -96,7 +96,7 @@ test("summary and graph: hosts with roles, certificates with SANs and uses, rele
     assert.match(summary, /^## Images\n\nNone imported from archives\.$/m);
     assert.match(summary, /^apiserverEndpoint: https:\/\/192\.168\.80\.100:6443$/m);
     const graph = readFileSync(join(seedA, "graph.txt"), "utf8");
-    assert.match(graph, /^ {12}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {14}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {14}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m);
+    assert.match(graph, /^ {16}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {18}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {18}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m);
     assert.match(graph, /^ {16}seed001-lb-lb01-etc-k8s-binary-lb-keepalived\.conf-write \(Command\) {2}command:remote:Command {2}\[secret: stdin\]$/m);
 });
 
