@@ -1,10 +1,12 @@
 import { controlPlaneHostNeeds } from "../control-plane/needs";
+import { etcdHostNeeds } from "../etcd";
 import { flannelHostNeeds } from "../flannel/needs";
 import { DEFAULT_SYSCTL, mergeHostNeeds, type HostNeeds, type Issue, type MergedNeeds, type NeedsDeclaration, type ReleaseNeed } from "../host";
 import { releaseNeed, type ReleaseFile, type ResolvedReleases } from "../spec/artifacts";
 import type { ClusterSpec, HostSpec } from "../spec/schema";
 import { lbHostNeeds } from "../lb";
 import { workerHostNeeds } from "../worker/needs";
+import { etcdArgs } from "./etcd-args";
 import { hostsOf, loadBalancerArgs } from "./lb-args";
 
 /**
@@ -24,18 +26,7 @@ const BASE_NEEDS: Partial<HostNeeds> = {
 export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releases?: ResolvedReleases): NeedsDeclaration[] {
     const roles = new Set(host.roles);
     const out: NeedsDeclaration[] = [{ owner: "host", path: `hosts`, needs: BASE_NEEDS }];
-    if (roles.has("etcd")) {
-        out.push({
-            owner: "etcd", path: "binaries.etcd",
-            needs: {
-                ports: [
-                    { protocol: "tcp", port: 2379, what: "etcd clients" },
-                    { protocol: "tcp", port: 2380, what: "etcd peers" },
-                ],
-                releases: needsOf(releases && [releases.etcd]),
-            },
-        });
-    }
+    if (roles.has("etcd")) out.push({ owner: "etcd", path: "binaries.etcd", needs: etcdHostNeeds(etcdArgs(spec, hostsOf(spec))) });
     if (roles.has("control-plane")) {
         out.push({
             owner: "control-plane", path: "network.apiserverPort",

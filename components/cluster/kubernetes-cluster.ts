@@ -39,7 +39,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         if (missing.length + planned.issues.length > 0) throw argsError(this, "KubernetesCluster", name, [...missing, ...planned.issues]);
 
         const plans = prepareHosts(this, spec, hosts, planned.hosts);
-        const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans, releases.etcd);
+        const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans);
         const lb = deployLoadBalancer(this, name, spec, hosts, plans);
 
         // Through the VIP once it answers; without a load balancer, the first control plane.

@@ -173,7 +173,7 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
     const out: ResolvedReleases = {
         controlPlane: kubernetesFiles("kubernetes", b.kubernetes, arch, controlPlaneBinaries(b.kubernetes)),
         node: kubernetesFiles(b.kubernetesNode ? "kubernetesNode" : "kubernetes", b.kubernetesNode ?? b.kubernetes, arch, NODE_BINARIES),
-        etcd: etcdFile(b.etcd, arch),
+        etcd: etcdReleaseFile(spec),
     };
     if (b.containerd) {
         const v = b.containerd.version;
@@ -230,7 +230,9 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
     return out;
 }
 
-function etcdFile(source: SingleSource, arch: string): ReleaseFile {
+/** The etcd release file alone: its source is complete once the schema accepted the spec, so validation can plan with it. */
+export function etcdReleaseFile(spec: ClusterSpec): ReleaseFile {
+    const { arch, binaries: { etcd: source } } = spec;
     const v = source.version;
     const dir = `etcd-v${v}-linux-${arch}`;
     const tools = ["etcd", "etcdctl"];
