@@ -101,5 +101,16 @@ export function hostNameProblem(name: string): string | undefined {
  * or a long unbroken run of base64. Such text is never repeated in a message.
  */
 export function looksLikeKeyMaterial(text: string): boolean {
-    return /-----BEGIN [A-Z ]*-----|PRIVATE KEY|\n/.test(text) || /[A-Za-z0-9+/]{60,}={0,2}/.test(text);
+    if (/-----BEGIN [A-Z ]*-----|PRIVATE KEY|\n/.test(text)) return true;
+    return (text.match(/[A-Za-z0-9+/]{60,}={0,2}/g) ?? []).some(isBase64Like);
+}
+
+/**
+ * Random base64 mixes upper case, lower case and digits, with a "/" about once in 64
+ * characters; a path's run of letters, digits and "/" (a cache directory with a hex key) has a
+ * "/" every few words and rarely all three classes.
+ */
+function isBase64Like(run: string): boolean {
+    const slashes = run.split("/").length - 1;
+    return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && slashes * 16 <= run.length;
 }

@@ -62,3 +62,14 @@ test("a VIP on a multicast address is refused by both, and host paths keep to pl
     assert.equal(hostPathProblem("/var/backups/etcd"), undefined);
     for (const bad of ["/var/backups/$(id)", "/var/back ups", "/var/../etc", "relative/dir", "/var/backups\n"]) assert.ok(hostPathProblem(bad), bad);
 });
+
+test("key material is told from long paths: base64 runs are caught, a cache path with a hex key is not", async () => {
+    const { looksLikeKeyMaterial } = await import("../../components/host/value-checks");
+    const key = Buffer.from(Array.from({ length: 66 }, (_, i) => (i * 97 + 13) % 256)).toString("base64");
+    assert.ok(looksLikeKeyMaterial(key), "88 characters of base64");
+    assert.ok(looksLikeKeyMaterial(`/srv/${key}`), "base64 inside a path");
+    assert.ok(looksLikeKeyMaterial("-----BEGIN OPENSSH PRIVATE KEY-----"));
+    const cache = "/root/.cache/k8s-binary/toolchain/kubernetes/1033a4eaea3220e7/release/kubernetes/v1.37.2";
+    assert.equal(looksLikeKeyMaterial(cache), false);
+    assert.equal(looksLikeKeyMaterial("/home/Operator/Releases2026/kubernetes/server/bin/linux/amd64/kube-apiserver"), false);
+});
