@@ -11,4 +11,4 @@ export {
     type ClusterSpec, type ClusterSpecInput, type HostSpec, type Role, type SshSpec, type BinariesSpec,
     type NetworkSpec, type FlannelSpec, type LoadBalancerSpec, type EtcdSpec, type PkiSpec, type ParsedSpec,
     type StackSpec, type SshCredentials, type ReleaseFile, type ResolvedReleases,
-} from "./spec";
+} from "./cluster-spec";

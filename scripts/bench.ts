@@ -4,7 +4,7 @@
 //   npm run bench                      sizes 3 etcd + 2 control planes + 2 lb + 0..200 workers, and 1..7 etcd members
 //   npm run bench -- --json out.json   the figures as JSON too
 //   npm run bench -- --workers 0,10 --etcd 3 --repeat 3
-//   npm run bench -- --hosts           deploy to test hosts first (root; see test/support/bench), and
+//   npm run bench -- --hosts           deploy to test hosts first (root; see test/support/testbed), and
 //                                      weigh each critical path with the step durations measured there
 //   npm run bench -- --hosts --prep-hosts 3,6,12   HostPrep deployed to that many hosts each time
 //   npm run bench -- --source-maps off             evaluate without source-mapped stack traces
@@ -74,7 +74,7 @@ function programTable(results: SizeResult[]): string {
 }
 
 function realHostsReport(r: RealHostsResult): string {
-    const lines = [`bench: ${r.hosts} hosts booted in ${(r.bootMs / 1000).toFixed(1)} s`, ""];
+    const lines = [`testbed: ${r.hosts} hosts booted in ${(r.bootMs / 1000).toFixed(1)} s`, ""];
     lines.push(table(["program", "hosts", "first run s", "remote commands", "command time s", "re-run s", "re-run commands"],
         r.programs.map((p) => [p.program, p.hosts, (p.firstRunMs / 1000).toFixed(1), p.firstRunCommands, (p.firstRunCommandMs / 1000).toFixed(1),
             (p.rerunMs / 1000).toFixed(1), p.rerunCommands])));

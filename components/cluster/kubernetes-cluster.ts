@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { argsError, type Host } from "../host";
-import { apiserverEndpoint, resolveReleases, type ClusterSpec } from "../spec";
+import { apiserverEndpoint, resolveReleases, type ClusterSpec } from "../cluster-spec";
 import { planHosts } from "./host-needs";
 import { deployEtcd } from "./phase-etcd";
 import { prepareHosts } from "./phase-hosts";

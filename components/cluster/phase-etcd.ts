@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster } from "../etcd";
 import type { Host, HostPlan } from "../host";
 import { CertificateAuthority } from "../pki";
-import type { ClusterSpec } from "../spec/schema";
+import type { ClusterSpec } from "../cluster-spec/schema";
 import { etcdArgs } from "./etcd-args";
 
 /** Phase 2: the etcd cluster on the etcd hosts, running the release their host plans installed. */

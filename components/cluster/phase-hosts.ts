@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { HostPlan, type Host, type MergedNeeds } from "../host";
-import type { ClusterSpec } from "../spec/schema";
+import type { ClusterSpec } from "../cluster-spec/schema";
 
 /**
  * Phase 1: every host prepared once whatever its roles, from the merged declarations of the

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { parseClusterSpec, type ClusterSpec } from "../../components/spec";
+import { parseClusterSpec, type ClusterSpec } from "../../components/cluster-spec";
 
 /** The example stack whose releases and settings the synthetic specs reuse. */
 export const TEMPLATE_STACK = path.resolve(__dirname, "../../stacks/Pulumi.seed001.yaml");

@@ -4,7 +4,7 @@
 // never read back from scripts. Everything sorted, so the result depends only on what the
 // program declared.
 import { FACT_KINDS, FACTS_OUTPUT, type ArtifactOrigin, type HostFacts } from "../../components/host/facts";
-import type { ClusterSpec } from "../../components/spec";
+import type { ClusterSpec } from "../../components/cluster-spec";
 import type { MockRuntime, Registration } from "../lib/mock-runtime";
 import { containsSecret, isSecret, unwrap } from "../lib/rpc-values";
 import { SECRET_PLACEHOLDER, type Substitutions } from "./placeholders";

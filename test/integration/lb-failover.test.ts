@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { requireBench, startBench, type Bench, type BenchHost } from "../support/bench";
+import { requireTestbed, startTestbed, type Testbed, type TestbedHost } from "../support/testbed";
 import { readState, runProgram, type RunResult } from "../support/engine";
 import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 import { killTlsBackend, startTlsBackends, whichBackend, type HostExec } from "../support/tls-backends";
 
 /*
  * NginxKeepalivedLB on real hosts: nginx and keepalived from this machine's packages under
- * systemd in two bench hosts, three HTTPS stand-in apiservers on a third, the component's real
+ * systemd in two testbed hosts, three HTTPS stand-in apiservers on a third, the component's real
  * commands over SSH through the test engine. VIP movements are timed by sampling both hosts'
  * eth0 addresses every ~50 ms from the machine's side (`ip -n <netns>`), which also works while
  * a host is powered off.
@@ -27,7 +27,7 @@ class VipWatcher {
     private readonly child: ChildProcess;
     private buffer = "";
 
-    constructor(hosts: BenchHost[], vip: string) {
+    constructor(hosts: TestbedHost[], vip: string) {
         const checks = hosts.map((h) =>
             `[[ $(ip -n ${h.netns} -4 -o addr show dev eth0 2>/dev/null) == *" ${vip}/32 "* ]] && out+=" ${h.name}"`,
         ).join("\n");
@@ -111,22 +111,22 @@ function sleep(ms: number): Promise<void> {
 
 const only = (name: string) => (h: string[]) => h.length === 1 && h[0] === name;
 
-test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGKILL hazard, no-op rerun", async (t) => {
-    if (!requireBench(t)) return;
-    const bench: Bench = await startBench({ hosts: ["lb1", "lb2", "b1"] });
+test("NginxKeepalivedLB on the testbed: VIP, balancing, reload, failover, the SIGKILL hazard, no-op rerun", async (t) => {
+    if (!requireTestbed(t)) return;
+    const testbed: Testbed = await startTestbed({ hosts: ["lb1", "lb2", "b1"] });
     const work = mkdtempSync(join(tmpdir(), "lb-failover-"));
     const stateFile = join(work, "state.json");
-    const [lb1, lb2, b1] = bench.hosts;
-    const vip = bench.address(100);
+    const [lb1, lb2, b1] = testbed.hosts;
+    const vip = testbed.address(100);
     const watcher = new VipWatcher([lb1, lb2], vip);
     t.after(async () => {
         watcher.stop();
-        await bench.stop();
+        await testbed.stop();
         rmSync(work, { recursive: true, force: true });
     });
-    const exec: HostExec = (host, command, options) => bench.exec(host, command, options);
+    const exec: HostExec = (host, command, options) => testbed.exec(host, command, options);
     const inHost = async (host: string, command: string): Promise<string> => {
-        const r = await bench.exec(host, command);
+        const r = await testbed.exec(host, command);
         assert.equal(r.code, 0, `${host}: ${command}: ${r.stderr}`);
         return r.stdout.trim();
     };
@@ -180,7 +180,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     /** Waits until a backend's port accepts connections (`open`) or refuses them, inside its host; fails after 10 s. */
     const backendPort = async (b: { host: string; port: number; name: string }, open: boolean) => {
         const probe = `bash -c '</dev/tcp/127.0.0.1/${b.port}' 2>/dev/null`;
-        const r = await bench.exec(b.host, `for i in $(seq 200); do if ${probe}; then ${open ? "exit 0" : ":"}; else ${open ? ":" : "exit 0"}; fi; sleep 0.05; done; exit 1`);
+        const r = await testbed.exec(b.host, `for i in $(seq 200); do if ${probe}; then ${open ? "exit 0" : ":"}; else ${open ? ":" : "exit 0"}; fi; sleep 0.05; done; exit 1`);
         assert.equal(r.code, 0, `backend ${b.name} ${open ? "accepting" : "refusing"} connections`);
     };
     const spread = async (n: number): Promise<Record<string, number>> => {
@@ -352,13 +352,13 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     await t.test("the whole MASTER host killed: the VIP moves; booted again, it takes the VIP back", async () => {
         await startingState("lb1");
         const t0 = Date.now();
-        await bench.killHost("lb1");
+        await testbed.killHost("lb1");
         const moved = await watcher.until((h) => h.includes("lb2"), t0, 10_000, "on lb2");
         const client = await clientBack(t0);
         figure("MASTER host killed -> VIP on BACKUP", `${moved - t0} ms (client through the VIP again after ${client} ms)`);
         assert.ok(moved - t0 < 5000);
 
-        const bootMs = await bench.bootHost("lb1");
+        const bootMs = await testbed.bootHost("lb1");
         const t1 = Date.now();
         const back = await watcher.until(only("lb1"), t1 - bootMs, 15_000, "back on lb1");
         figure("MASTER host booted -> VIP back", `${back - (t1 - bootMs)} ms after power-on (boot ${bootMs} ms)`);

@@ -1,5 +1,5 @@
-// The node runtime on bench hosts, from what the toolchain built: containerd, runc, the CNI plugins,
-// crictl and the kubelet installed from a mirror on the bench's bridge by BinaryRelease's install
+// The node runtime on testbed hosts, from what the toolchain built: containerd, runc, the CNI plugins,
+// crictl and the kubelet installed from a mirror on the testbed's bridge by BinaryRelease's install
 // script with the checksums the releases publish; the locally built images imported and pinned; a
 // pod sandbox and a container through the CRI, exec landing inside the container; a standalone
 // kubelet (no apiserver) running a static pod on a CNI bridge that answers HTTP from the other host.
@@ -10,25 +10,25 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { renderInstallScript, type InstallPlan } from "../../components/host/binary-release";
 import { PINNED_LABEL, renderImageImportScript, type ImageImportPlan } from "../../components/host/image-archive";
-import { requireBench, startBench, type Bench } from "../support/bench";
+import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
 import { makeMirror, publishedDigest, versions } from "../support/toolchain";
 import { bridgeConflist, containerdFiles, podSubnets, standaloneKubeletFiles, type ImageRecord } from "../support/node-runtime";
 
 const V = versions;
 
-test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 * 60_000 }, async (t) => {
-    if (!requireBench(t)) return;
+test("node runtime from the toolchain's releases on testbed hosts", { timeout: 15 * 60_000 }, async (t) => {
+    if (!requireTestbed(t)) return;
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-node-runtime-"));
     t.after(() => rmSync(work, { recursive: true, force: true }));
     const mirror = makeMirror(join(work, "mirror"));
-    const bench: Bench = await startBench({ hosts: ["n1", "n2"] });
-    t.after(() => bench.stop());
-    const baseUrl = await bench.serveDirectory(mirror);
-    const names = bench.hosts.map((h) => h.name);
-    const subnets = podSubnets(bench.podCidr, names);
+    const testbed: Testbed = await startTestbed({ hosts: ["n1", "n2"] });
+    t.after(() => testbed.stop());
+    const baseUrl = await testbed.serveDirectory(mirror);
+    const names = testbed.hosts.map((h) => h.name);
+    const subnets = podSubnets(testbed.podCidr, names);
 
     const run = async (host: string, script: string, input?: string): Promise<string> => {
-        const r = await bench.exec(host, `set -euo pipefail\n${script}`, { input, timeoutMs: 120_000 });
+        const r = await testbed.exec(host, `set -euo pipefail\n${script}`, { input, timeoutMs: 120_000 });
         assert.equal(r.code, 0, `${host}: ${script.split("\n")[0]}…: ${r.stderr}${r.stdout}`);
         return r.stdout.trim();
     };
@@ -103,7 +103,7 @@ test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 
         await Promise.all(names.map(async (host) => {
             for (const f of containerdFiles({ sandboxImage: pause.ref })) await writeFile(host, f.path, f.content);
             await run(host, "systemctl daemon-reload && systemctl enable --now containerd");
-            await until(`containerd on ${host}`, async () => (await bench.exec(host, "ctr version >/dev/null 2>&1")).code === 0);
+            await until(`containerd on ${host}`, async () => (await testbed.exec(host, "ctr version >/dev/null 2>&1")).code === 0);
             for (const img of [pause, agnhost]) {
                 await run(host, renderImageImportScript(importPlan(img)));
                 const listed = await run(host, `ctr -n k8s.io images ls name==${img.ref}`);
@@ -114,12 +114,12 @@ test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 
 
     await t.test("an image archive that fails its checks imports nothing; a second import changes nothing", async () => {
         const coredns = image("registry.k8s.io/coredns/coredns:");
-        const wrongSum = await bench.exec("n2", renderImageImportScript({ ...importPlan(coredns), sha256: "0".repeat(64) }));
+        const wrongSum = await testbed.exec("n2", renderImageImportScript({ ...importPlan(coredns), sha256: "0".repeat(64) }));
         assert.notEqual(wrongSum.code, 0);
         assert.match(wrongSum.stderr, /sha256 mismatch for the archive of registry\.k8s\.io\/coredns\/coredns:.*nothing was imported/);
         assert.equal(await run("n2", `ctr -n k8s.io images ls -q name==${coredns.ref}`), "", "and indeed nothing was");
         // The right file under a digest it does not hold: imported, but refused as not the image pinned.
-        const wrongDigest = await bench.exec("n2", renderImageImportScript({ ...importPlan(coredns), digest: pause.digest }));
+        const wrongDigest = await testbed.exec("n2", renderImageImportScript({ ...importPlan(coredns), digest: pause.digest }));
         assert.notEqual(wrongDigest.code, 0);
         assert.match(wrongDigest.stderr, new RegExp(`holds registry\\.k8s\\.io/coredns/coredns:\\S+ as ${coredns.digest}, not ${pause.digest}`));
         await run("n2", `ctr -n k8s.io images rm ${coredns.ref} >/dev/null`);
@@ -162,22 +162,22 @@ test("node runtime from the toolchain's releases on bench hosts", { timeout: 15 
         }));
         // Each host routes the other's pod subnet to it, as flannel's host-gw backend would.
         for (const [host, other] of [["n1", "n2"], ["n2", "n1"]]) {
-            await run(host, `ip route replace ${subnets[other]} via ${bench.host(other).address} dev eth0`);
+            await run(host, `ip route replace ${subnets[other]} via ${testbed.host(other).address} dev eth0`);
         }
-        const podIpOn = async (host: string): Promise<string> => (await bench.exec(host,
+        const podIpOn = async (host: string): Promise<string> => (await testbed.exec(host,
             "crictl pods --name netexec --state ready -q | head -1 | xargs -r crictl inspectp -o go-template --template '{{.status.network.ip}}'")).stdout.trim();
         let n1Pod = "";
         await until("the static pod on n1 to run", async () => (n1Pod = await podIpOn("n1")) !== "", 180_000);
         assert.ok(ipInSubnet(n1Pod, subnets.n1), `static pod address ${n1Pod} in ${subnets.n1}`);
         let answer = "";
         await until(`HTTP from n2 to the pod at ${n1Pod}`, async () => {
-            const r = await bench.exec("n2", `curl -fsS --max-time 2 http://${n1Pod}:8080/hostname`);
+            const r = await testbed.exec("n2", `curl -fsS --max-time 2 http://${n1Pod}:8080/hostname`);
             answer = r.stdout.trim();
             return r.code === 0;
         });
         assert.equal(answer, "netexec-n1", "agnhost reports the pod's hostname: the static pod's name with the node suffix");
         for (const host of names) {
-            console.log(`${host}: ${Math.round(bench.memoryKiB(host) / 1024)} MiB (PSS) with containerd, kubelet and one pod running`);
+            console.log(`${host}: ${Math.round(testbed.memoryKiB(host) / 1024)} MiB (PSS) with containerd, kubelet and one pod running`);
         }
     });
 });

@@ -1,6 +1,6 @@
-// Files for the node-runtime proof on bench hosts (test/integration/node-runtime.test.ts):
+// Files for the node-runtime proof on testbed hosts (test/integration/node-runtime.test.ts):
 // containerd's config and a standalone kubelet with one static pod on a CNI bridge. WorkerNode will
-// render the production versions; the settings here that only bench hosts need say so.
+// render the production versions; the settings here that only testbed hosts need say so.
 
 /** One image archive the toolchain built, as images.json lists it. */
 export interface ImageRecord {
@@ -22,7 +22,7 @@ export function containerdFiles(args: { sandboxImage: string }): { path: string;
   sandbox = '${args.sandboxImage}'
 
 [plugins.'io.containerd.cri.v1.runtime']
-  # Bench hosts lack CAP_SYS_RESOURCE: runc may not lower oom_score_adj below containerd's own.
+  # Testbed hosts lack CAP_SYS_RESOURCE: runc may not lower oom_score_adj below containerd's own.
   restrict_oom_score_adj = true
 
 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
@@ -75,7 +75,7 @@ export function podSubnets(podCidr: string, nodes: string[]): Record<string, str
 export function bridgeConflist(subnet: string): string {
     return JSON.stringify({
         cniVersion: "1.0.0",
-        name: "bench-bridge",
+        name: "testbed-bridge",
         plugins: [
             {
                 type: "bridge", bridge: "cni0", isGateway: true, isDefaultGateway: true, hairpinMode: true, ipMasq: false,
@@ -94,7 +94,7 @@ kind: KubeletConfiguration
 staticPodPath: /etc/kubernetes/manifests
 containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
 cgroupDriver: systemd
-# Bench hosts see cgroup v1 controllers; kubelet refuses v1 from 1.35 unless told.
+# Testbed hosts see cgroup v1 controllers; kubelet refuses v1 from 1.35 unless told.
 failCgroupV1: false
 readOnlyPort: 0
 authentication:

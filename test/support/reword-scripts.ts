@@ -2,7 +2,7 @@
  * Preload (`node --import tsx --import ./test/support/reword-scripts.ts …`) that rewords every
  * remote script without changing what it does: a comment line after strict mode, and the shell
  * variables path, dest, want and src renamed. What a harmless refactor of the primitives'
- * scripts looks like to a tool that reads them: test/unit/render-command-wording.test.ts
+ * scripts looks like to a tool that reads them: test/unit/render/command-wording.test.ts
  * renders with it to show the render does not depend on the scripts' wording.
  */
 import type * as command from "@pulumi/command";

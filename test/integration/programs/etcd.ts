@@ -1,4 +1,4 @@
-// An EtcdCluster on bench hosts, used the way another Pulumi project would use it: everything
+// An EtcdCluster on testbed hosts, used the way another Pulumi project would use it: everything
 // comes from the `etcd:*` config the integration test sets per run.
 import * as pulumi from "@pulumi/pulumi";
 import { BinaryRelease, releaseArgsFor, type Host } from "../../../components/host";
