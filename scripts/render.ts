@@ -68,14 +68,19 @@ async function main(argv: string[]): Promise<number> {
             delete cluster.ssh[key];
         }
     }
-    configNotes.push(`SSH credentials: the placeholder secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}, which appears only in connections, never in files or steps`);
+    configNotes.push(
+        `SSH credentials: the placeholder secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}, which appears only in connections, never in files or steps`,
+    );
 
     const substitutions = new Substitutions();
     const recording = installMockRuntime({ project: CONFIG_NAMESPACE, stack, outputs: deployPlaceholders(substitutions) });
-    pulumi.runtime.setAllConfig({
-        [`${CONFIG_NAMESPACE}:${CLUSTER_KEY}`]: JSON.stringify(cluster),
-        [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]: SSH_KEY_PLACEHOLDER,
-    }, [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]);
+    pulumi.runtime.setAllConfig(
+        {
+            [`${CONFIG_NAMESPACE}:${CLUSTER_KEY}`]: JSON.stringify(cluster),
+            [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]: SSH_KEY_PLACEHOLDER,
+        },
+        [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`],
+    );
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require("../index") as Record<string, unknown>;
     await settled();

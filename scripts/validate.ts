@@ -17,9 +17,7 @@ function summary(spec: ClusterSpec): string[] {
     const versions = [
         `kubernetes ${b.kubernetes.version}${b.kubernetesNode ? ` (nodes ${b.kubernetesNode.version})` : ""}`,
         `etcd ${b.etcd.version}`,
-        ...(["containerd", "runc", "cniPlugins", "flannel", "flannelCniPlugin", "docker"] as const)
-            .filter((k) => b[k])
-            .map((k) => `${k} ${b[k]!.version}`),
+        ...(["containerd", "runc", "cniPlugins", "flannel", "flannelCniPlugin", "docker"] as const).filter((k) => b[k]).map((k) => `${k} ${b[k]!.version}`),
     ].join(", ");
     const endpoint = spec.loadBalancer ? `VIP ${spec.loadBalancer.vip}:${spec.loadBalancer.port}` : "no load balancer";
     return [

@@ -134,11 +134,19 @@ const INSTALL_NAMES: Record<keyof typeof OFFICIAL_BASE_URLS, string> = {
 export function releaseNeed(file: ReleaseFile, binaries: string[] = file.binaries.map((b) => b.name)): ReleaseNeed {
     // Binaries whose member file is named otherwise (flannel-amd64) get its path; the rest are found by name.
     const archivePaths = Object.fromEntries(
-        file.binaries.filter((b) => binaries.includes(b.name) && file.archive === "tar.gz" && path.posix.basename(b.path) !== b.name).map((b) => [b.name, b.path]),
+        file.binaries
+            .filter((b) => binaries.includes(b.name) && file.archive === "tar.gz" && path.posix.basename(b.path) !== b.name)
+            .map((b) => [b.name, b.path]),
     );
     return {
-        name: file.name, version: file.version, url: file.url, localPath: file.localPath, checksum: file.checksum,
-        archive: file.archive, binaries, archivePaths,
+        name: file.name,
+        version: file.version,
+        url: file.url,
+        localPath: file.localPath,
+        checksum: file.checksum,
+        archive: file.archive,
+        binaries,
+        archivePaths,
     };
 }
 
@@ -232,11 +240,21 @@ export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
 
 /** The etcd release file alone: its source is complete once the schema accepted the spec, so validation can plan with it. */
 export function etcdReleaseFile(spec: ClusterSpec): ReleaseFile {
-    const { arch, binaries: { etcd: source } } = spec;
+    const {
+        arch,
+        binaries: { etcd: source },
+    } = spec;
     const v = source.version;
     const dir = `etcd-v${v}-linux-${arch}`;
     const tools = ["etcd", "etcdctl"];
     const [major, minor] = v.split(".").map(Number);
     if (major > 3 || (major === 3 && minor >= 5)) tools.push("etcdutl");
-    return single("etcd", source, `v${v}`, `${dir}.tar.gz`, "tar.gz", tools.map((name) => ({ name, path: `${dir}/${name}` })));
+    return single(
+        "etcd",
+        source,
+        `v${v}`,
+        `${dir}.tar.gz`,
+        "tar.gz",
+        tools.map((name) => ({ name, path: `${dir}/${name}` })),
+    );
 }

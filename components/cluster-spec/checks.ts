@@ -45,7 +45,8 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     const workers = has("worker");
     const lbs = has("lb");
     // Hosts where flanneld runs: the kubelets' hosts, plus the control plane when it runs under systemd.
-    const flannelHosts = spec.flannel.mode === "daemonset" ? workers : spec.hosts.filter((h) => h.roles.includes("worker") || h.roles.includes("control-plane"));
+    const flannelHosts =
+        spec.flannel.mode === "daemonset" ? workers : spec.hosts.filter((h) => h.roles.includes("worker") || h.roles.includes("control-plane"));
 
     // Topology.
     if (etcd.length === 0) error("hosts", "no host has the `etcd` role", "add `etcd` to the roles of one or three hosts");
@@ -53,7 +54,11 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         warn("hosts", `${etcd.length} etcd members tolerate no more failures than ${etcd.length - 1}`, "use an odd number of etcd hosts (1, 3 or 5)");
     spec.etcd.initialMembers?.forEach((name, i) => {
         if (!etcd.some((h) => h.name === name))
-            error(childPath("etcd", "initialMembers", i), `\`${name}\` is not the name of a host with the \`etcd\` role`, `list only etcd hosts: ${etcd.map((h) => h.name).join(", ") || "none yet"}`);
+            error(
+                childPath("etcd", "initialMembers", i),
+                `\`${name}\` is not the name of a host with the \`etcd\` role`,
+                `list only etcd hosts: ${etcd.map((h) => h.name).join(", ") || "none yet"}`,
+            );
     });
     duplicates(spec.etcd.initialMembers ?? []).forEach(([i, first]) =>
         error(childPath("etcd", "initialMembers", i), `repeats initialMembers[${first}]`, "list each member once"),
@@ -69,7 +74,11 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
             seen.add(r);
         });
         if (!h.roles.includes("worker") && (Object.keys(h.labels).length > 0 || h.taints.length > 0))
-            error(childPath("hosts", i, Object.keys(h.labels).length > 0 ? "labels" : "taints"), "labels and taints apply to workers only", "add the `worker` role or remove them");
+            error(
+                childPath("hosts", i, Object.keys(h.labels).length > 0 ? "labels" : "taints"),
+                "labels and taints apply to workers only",
+                "add the `worker` role or remove them",
+            );
     });
     spec.hosts.forEach((h, i) => {
         for (const key of Object.keys(h.labels))
@@ -107,7 +116,11 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     for (let i = 0; i < blocks.length; i++)
         for (let j = i + 1; j < blocks.length; j++)
             if (overlaps(blocks[i].block, blocks[j].block))
-                error(blocks[j].path, `${blocks[j].block.text} overlaps ${blocks[i].path} (${blocks[i].block.text})`, "choose non-overlapping blocks for hosts, pods and services");
+                error(
+                    blocks[j].path,
+                    `${blocks[j].block.text} overlaps ${blocks[i].path} (${blocks[i].block.text})`,
+                    "choose non-overlapping blocks for hosts, pods and services",
+                );
     if (services.prefix < 12)
         error("network.serviceCidr", `/${services.prefix} is larger than kube-apiserver accepts`, "use a prefix of /12 or longer, e.g. 10.96.0.0/12");
     if (services.prefix > 28) error("network.serviceCidr", `/${services.prefix} leaves almost no Service addresses`, "use a larger block, e.g. /24 or /12");
@@ -115,18 +128,35 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     const subnetOf = (address: string) => hostSubnets.find((s) => contains(s, address));
     spec.hosts.forEach((h, i) => {
         const subnet = subnetOf(h.address);
-        if (!subnet) error(childPath("hosts", i, "address"), `${h.address} is in none of network.hostSubnets (${net.hostSubnets.join(", ")})`, "fix the address or add its subnet to network.hostSubnets");
+        if (!subnet)
+            error(
+                childPath("hosts", i, "address"),
+                `${h.address} is in none of network.hostSubnets (${net.hostSubnets.join(", ")})`,
+                "fix the address or add its subnet to network.hostSubnets",
+            );
         else if (isNetworkOrBroadcast(subnet, h.address))
             error(childPath("hosts", i, "address"), `${h.address} is the network or broadcast address of ${subnet.text}`, "use a usable address of the subnet");
     });
 
     const kubernetesServiceIp = nthAddress(services, 1);
     if (!contains(services, net.clusterDns))
-        error("network.clusterDns", `${net.clusterDns} is outside network.serviceCidr (${net.serviceCidr})`, `pick an address inside it, e.g. ${nthAddress(services, 10)}`);
+        error(
+            "network.clusterDns",
+            `${net.clusterDns} is outside network.serviceCidr (${net.serviceCidr})`,
+            `pick an address inside it, e.g. ${nthAddress(services, 10)}`,
+        );
     else if (net.clusterDns === services.network.toString() || net.clusterDns === broadcastAddress(services))
-        error("network.clusterDns", `${net.clusterDns} is the network or broadcast address of ${net.serviceCidr}`, `pick another address, e.g. ${nthAddress(services, 10)}`);
+        error(
+            "network.clusterDns",
+            `${net.clusterDns} is the network or broadcast address of ${net.serviceCidr}`,
+            `pick another address, e.g. ${nthAddress(services, 10)}`,
+        );
     else if (net.clusterDns === kubernetesServiceIp)
-        error("network.clusterDns", `${net.clusterDns} is the first address of ${net.serviceCidr}, taken by the \`kubernetes\` Service`, `pick another address, e.g. ${nthAddress(services, 10)}`);
+        error(
+            "network.clusterDns",
+            `${net.clusterDns} is the first address of ${net.serviceCidr}, taken by the \`kubernetes\` Service`,
+            `pick another address, e.g. ${nthAddress(services, 10)}`,
+        );
 
     // Two listeners on one port of a host, from the declarations the components make.
     errors.push(...planHosts(spec).issues);
@@ -134,18 +164,30 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     // Pod subnets per node.
     const f = spec.flannel;
     if (f.subnetLen <= pods.prefix)
-        error("flannel.subnetLen", `/${f.subnetLen} per node does not fit inside network.podCidr (${net.podCidr})`, `use a value larger than ${pods.prefix}, e.g. 24`);
+        error(
+            "flannel.subnetLen",
+            `/${f.subnetLen} per node does not fit inside network.podCidr (${net.podCidr})`,
+            `use a value larger than ${pods.prefix}, e.g. 24`,
+        );
     else {
         const capacity = size(pods) / 2 ** (32 - f.subnetLen);
         const podNodes = flannelHosts.length;
         if (podNodes > capacity)
-            error("network.podCidr", `${net.podCidr} holds ${capacity} node subnets of /${f.subnetLen}, fewer than the ${podNodes} nodes`, "use a larger podCidr or a longer flannel.subnetLen");
+            error(
+                "network.podCidr",
+                `${net.podCidr} holds ${capacity} node subnets of /${f.subnetLen}, fewer than the ${podNodes} nodes`,
+                "use a larger podCidr or a longer flannel.subnetLen",
+            );
     }
 
     // Load balancer.
     const lb = spec.loadBalancer;
     if (lbs.length > 0 && !lb)
-        error("loadBalancer", `hosts ${lbs.map((h) => h.name).join(", ")} have the \`lb\` role but no loadBalancer is configured`, "set loadBalancer.vip (and interface, virtualRouterId, port)");
+        error(
+            "loadBalancer",
+            `hosts ${lbs.map((h) => h.name).join(", ")} have the \`lb\` role but no loadBalancer is configured`,
+            "set loadBalancer.vip (and interface, virtualRouterId, port)",
+        );
     if (lb) {
         const owner = spec.hosts.find((h) => h.address === lb.vip);
         const vipSubnet = subnetOf(lb.vip);
@@ -153,20 +195,36 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
             error("loadBalancer.vip", `${lb.vip} is the network or broadcast address of ${vipSubnet.text}`, "pick a usable address");
         if (owner) error("loadBalancer.vip", `${lb.vip} is the address of host ${owner.name}`, "use a free address for the VIP");
         if (lbs.length === 0) {
-            warn("loadBalancer", "no host has the `lb` role: the VIP must be served by a load balancer outside this stack", "add the `lb` role to two hosts to run nginx + keepalived on them");
+            warn(
+                "loadBalancer",
+                "no host has the `lb` role: the VIP must be served by a load balancer outside this stack",
+                "add the `lb` role to two hosts to run nginx + keepalived on them",
+            );
         } else {
             for (const h of lbs) {
                 const subnet = subnetOf(h.address);
                 if (subnet && !contains(subnet, lb.vip))
-                    error("loadBalancer.vip", `${lb.vip} is not in ${subnet.text}, the subnet of lb host ${h.name}`, "pick a free address in the lb hosts' subnet");
+                    error(
+                        "loadBalancer.vip",
+                        `${lb.vip} is not in ${subnet.text}, the subnet of lb host ${h.name}`,
+                        "pick a free address in the lb hosts' subnet",
+                    );
             }
             if (lbs.length === 1)
-                error("hosts", `only ${lbs[0].name} has the \`lb\` role: keepalived needs a second host to fail over to`, "give the `lb` role to two or more hosts, or remove it and the loadBalancer");
+                error(
+                    "hosts",
+                    `only ${lbs[0].name} has the \`lb\` role: keepalived needs a second host to fail over to`,
+                    "give the `lb` role to two or more hosts, or remove it and the loadBalancer",
+                );
         }
         if (contains(pods, lb.vip) || contains(services, lb.vip))
             error("loadBalancer.vip", `${lb.vip} lies in the pod or service block`, "pick an address in the lb hosts' subnet");
     } else if (controlPlanes.length > 1) {
-        warn("loadBalancer", `${controlPlanes.length} control-plane hosts but no load balancer: clients and kubelets use ${controlPlanes[0].name} only`, "add loadBalancer and two `lb` hosts for an HA endpoint");
+        warn(
+            "loadBalancer",
+            `${controlPlanes.length} control-plane hosts but no load balancer: clients and kubelets use ${controlPlanes[0].name} only`,
+            "add loadBalancer and two `lb` hosts for an HA endpoint",
+        );
     }
 
     // Versions.
@@ -176,15 +234,27 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         const parsed = source && parseVersion(source.version);
         const allowed = key === "flannelCniPlugin" && /^flannel\d+$/.test(parsed?.suffix ?? "");
         if (parsed?.suffix !== undefined && !allowed)
-            error(`binaries.${key}.version`, `${source!.version} is a pre-release or suffixed build, not a final release`, `use a final release such as ${parsed.major}.${parsed.minor}.${parsed.patch}`);
+            error(
+                `binaries.${key}.version`,
+                `${source!.version} is a pre-release or suffixed build, not a final release`,
+                `use a final release such as ${parsed.major}.${parsed.minor}.${parsed.patch}`,
+            );
     }
     const kube = parseVersion(b.kubernetes.version);
     const kubeOk = kube !== undefined;
     if (!kubeOk) error("binaries.kubernetes.version", `${b.kubernetes.version} is not a Kubernetes release`, "use a release such as 1.33.5");
     else if (kube.major !== 1 || kube.minor < OLDEST_KUBERNETES_MINOR)
-        error("binaries.kubernetes.version", `${b.kubernetes.version} is older than 1.${OLDEST_KUBERNETES_MINOR}, the oldest release this project configures`, `use 1.${OLDEST_KUBERNETES_MINOR} or newer`);
+        error(
+            "binaries.kubernetes.version",
+            `${b.kubernetes.version} is older than 1.${OLDEST_KUBERNETES_MINOR}, the oldest release this project configures`,
+            `use 1.${OLDEST_KUBERNETES_MINOR} or newer`,
+        );
     else if (kube.minor > NEWEST_KUBERNETES_MINOR)
-        warn("binaries.kubernetes.version", `${b.kubernetes.version} is newer than 1.${NEWEST_KUBERNETES_MINOR}, the newest release this project was checked against`, "review the rendered flags before deploying");
+        warn(
+            "binaries.kubernetes.version",
+            `${b.kubernetes.version} is newer than 1.${NEWEST_KUBERNETES_MINOR}, the newest release this project was checked against`,
+            "review the rendered flags before deploying",
+        );
 
     // The kubelet's version: the one that talks to the container runtime.
     let kubelet = kube;
@@ -193,7 +263,11 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         kubelet = node;
         if (!node) error("binaries.kubernetesNode.version", `${b.kubernetesNode.version} is not a Kubernetes release`, "use a release such as 1.33.5");
         else if (compareVersions(node, kube) > 0)
-            error("binaries.kubernetesNode.version", `kubelet/kube-proxy ${b.kubernetesNode.version} are newer than the apiserver ${b.kubernetes.version}`, "upgrade the control plane first (binaries.kubernetes), then the nodes");
+            error(
+                "binaries.kubernetesNode.version",
+                `kubelet/kube-proxy ${b.kubernetesNode.version} are newer than the apiserver ${b.kubernetes.version}`,
+                "upgrade the control plane first (binaries.kubernetes), then the nodes",
+            );
         else if (kube.minor - node.minor > allowedNodeLag(kube.minor))
             error(
                 "binaries.kubernetesNode.version",
@@ -207,16 +281,29 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         const line = `${etcdVersion.major}.${etcdVersion.minor}`;
         const lines = supportedEtcdLines(kube.minor);
         if (!lines.includes(line))
-            error("binaries.etcd.version", `etcd ${b.etcd.version} is not a supported etcd for Kubernetes 1.${kube.minor} (supported: ${lines.map((l) => `${l}.x`).join(", ")})`, `use an etcd ${lines[lines.length - 1]}.x release`);
+            error(
+                "binaries.etcd.version",
+                `etcd ${b.etcd.version} is not a supported etcd for Kubernetes 1.${kube.minor} (supported: ${lines.map((l) => `${l}.x`).join(", ")})`,
+                `use an etcd ${lines[lines.length - 1]}.x release`,
+            );
     }
 
     const containerd = b.containerd && parseVersion(b.containerd.version);
     if (spec.containerRuntime === "containerd" && workers.length > 0 && kubelet && containerd) {
         const problem = containerdProblem(kubelet.minor, containerd);
         const tested = containerdTested(kubelet.minor, containerd);
-        if (problem) error("binaries.containerd.version", `containerd ${b.containerd!.version}: ${problem}`, "use a containerd release listed for this Kubernetes minor in containerd's RELEASES.md");
+        if (problem)
+            error(
+                "binaries.containerd.version",
+                `containerd ${b.containerd!.version}: ${problem}`,
+                "use a containerd release listed for this Kubernetes minor in containerd's RELEASES.md",
+            );
         else if (tested && !tested.tested)
-            warn("binaries.containerd.version", `containerd ${b.containerd!.version} is not among the releases containerd recommends for Kubernetes 1.${kubelet.minor} (${tested.lines.join(", ")})`, "use one of those releases");
+            warn(
+                "binaries.containerd.version",
+                `containerd ${b.containerd!.version} is not among the releases containerd recommends for Kubernetes 1.${kubelet.minor} (${tested.lines.join(", ")})`,
+                "use one of those releases",
+            );
     }
     const runc = b.runc && parseVersion(b.runc.version);
     if (runc && compareVersions(runc, OLDEST_RUNC) < 0)
@@ -224,14 +311,20 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
 
     if (spec.containerRuntime === "docker") {
         if (kubeOk && kube.minor >= DOCKERSHIM_REMOVED_MINOR)
-            error("containerRuntime", `docker needs dockershim, removed in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR} (this stack runs ${b.kubernetes.version})`, "use `containerd`, or a Kubernetes release before 1.24");
-        if (workers.length > 0 && !b.docker) error("binaries.docker", "is required when containerRuntime is `docker`", "add {version, sha256} of the Docker static release");
+            error(
+                "containerRuntime",
+                `docker needs dockershim, removed in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR} (this stack runs ${b.kubernetes.version})`,
+                "use `containerd`, or a Kubernetes release before 1.24",
+            );
+        if (workers.length > 0 && !b.docker)
+            error("binaries.docker", "is required when containerRuntime is `docker`", "add {version, sha256} of the Docker static release");
         if (b.containerd) warn("binaries.containerd", "is unused with the docker runtime (Docker ships its own containerd)", "remove it");
     } else if (workers.length > 0) {
         for (const key of ["containerd", "runc"] as const)
             if (!b[key]) error(`binaries.${key}`, `is required for the workers' containerd runtime`, `add {version, sha256} of the ${key} release`);
     }
-    if (workers.length > 0 && !b.cniPlugins) error("binaries.cniPlugins", "is required for the workers' pod networking", "add {version, sha256} of the CNI plugins release");
+    if (workers.length > 0 && !b.cniPlugins)
+        error("binaries.cniPlugins", "is required for the workers' pod networking", "add {version, sha256} of the CNI plugins release");
 
     errors.push(...checkDigests(spec));
 
@@ -253,12 +346,22 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     if (f.backend === "host-gw" || f.directRouting) {
         const subnets = new Set(flannelHosts.map((h) => subnetOf(h.address)?.text));
         if (f.backend === "host-gw" && subnets.size > 1)
-            error("flannel.backend", `host-gw routes through the nodes as next hops, but the nodes span ${[...subnets].join(", ")}`, "use vxlan (optionally with directRouting) or put all nodes in one L2 subnet");
+            error(
+                "flannel.backend",
+                `host-gw routes through the nodes as next hops, but the nodes span ${[...subnets].join(", ")}`,
+                "use vxlan (optionally with directRouting) or put all nodes in one L2 subnet",
+            );
     }
     if (f.backend === "udp") warn("flannel.backend", "the udp backend is meant for debugging and is slow", "use vxlan or host-gw");
     if (systemd) {
-        if (!b.flannel) error("binaries.flannel", `is required when flannel.mode is ${f.mode}`, "add {version, sha256} of the flanneld release, or use flannel.mode daemonset");
-        if (!b.flannelCniPlugin) error("binaries.flannelCniPlugin", `is required when flannel.mode is ${f.mode}`, "add {version, sha256} of the flannel CNI plugin release");
+        if (!b.flannel)
+            error(
+                "binaries.flannel",
+                `is required when flannel.mode is ${f.mode}`,
+                "add {version, sha256} of the flanneld release, or use flannel.mode daemonset",
+            );
+        if (!b.flannelCniPlugin)
+            error("binaries.flannelCniPlugin", `is required when flannel.mode is ${f.mode}`, "add {version, sha256} of the flannel CNI plugin release");
     } else {
         if (b.flannel) warn("binaries.flannel", "is unused in daemonset mode", "remove it, or choose a systemd flannel.mode");
         if (b.flannelCniPlugin) warn("binaries.flannelCniPlugin", "is unused in daemonset mode", "remove it, or choose a systemd flannel.mode");
@@ -266,21 +369,35 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
 
     // PKI.
     if (spec.pki.certValidityHours > spec.pki.caValidityHours)
-        error("pki.certValidityHours", `${spec.pki.certValidityHours}h outlives the CAs (${spec.pki.caValidityHours}h)`, "shorten certValidityHours or lengthen caValidityHours");
+        error(
+            "pki.certValidityHours",
+            `${spec.pki.certValidityHours}h outlives the CAs (${spec.pki.caValidityHours}h)`,
+            "shorten certValidityHours or lengthen caValidityHours",
+        );
 
     // SSH credentials.
     const ssh = spec.ssh;
-    const sources = [context.privateKeySecret && "the secret k8s-binary:sshPrivateKey", ssh.privateKeyPath && "ssh.privateKeyPath", ssh.agent && "ssh.agent"].filter(
-        (s): s is string => typeof s === "string",
-    );
+    const sources = [
+        context.privateKeySecret && "the secret k8s-binary:sshPrivateKey",
+        ssh.privateKeyPath && "ssh.privateKeyPath",
+        ssh.agent && "ssh.agent",
+    ].filter((s): s is string => typeof s === "string");
     if (sources.length === 0)
-        error("ssh", "no SSH credentials", "set the secret key (`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`), ssh.privateKeyPath, or ssh.agent: true");
+        error(
+            "ssh",
+            "no SSH credentials",
+            "set the secret key (`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`), ssh.privateKeyPath, or ssh.agent: true",
+        );
     else if (sources.length > 1) error("ssh", `several SSH credentials: ${sources.join(", ")}`, "keep exactly one");
     if (ssh.agentSocketPath && !ssh.agent) error("ssh.agentSocketPath", "is set but ssh.agent is false", "set ssh.agent: true or remove agentSocketPath");
     if (ssh.sudo === false) {
         const unprivileged = spec.hosts.filter((h) => (h.sshUser ?? ssh.user) !== "root").map((h) => h.name);
         if (unprivileged.length > 0)
-            error("ssh.sudo", `is false, but hosts ${unprivileged.join(", ")} are reached as a user other than root, who cannot write /etc or run systemctl`, "remove ssh.sudo (sudo is on for non-root users) or log in as root");
+            error(
+                "ssh.sudo",
+                `is false, but hosts ${unprivileged.join(", ")} are reached as a user other than root, who cannot write /etc or run systemctl`,
+                "remove ssh.sudo (sudo is on for non-root users) or log in as root",
+            );
     }
 
     return { errors, warnings };
@@ -298,12 +415,21 @@ function checkKubernetesSource(
     }
     if (source.serverTarball) return;
     if (!source.sha256) {
-        if (needed.length > 0) error(`${key}.sha256`, "is required: every binary must be pinned", `add the sha256 of ${needed.join(", ")} (published as NAME.sha256 next to each binary), or serverTarball.sha512`);
+        if (needed.length > 0)
+            error(
+                `${key}.sha256`,
+                "is required: every binary must be pinned",
+                `add the sha256 of ${needed.join(", ")} (published as NAME.sha256 next to each binary), or serverTarball.sha512`,
+            );
         return;
     }
     for (const name of needed)
         if (!source.sha256[name as keyof typeof source.sha256])
-            error(childPath(key, "sha256", name), "is required: every binary must be pinned", `add the sha256 of ${name} ${source.version} for this arch (published as ${name}.sha256)`);
+            error(
+                childPath(key, "sha256", name),
+                "is required: every binary must be pinned",
+                `add the sha256 of ${name} ${source.version} for this arch (published as ${name}.sha256)`,
+            );
 }
 
 /**

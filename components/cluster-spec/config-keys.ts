@@ -65,7 +65,9 @@ export function checkConfigKeys(keys: string[]): ConfigKeys {
             out.issues.push({
                 path: key,
                 message: "is not a config key of this project: Pulumi would ignore it",
-                hint: guess ? `did you mean \`${CONFIG_NAMESPACE}:${guess}\`?` : `the keys are ${KNOWN_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(" and ")}`,
+                hint: guess
+                    ? `did you mean \`${CONFIG_NAMESPACE}:${guess}\`?`
+                    : `the keys are ${KNOWN_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(" and ")}`,
             });
             continue;
         }

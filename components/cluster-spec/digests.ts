@@ -26,7 +26,11 @@ function pins(spec: ClusterSpec): Pin[] {
             if (digest) out.push({ path: childPath(`binaries.${key}.sha256`, name), file: `${name} ${source.version} ${spec.arch}`, digest });
         }
         if (source.serverTarball)
-            out.push({ path: `binaries.${key}.serverTarball.sha512`, file: `kubernetes-server ${source.version} ${spec.arch}`, digest: source.serverTarball.sha512 });
+            out.push({
+                path: `binaries.${key}.serverTarball.sha512`,
+                file: `kubernetes-server ${source.version} ${spec.arch}`,
+                digest: source.serverTarball.sha512,
+            });
     }
     for (const key of ["etcd", "containerd", "runc", "cniPlugins", "flannel", "flannelCniPlugin", "docker"] as const) {
         const source = b[key];

@@ -145,7 +145,11 @@ export function fromZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIss
         else if (issue.code === "invalid_key") message = `is not a valid key: ${issue.issues.map((i) => i.message).join("; ")}`;
         else if (issue.code === "custom" || issue.code === "invalid_format") message = value === undefined ? issue.message : `${shown(value)} ${issue.message}`;
         if (isSecureValue(value)) {
-            out.push({ path: formatPath(path), message: "is encrypted (`secure:`) but is not a secret field", hint: "set it in plain text; only `k8s-binary:sshPrivateKey` holds secret material" });
+            out.push({
+                path: formatPath(path),
+                message: "is encrypted (`secure:`) but is not a secret field",
+                hint: "set it in plain text; only `k8s-binary:sshPrivateKey` holds secret material",
+            });
             continue;
         }
         let hint = described ?? "see components/cluster-spec/schema.ts";
@@ -167,7 +171,14 @@ function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, 
 }
 
 /** zod's type names in the words of a YAML file. */
-const TYPE_WORDS: Record<string, string> = { int: "an integer", object: "a map", array: "a list", string: "a string", number: "a number", boolean: "a boolean" };
+const TYPE_WORDS: Record<string, string> = {
+    int: "an integer",
+    object: "a map",
+    array: "a list",
+    string: "a string",
+    number: "a number",
+    boolean: "a boolean",
+};
 
 function article(expected: string): string {
     return TYPE_WORDS[expected] ?? `a ${expected}`;

@@ -62,7 +62,11 @@ const STAND_INS: Record<string, unknown> = {
  * (a required one with its parent, up to the list element holding it) and the rules run on the
  * rest. Findings about the removed places are dropped: they would only repeat the field errors.
  */
-function crossFieldFindings(raw: unknown, fieldIssues: readonly z.core.$ZodIssue[], context: { privateKeySecret: boolean }): { errors: SpecIssue[]; warnings: SpecIssue[] } {
+function crossFieldFindings(
+    raw: unknown,
+    fieldIssues: readonly z.core.$ZodIssue[],
+    context: { privateKeySecret: boolean },
+): { errors: SpecIssue[]; warnings: SpecIssue[] } {
     let paths = issuePaths(fieldIssues);
     for (let round = 0; round < 4; round++) {
         const repaired = withoutFields(raw, paths);
@@ -74,15 +78,23 @@ function crossFieldFindings(raw: unknown, fieldIssues: readonly z.core.$ZodIssue
             // A finding at, above or below a field taken out judges the gap, not the file (e.g. `hosts` counts).
             const blocked = [...paths.map((p) => formatPath(p)), ...(standIns.length > 0 ? ["binaries", "containerRuntime"] : [])];
             // So does one naming a host taken out ("`cp2` is not the name of a host with the `etcd` role").
-            const gone = [...(repaired.removed.get("hosts") ?? [])].map((i) => (raw as { hosts?: { name?: unknown }[] }).hosts?.[i]?.name).filter((n): n is string => typeof n === "string");
+            const gone = [...(repaired.removed.get("hosts") ?? [])]
+                .map((i) => (raw as { hosts?: { name?: unknown }[] }).hosts?.[i]?.name)
+                .filter((n): n is string => typeof n === "string");
             const keep = (issue: SpecIssue) =>
                 !blocked.some((b) => within(b, issue.path) || within(issue.path, b)) && !gone.some((name) => issue.message.includes(`\`${name}\``));
-            const restore = (issue: SpecIssue): SpecIssue => ({ ...issue, path: restoreIndices(issue.path, repaired.removed), message: restoreIndices(issue.message, repaired.removed) });
+            const restore = (issue: SpecIssue): SpecIssue => ({
+                ...issue,
+                path: restoreIndices(issue.path, repaired.removed),
+                message: restoreIndices(issue.message, repaired.removed),
+            });
             const found = checkSpec(completed(parsed.data), context);
             return { errors: found.errors.map(restore).filter(keep), warnings: found.warnings.map(restore).filter(keep) };
         }
         // Still failing: a removed field was required. Take its parent out next time.
-        const more = issuePaths(parsed.error.issues).map((p) => restorePath(p, repaired.removed).slice(0, -1)).filter((p) => p.length > 0);
+        const more = issuePaths(parsed.error.issues)
+            .map((p) => restorePath(p, repaired.removed).slice(0, -1))
+            .filter((p) => p.length > 0);
         if (more.length === 0) break;
         paths = [...paths, ...more];
     }
@@ -137,7 +149,11 @@ export function loadStackFile(file: string): ParsedSpec {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new SpecError([{ path: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, hint: "name an existing stack file" }], [], file);
+        throw new SpecError(
+            [{ path: "", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, hint: "name an existing stack file" }],
+            [],
+            file,
+        );
     }
     const yaml = parseStackYaml(text);
     if (!yaml.ok) throw new SpecError(yaml.issues, [], file);
@@ -229,12 +245,21 @@ export function loadSpecFromPulumiConfig(config: pulumi.Config = new pulumi.Conf
     const issues = [...keyIssues];
     if (secretText !== undefined) {
         const problem = publicKeyProblem(secretText);
-        if (problem) issues.push({ path: `${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`, message: problem, hint: `set it from the private key file: pulumi config set --secret ${PRIVATE_KEY_KEY} < ~/.ssh/id_ed25519` });
+        if (problem)
+            issues.push({
+                path: `${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`,
+                message: problem,
+                hint: `set it from the private key file: pulumi config set --secret ${PRIVATE_KEY_KEY} < ~/.ssh/id_ed25519`,
+            });
         credentials.privateKey = pulumi.secret(secretText);
     } else if (ssh.privateKeyPath) {
         const read = readKeyFile(ssh.privateKeyPath);
         if ("code" in read)
-            issues.push({ path: "ssh.privateKeyPath", message: `cannot be read (${read.code})`, hint: `point it at a readable private key file; where the file is absent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` });
+            issues.push({
+                path: "ssh.privateKeyPath",
+                message: `cannot be read (${read.code})`,
+                hint: `point it at a readable private key file; where the file is absent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead`,
+            });
         else {
             const issue = keyContentIssue(read.text, "ssh.privateKeyPath");
             if (issue) issues.push(issue);
@@ -243,7 +268,11 @@ export function loadSpecFromPulumiConfig(config: pulumi.Config = new pulumi.Conf
     } else {
         const socket = ssh.agentSocketPath ?? process.env.SSH_AUTH_SOCK;
         if (!socket)
-            issues.push({ path: "ssh.agent", message: "is true but SSH_AUTH_SOCK is not set", hint: `start an ssh-agent or set ssh.agentSocketPath; where there is no agent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead` });
+            issues.push({
+                path: "ssh.agent",
+                message: "is true but SSH_AUTH_SOCK is not set",
+                hint: `start an ssh-agent or set ssh.agentSocketPath; where there is no agent (CI previews), use the secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY} instead`,
+            });
         credentials.agentSocketPath = socket;
     }
     if (issues.length > 0) throw new SpecError(issues, parsed.warnings, source);

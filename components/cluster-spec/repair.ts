@@ -42,7 +42,7 @@ export function withoutFields(raw: unknown, paths: Path[]): Repaired {
 /** The original index of element `index` of a list that lost `gone` elements. */
 function originalIndex(index: number, gone: Set<number>): number {
     let original = -1;
-    for (let kept = -1; kept < index; ) if (!gone.has(++original)) kept++;
+    for (let kept = -1; kept < index;) if (!gone.has(++original)) kept++;
     return original;
 }
 
@@ -62,7 +62,10 @@ export function restoreIndices(text: string, removed: Removed): string {
     for (const [list, gone] of removed) {
         if (gone.size === 0) continue;
         const escaped = list.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-        out = out.replace(new RegExp(`(^|[^A-Za-z0-9_.])${escaped}\\[(\\d+)\\]`, "g"), (_m, before: string, n: string) => `${before}${list}[${originalIndex(Number(n), gone)}]`);
+        out = out.replace(
+            new RegExp(`(^|[^A-Za-z0-9_.])${escaped}\\[(\\d+)\\]`, "g"),
+            (_m, before: string, n: string) => `${before}${list}[${originalIndex(Number(n), gone)}]`,
+        );
     }
     return out;
 }

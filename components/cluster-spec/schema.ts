@@ -1,6 +1,12 @@
 import { z } from "zod";
 import {
-    blockProblem, calendarProblem, hostAddressProblem, hostNameProblem, interfaceNameProblem, localPathProblem, userNameProblem,
+    blockProblem,
+    calendarProblem,
+    hostAddressProblem,
+    hostNameProblem,
+    interfaceNameProblem,
+    localPathProblem,
+    userNameProblem,
 } from "../host/value-checks";
 import { isIPv4, isIPv4Cidr } from "./net";
 
@@ -40,8 +46,13 @@ const version = z
     .transform((s) => s.replace(/^v/, ""));
 const sshHostKey = z
     .string()
-    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [A-Za-z0-9@._:+=,/-]+)*$/, "is not an SSH public host key (type, key and an optional plain comment)")
-    .describe("The host's public SSH key as `ssh-keyscan` prints it or its .pub file holds, e.g. `ssh-ed25519 AAAA... root@node1` (the comment is optional): pins the key so a changed host key fails the connection. Default: not checked.");
+    .regex(
+        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [A-Za-z0-9@._:+=,/-]+)*$/,
+        "is not an SSH public host key (type, key and an optional plain comment)",
+    )
+    .describe(
+        "The host's public SSH key as `ssh-keyscan` prints it or its .pub file holds, e.g. `ssh-ed25519 AAAA... root@node1` (the comment is optional): pins the key so a changed host key fails the connection. Default: not checked.",
+    );
 
 /** Far beyond a real cluster (Kubernetes tests 5,000 nodes); a larger list is a generated mistake. */
 const MAX_HOSTS = 10_000;
@@ -55,20 +66,16 @@ const imageReference = z
     );
 
 /** What a host does in the cluster; one host may hold several roles (seed 001 colocates etcd with masters and workers). */
-export const roleSchema = z
-    .enum(["etcd", "control-plane", "worker", "lb"])
-    .describe("One of `etcd`, `control-plane`, `worker`, `lb`.");
+export const roleSchema = z.enum(["etcd", "control-plane", "worker", "lb"]).describe("One of `etcd`, `control-plane`, `worker`, `lb`.");
 export type Role = z.output<typeof roleSchema>;
 
-const labelKey = z
-    .string()
-    .refine((key) => {
-        const parts = key.split("/");
-        if (parts.length > 2) return false;
-        const name = parts[parts.length - 1];
-        const prefix = parts.length === 2 ? parts[0] : undefined;
-        return labelName.test(name) && (prefix === undefined || dnsName.test(prefix));
-    }, "is not a Kubernetes label key ([prefix/]name, name of at most 63 characters)");
+const labelKey = z.string().refine((key) => {
+    const parts = key.split("/");
+    if (parts.length > 2) return false;
+    const name = parts[parts.length - 1];
+    const prefix = parts.length === 2 ? parts[0] : undefined;
+    return labelName.test(name) && (prefix === undefined || dnsName.test(prefix));
+}, "is not a Kubernetes label key ([prefix/]name, name of at most 63 characters)");
 
 export const taintSchema = z
     .strictObject({
@@ -78,9 +85,7 @@ export const taintSchema = z
             .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "is not a label-style value (at most 63 characters)")
             .optional()
             .describe("Taint value. Default: none."),
-        effect: z
-            .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"])
-            .describe("One of `NoSchedule`, `PreferNoSchedule`, `NoExecute`. Required."),
+        effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).describe("One of `NoSchedule`, `PreferNoSchedule`, `NoExecute`. Required."),
     })
     .describe("A taint registered with the kubelet: `{key, value?, effect}`.");
 export type TaintSpec = z.output<typeof taintSchema>;
@@ -91,7 +96,9 @@ export const hostSchema = z
             .string()
             .regex(dnsLabel, "is not a DNS label (lowercase letters, digits and '-', at most 63 characters)")
             .describe("Unique host name, a DNS label such as `master01`: becomes the hostname, the node name and part of every resource name. Required."),
-        address: hostAddress.describe("The host's IPv4 address inside one of `network.hostSubnets`, used for SSH and by the other hosts (not loopback, link-local, multicast or reserved; the port goes in `sshPort`, the user in `sshUser`). Required, unique."),
+        address: hostAddress.describe(
+            "The host's IPv4 address inside one of `network.hostSubnets`, used for SSH and by the other hosts (not loopback, link-local, multicast or reserved; the port goes in `sshPort`, the user in `sshUser`). Required, unique.",
+        ),
         roles: z
             .array(roleSchema)
             .min(1, "needs at least one role")
@@ -134,10 +141,14 @@ export const sshSchema = z
         privateKeyPath: localPath
             .refine((p) => !p.endsWith(".pub"), "names a public key (.pub): give the private key file, without .pub")
             .optional()
-            .describe("Path of the private key file on the machine running Pulumi (relative to the project directory, `~` expanded), read into a secret at deployment. Alternative to the secret config key `k8s-binary:sshPrivateKey`. Default: none."),
+            .describe(
+                "Path of the private key file on the machine running Pulumi (relative to the project directory, `~` expanded), read into a secret at deployment. Alternative to the secret config key `k8s-binary:sshPrivateKey`. Default: none.",
+            ),
         bastion: bastionSchema.optional(),
     })
-    .describe("How Pulumi reaches the hosts. Credentials: exactly one of the secret config key `k8s-binary:sshPrivateKey` (`pulumi config set --secret sshPrivateKey < key`), `ssh.privateKeyPath`, or `ssh.agent: true`.");
+    .describe(
+        "How Pulumi reaches the hosts. Credentials: exactly one of the secret config key `k8s-binary:sshPrivateKey` (`pulumi config set --secret sshPrivateKey < key`), `ssh.privateKeyPath`, or `ssh.agent: true`.",
+    );
 export type SshSpec = z.output<typeof sshSchema>;
 
 const sourceFields = {
@@ -145,10 +156,14 @@ const sourceFields = {
         .string()
         .regex(/^https?:\/\/[A-Za-z0-9._~:/%@+=,-]+$/, "must be an http(s) URL without spaces, quotes, query or shell characters")
         .optional()
-        .describe("Download from this mirror instead of the project's official release site; it must keep the official path layout below the base. Default: the official URL."),
+        .describe(
+            "Download from this mirror instead of the project's official release site; it must keep the official path layout below the base. Default: the official URL.",
+        ),
     localPath: localPath
         .optional()
-        .describe("Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Default: download."),
+        .describe(
+            "Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Default: download.",
+        ),
 };
 
 const singleFileSource = (what: string) =>
@@ -161,14 +176,7 @@ const singleFileSource = (what: string) =>
         .describe(`Where ${what} comes from: \`{version, sha256, baseUrl? | localPath?}\`.`);
 
 /** The Kubernetes binaries this project installs, by host role. */
-export const KUBERNETES_BINARIES = [
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "kubelet",
-    "kube-proxy",
-    "kubectl",
-] as const;
+export const KUBERNETES_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"] as const;
 export type KubernetesBinary = (typeof KUBERNETES_BINARIES)[number];
 
 const kubernetesSource = z
@@ -185,7 +193,9 @@ const kubernetesSource = z
                 ) as Record<KubernetesBinary, z.ZodOptional<typeof sha256>>,
             )
             .optional()
-            .describe("sha256 per individual release binary (dl.k8s.io/release/vX/bin/linux/ARCH/NAME), one for every binary the hosts' roles need; kubectl is optional. Give this or `serverTarball`."),
+            .describe(
+                "sha256 per individual release binary (dl.k8s.io/release/vX/bin/linux/ARCH/NAME), one for every binary the hosts' roles need; kubectl is optional. Give this or `serverTarball`.",
+            ),
         serverTarball: z
             .strictObject({
                 sha512: sha512.describe("sha512 of `kubernetes-server-linux-ARCH.tar.gz` as listed in the Kubernetes CHANGELOG for this version. Required."),
@@ -221,20 +231,15 @@ export type BinariesSpec = z.output<typeof binariesSchema>;
 
 export const networkSchema = z
     .strictObject({
-        hostSubnets: z
-            .array(cidr)
-            .min(1, "needs at least one subnet")
-            .describe("The subnets the hosts' addresses are in, e.g. `[192.168.80.0/24]`. Required."),
+        hostSubnets: z.array(cidr).min(1, "needs at least one subnet").describe("The subnets the hosts' addresses are in, e.g. `[192.168.80.0/24]`. Required."),
         podCidr: cidr.default("10.244.0.0/16").describe("Pod address block, split into per-node subnets by flannel. Default: `10.244.0.0/16`."),
         serviceCidr: cidr.default("10.96.0.0/12").describe("Service ClusterIP block; its first address is the `kubernetes` Service. Default: `10.96.0.0/12`."),
         clusterDns: ipv4
             .optional()
-            .describe("ClusterIP of the cluster DNS Service, inside `serviceCidr` and not its first address. Default: the 10th address of `serviceCidr` (10.96.0.10)."),
-        clusterDomain: z
-            .string()
-            .regex(dnsName, "is not a DNS domain")
-            .default("cluster.local")
-            .describe("Cluster DNS domain. Default: `cluster.local`."),
+            .describe(
+                "ClusterIP of the cluster DNS Service, inside `serviceCidr` and not its first address. Default: the 10th address of `serviceCidr` (10.96.0.10).",
+            ),
+        clusterDomain: z.string().regex(dnsName, "is not a DNS domain").default("cluster.local").describe("Cluster DNS domain. Default: `cluster.local`."),
         apiserverPort: port.default(6443).describe("Secure port of every kube-apiserver. Default: 6443."),
         proxyMode: z.enum(["iptables", "ipvs"]).default("iptables").describe("kube-proxy mode, `iptables` or `ipvs`. Default: `iptables`."),
     })
@@ -250,30 +255,17 @@ export const flannelSchema = z
         mode: z
             .enum(["daemonset", "systemd-kube", "systemd-etcd"])
             .default("daemonset")
-            .describe("How flanneld runs: `daemonset` (kube-flannel manifest), `systemd-kube` (systemd flanneld with the kube subnet manager) or `systemd-etcd` (systemd flanneld storing subnets in etcd). Default: `daemonset`."),
+            .describe(
+                "How flanneld runs: `daemonset` (kube-flannel manifest), `systemd-kube` (systemd flanneld with the kube subnet manager) or `systemd-etcd` (systemd flanneld storing subnets in etcd). Default: `daemonset`.",
+            ),
         backend: z
             .enum(["vxlan", "host-gw", "udp", "wireguard"])
             .default("vxlan")
             .describe("Backend: `vxlan`, `host-gw` (all nodes in one L2 subnet), `udp` (debugging only) or `wireguard`. Default: `vxlan`."),
-        directRouting: z
-            .boolean()
-            .default(false)
-            .describe("vxlan only: route directly (host-gw style) between nodes of the same subnet. Default: false."),
+        directRouting: z.boolean().default(false).describe("vxlan only: route directly (host-gw style) between nodes of the same subnet. Default: false."),
         ipMasq: z.boolean().default(true).describe("Masquerade pod traffic leaving the pod network (`--ip-masq`). Default: true."),
-        mtu: z
-            .number()
-            .int()
-            .min(576)
-            .max(9000)
-            .optional()
-            .describe("MTU of the flannel interface. Default: derived by flannel from the host interface."),
-        subnetLen: z
-            .number()
-            .int()
-            .min(16)
-            .max(30)
-            .default(24)
-            .describe("Prefix length of each node's pod subnet (`SubnetLen`). Default: 24."),
+        mtu: z.number().int().min(576).max(9000).optional().describe("MTU of the flannel interface. Default: derived by flannel from the host interface."),
+        subnetLen: z.number().int().min(16).max(30).default(24).describe("Prefix length of each node's pod subnet (`SubnetLen`). Default: 24."),
         interface: interfaceName.optional().describe("Host interface flanneld uses (`--iface`). Default: the interface of the default route."),
         etcdPrefix: z
             .string()
@@ -290,7 +282,9 @@ export type FlannelSpec = z.output<typeof flannelSchema>;
 
 export const loadBalancerSchema = z
     .strictObject({
-        vip: hostAddress.describe("Virtual IP keepalived moves between the `lb` hosts; the apiserver endpoint. Inside the lb hosts' subnet, no host's address. Required."),
+        vip: hostAddress.describe(
+            "Virtual IP keepalived moves between the `lb` hosts; the apiserver endpoint. Inside the lb hosts' subnet, no host's address. Required.",
+        ),
         interface: interfaceName.default("eth0").describe("Interface on the lb hosts that carries the VIP. Default: `eth0`."),
         virtualRouterId: z.number().int().min(1).max(255).default(51).describe("VRRP virtual router id (1-255), unique on the L2 segment. Default: 51."),
         port: port.default(6443).describe("Port nginx listens on at the VIP, forwarding to every apiserver. Default: 6443."),
@@ -310,7 +304,9 @@ export const etcdSchema = z
         backup: z
             .strictObject({
                 enabled: z.boolean().default(true).describe("Take scheduled snapshots on every member. Default: true."),
-                schedule: checked(calendarProblem).default("*-*-* 00/6:00:00").describe("When, as a systemd OnCalendar expression. Default: `*-*-* 00/6:00:00` (every six hours)."),
+                schedule: checked(calendarProblem)
+                    .default("*-*-* 00/6:00:00")
+                    .describe("When, as a systemd OnCalendar expression. Default: `*-*-* 00/6:00:00` (every six hours)."),
                 retention: z.number().int().min(1).max(1000).default(8).describe("Snapshots each member keeps. Default: 8."),
             })
             .prefault({})
@@ -331,7 +327,9 @@ export const pkiSchema = z
         keyAlgorithm: z
             .enum(["ECDSA", "RSA"])
             .default("ECDSA")
-            .describe("Key algorithm of every CA and certificate: `ECDSA` (P-256) or `RSA` (2048 bits); Ed25519 is not offered because service-account and CSR signing keys must be RSA or ECDSA. Default: `ECDSA`."),
+            .describe(
+                "Key algorithm of every CA and certificate: `ECDSA` (P-256) or `RSA` (2048 bits); Ed25519 is not offered because service-account and CSR signing keys must be RSA or ECDSA. Default: `ECDSA`.",
+            ),
         caValidityHours: z
             .number()
             .int()
@@ -345,7 +343,9 @@ export const pkiSchema = z
             .min(1)
             .max(MAX_CERT_VALIDITY_HOURS)
             .default(8760)
-            .describe(`Validity of every leaf certificate, in hours; not longer than the CAs', at most ${MAX_CERT_VALIDITY_HOURS} (10 years). Default: 8760 (1 year).`),
+            .describe(
+                `Validity of every leaf certificate, in hours; not longer than the CAs', at most ${MAX_CERT_VALIDITY_HOURS} (10 years). Default: 8760 (1 year).`,
+            ),
         rotation: z
             .number()
             .int()
@@ -366,14 +366,13 @@ export type PkiSpec = z.output<typeof pkiSchema>;
 
 export const clusterSpecSchema = z
     .strictObject({
-        name: z
-            .string()
-            .regex(dnsLabel, "is not a DNS label")
-            .default("kubernetes")
-            .describe("Cluster name, used in kubeconfigs. Default: `kubernetes`."),
+        name: z.string().regex(dnsLabel, "is not a DNS label").default("kubernetes").describe("Cluster name, used in kubeconfigs. Default: `kubernetes`."),
         hosts: z.array(hostSchema).min(1, "needs at least one host").max(MAX_HOSTS).describe("Every machine of the cluster. Required."),
         ssh: sshSchema.prefault({}),
-        arch: z.enum(["amd64", "arm64"]).default("amd64").describe("CPU architecture of every host, `amd64` or `arm64`; checksums are for this architecture. Default: `amd64`."),
+        arch: z
+            .enum(["amd64", "arm64"])
+            .default("amd64")
+            .describe("CPU architecture of every host, `amd64` or `arm64`; checksums are for this architecture. Default: `amd64`."),
         containerRuntime: z
             .enum(["containerd", "docker"])
             .default("containerd")

@@ -30,7 +30,11 @@ export function parseStackYaml(text: string): StackYaml {
             ok: false,
             issues: doc.errors.map((e) => {
                 const { line, col } = lines.linePos(e.pos[0]);
-                return { path: "", message: `is not valid YAML at line ${line}, column ${col}: ${e.message.split("\n")[0]}`, hint: "fix the file's YAML syntax" };
+                return {
+                    path: "",
+                    message: `is not valid YAML at line ${line}, column ${col}: ${e.message.split("\n")[0]}`,
+                    hint: "fix the file's YAML syntax",
+                };
             }),
         };
     }
@@ -77,7 +81,11 @@ function aliasingProblem(doc: Document): string | undefined {
                 problem = `expands through aliases to ${total() > 1e6 ? "more than a million" : total()} values: the Pulumi CLI refuses it as excessive aliasing`;
             return;
         }
-        if (isMap(node)) for (const pair of node.items) { walk(pair.key); walk(pair.value); }
+        if (isMap(node))
+            for (const pair of node.items) {
+                walk(pair.key);
+                walk(pair.value);
+            }
         else if (isSeq(node)) for (const item of node.items) walk(isPair(item) ? item.value : item);
     };
     try {

@@ -29,9 +29,11 @@ export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releases?: R
     if (roles.has("etcd")) out.push({ owner: "etcd", path: "binaries.etcd", needs: etcdHostNeeds(etcdArgs(spec, hostsOf(spec))) });
     if (roles.has("control-plane")) {
         out.push({
-            owner: "control-plane", path: "network.apiserverPort",
+            owner: "control-plane",
+            path: "network.apiserverPort",
             needs: controlPlaneHostNeeds({
-                apiserverPort: spec.network.apiserverPort, apiserverPortPath: "network.apiserverPort",
+                apiserverPort: spec.network.apiserverPort,
+                apiserverPortPath: "network.apiserverPort",
                 releases: needsOf(releases?.controlPlane),
             }),
         });

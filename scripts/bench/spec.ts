@@ -27,7 +27,10 @@ export function syntheticCluster(size: ClusterSize): Record<string, unknown> {
     const doc = YAML.parse(fs.readFileSync(TEMPLATE_STACK, "utf8")) as { config: Record<string, any> };
     const template = doc.config["k8s-binary:cluster"];
     const kinds: [string, string, number][] = [
-        ["etcd", "etcd", size.etcd], ["cp", "control-plane", size.controlPlanes], ["lb", "lb", size.lbs], ["w", "worker", size.workers],
+        ["etcd", "etcd", size.etcd],
+        ["cp", "control-plane", size.controlPlanes],
+        ["lb", "lb", size.lbs],
+        ["w", "worker", size.workers],
     ];
     const hosts: { name: string; address: string; roles: string[] }[] = [];
     for (const [prefix, role, count] of kinds)

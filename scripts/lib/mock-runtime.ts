@@ -114,7 +114,8 @@ export function installMockRuntime(options: MockRuntimeOptions = {}): MockRuntim
 // The SDK's own bookkeeping of outstanding RPCs (what `pulumi.runtime.disconnect` drains); both
 // are internal to the SDK, so they are reached by name and checked in `settled`.
 const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-const rpcDone = (): Promise<void> => (require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { rpcDone: Promise<void> } } }).getStore().settings.rpcDone;
+const rpcDone = (): Promise<void> =>
+    (require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { rpcDone: Promise<void> } } }).getStore().settings.rpcDone;
 
 /**
  * Waits until the mock runtime has finished every registration, including those that
@@ -123,7 +124,8 @@ const rpcDone = (): Promise<void> => (require("@pulumi/pulumi/runtime/state") as
  * sleep, so a check that something was *not* registered is a real check.
  */
 export async function settled(): Promise<void> {
-    if (typeof runtime.waitForRPCs !== "function") throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs: settled() needs another way to drain the mock runtime");
+    if (typeof runtime.waitForRPCs !== "function")
+        throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs: settled() needs another way to drain the mock runtime");
     for (;;) {
         await runtime.waitForRPCs();
         const drained = rpcDone();
@@ -134,5 +136,10 @@ export async function settled(): Promise<void> {
 
 /** The value of an Output once known (under the mock runtime every value is). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        output.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }

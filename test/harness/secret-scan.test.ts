@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { findLeaks } from "../support/secret-scan";
 
 const TOKEN = "abcdef.0123456789abcdef";
-const PEM = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZmFrZS1rZXktZm9y\ndGVzdHMtb25seS1ub3QtcmVhbA==\n-----END PRIVATE KEY-----\n";
+const PEM =
+    "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZmFrZS1rZXktZm9y\ndGVzdHMtb25seS1ub3QtcmVhbA==\n-----END PRIVATE KEY-----\n";
 const forms = (text: string) => findLeaks({ text }, { secret: TOKEN }).map((l) => l.form);
 
 test("a secret is found raw, in hex of either case, and base64-encoded at every alignment inside a larger blob", () => {
@@ -14,10 +15,16 @@ test("a secret is found raw, in hex of either case, and base64-encoded at every 
     assert.ok(forms(Buffer.from(TOKEN).toString("hex").toUpperCase()).includes("HEX"));
     for (const prefix of ["", "k", "ke", "key", "token: "]) {
         const blob = Buffer.from(`${prefix}${TOKEN}\n`).toString("base64");
-        assert.ok(forms(`echo ${blob} | base64 -d`).some((f) => f.startsWith("base64@")), `base64 behind ${prefix.length} bytes`);
+        assert.ok(
+            forms(`echo ${blob} | base64 -d`).some((f) => f.startsWith("base64@")),
+            `base64 behind ${prefix.length} bytes`,
+        );
     }
     const url = Buffer.from(`xy${TOKEN}`).toString("base64url");
-    assert.ok(forms(url).some((f) => f.startsWith("base64")), "URL-safe base64");
+    assert.ok(
+        forms(url).some((f) => f.startsWith("base64")),
+        "URL-safe base64",
+    );
 });
 
 test("a PEM key is found by its body lines, without the armour", () => {
@@ -28,5 +35,11 @@ test("a PEM key is found by its body lines, without the armour", () => {
 });
 
 test("text without the secret is clean, including its near misses", () => {
-    assert.deepEqual(findLeaks({ a: "abcdef.0123456789abcdeX", b: Buffer.from("abcdef.01234").toString("base64"), c: "-----BEGIN PRIVATE KEY-----" }, { secret: TOKEN, key: PEM }), []);
+    assert.deepEqual(
+        findLeaks(
+            { a: "abcdef.0123456789abcdeX", b: Buffer.from("abcdef.01234").toString("base64"), c: "-----BEGIN PRIVATE KEY-----" },
+            { secret: TOKEN, key: PEM },
+        ),
+        [],
+    );
 });

@@ -30,7 +30,8 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
         binaries: {
             // Installed on the control-plane host by its host plan, for the control plane to run.
             kubernetes: {
-                version: versions.KUBERNETES, localPath: dirname(serverTarball),
+                version: versions.KUBERNETES,
+                localPath: dirname(serverTarball),
                 serverTarball: { sha512: publishedDigest(`${serverTarball}.sha512`, "kubernetes-server-linux-amd64.tar.gz") },
             },
             etcd: { version: release.version, sha256: release.sha256, localPath: release.dir },
@@ -45,7 +46,10 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
     const first = await runProgram({ program: PROGRAM, stateFile, config });
     console.log(`first run: ${first.commandLog.length} remote commands in ${Date.now() - started} ms`);
     assert.equal(first.outputs.apiserverEndpoint, `https://${vip}:6443`);
-    assert.deepEqual(first.outputs.etcdEndpoints, ["c1", "c2", "c3"].map((h) => `https://${testbed.host(h).address}:2379`));
+    assert.deepEqual(
+        first.outputs.etcdEndpoints,
+        ["c1", "c2", "c3"].map((h) => `https://${testbed.host(h).address}:2379`),
+    );
     assert.ok(first.secretOutputs.length === 0 || !first.secretOutputs.includes("apiserverEndpoint"));
     const expiry = first.outputs.certificateExpiry as Record<string, string>;
     assert.ok(Object.keys(expiry).includes("etcd-ca") && Object.keys(expiry).length >= 7, Object.keys(expiry).join(","));
@@ -53,7 +57,10 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
     assert.deepEqual(Object.keys(reports).sort(), ["c1", "c2", "c3"]);
     // Built in without a /sys/module entry, and no /lib/modules: found by its sysctls.
     assert.match(reports.c1, /module br_netfilter: present/);
-    assert.ok(first.commandLog.some((e) => e.commandLine.startsWith("sftp put") && e.commandLine.includes(release.file)), "etcd uploaded from the local path");
+    assert.ok(
+        first.commandLog.some((e) => e.commandLine.startsWith("sftp put") && e.commandLine.includes(release.file)),
+        "etcd uploaded from the local path",
+    );
     assert.ok(!first.commandLog.some((e) => e.commandLine.includes(config["k8s-binary:sshPrivateKey"].split("\n")[1])), "the SSH key is in no command line");
 
     const exec = async (h: string, cmd: string) => {
@@ -61,8 +68,15 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
         assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
         return r.stdout.trim();
     };
-    assert.match(await exec("c1", "set -a; . /etc/etcd/etcdctl.env; ETCDCTL_ENDPOINTS=$(echo " +
-        ["c1", "c2", "c3"].map((h) => `https://${testbed.host(h).address}:2379`).join(",") + ") etcdctl endpoint health 2>&1"), /is healthy/);
+    assert.match(
+        await exec(
+            "c1",
+            "set -a; . /etc/etcd/etcdctl.env; ETCDCTL_ENDPOINTS=$(echo " +
+                ["c1", "c2", "c3"].map((h) => `https://${testbed.host(h).address}:2379`).join(",") +
+                ") etcdctl endpoint health 2>&1",
+        ),
+        /is healthy/,
+    );
     for (const h of ["c1", "c2", "c3"]) {
         assert.equal(await exec(h, "hostname"), h);
         assert.equal(await exec(h, "sysctl -n net.ipv4.ip_forward"), "1", "the sysctl file is applied");
@@ -78,6 +92,10 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
     assert.equal(await exec("c1", "systemctl is-active k8s-apiserver-lb.service || true"), "inactive", "no LB on a host without the lb role");
 
     const second = await runProgram({ program: PROGRAM, stateFile, config });
-    assert.deepEqual(second.commandLog.map((e) => e.urn), [], "a second run runs no remote command");
+    assert.deepEqual(
+        second.commandLog.map((e) => e.urn),
+        [],
+        "a second run runs no remote command",
+    );
     assert.deepEqual(second.outputs, first.outputs);
 });

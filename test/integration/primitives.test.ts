@@ -28,7 +28,9 @@ function packRelease(dir: string, file: string, body: string): string {
     writeFileSync(join(src, "extra", "helper-amd64"), "#!/bin/sh\necho helper\n");
     const r = spawnSync("tar", ["-czf", join(dir, file), "-C", join(dir, `${file}.d`), "./demotool-linux-amd64"]);
     assert.equal(r.status, 0, String(r.stderr));
-    return createHash("sha256").update(readFileSync(join(dir, file))).digest("hex");
+    return createHash("sha256")
+        .update(readFileSync(join(dir, file)))
+        .digest("hex");
 }
 
 test("host primitives on two real hosts", async (t) => {
@@ -45,10 +47,13 @@ test("host primitives on two real hosts", async (t) => {
     packRelease(releases, "demotool-2.0.0.tar.gz", "#!/bin/sh\necho tampered\nexec sleep infinity\n");
     const baseUrl = await testbed.serveDirectory(releases);
     const secret = `testbed-secret-${randomBytes(12).toString("hex")}`;
-    const hosts = (names: string[]) => JSON.stringify(names.map((n) => {
-        const h = testbed.host(n);
-        return { name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } };
-    }));
+    const hosts = (names: string[]) =>
+        JSON.stringify(
+            names.map((n) => {
+                const h = testbed.host(n);
+                return { name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } };
+            }),
+        );
     const config = (over: Record<string, string> = {}) => ({
         "testbed:hosts": hosts(["p1", "p2"]),
         "testbed:release": JSON.stringify({ url: `${baseUrl}/demotool-1.0.0.tar.gz`, sha256: goodSha, version: "1.0.0" }),
@@ -78,31 +83,38 @@ test("host primitives on two real hosts", async (t) => {
     }
 
     const first = await run(config());
-    await t.test("first run: secret file 0600, service up, release linked, swap line disabled; the secret in no command line, log or plain state, in any encoding", async () => {
-        for (const h of ["p1", "p2"]) {
-            assert.equal(await exec(h, "stat -c '%a %U' /etc/k8s-binary-demo/secret.key"), "600 root");
-            assert.equal(await exec(h, "cat /etc/k8s-binary-demo/secret.key"), secret);
-            assert.equal(await exec(h, `systemctl is-active ${UNIT}`), "active");
-            assert.equal(await exec(h, "readlink /usr/local/bin/demotool"), "/opt/k8s-binary/demotool/1.0.0/demotool");
-            assert.equal(await exec(h, "demohelper"), "helper", "installed under its own name from its archive path, executable");
-            assert.equal(await exec(h, "hostname"), h);
-            assert.match(await exec(h, "cat /etc/hosts"), /# BEGIN k8s-binary managed hosts\n10\.77\.\d+\.11 p1\n10\.77\.\d+\.12 p2\n# END/);
-        }
-        for (const h of ["p1", "p2"]) {
-            const fstab = await exec(h, "cat /etc/fstab");
-            assert.equal(fstab.split("\n").filter((l) => l === `# disabled by k8s-binary: ${SWAP_LINE}`).length, 1, `${h}: the swap line commented once:\n${fstab}`);
-            assert.doesNotMatch(fstab, /^[^#].*\sswap\s/m, `${h}: no active swap line left`);
-        }
-        assert.ok(first.commandLog.length > 0);
-        const texts: Record<string, string> = { ...plainState(readState(stateFile)) };
-        for (const [i, entry] of first.commandLog.entries()) {
-            texts[`command line ${i} ${entry.urn}`] = entry.commandLine;
-            texts[`log ${i} ${entry.urn}`] = entry.logged;
-        }
-        const leaks = findLeaks(texts, { "testbed secret": secret });
-        assert.deepEqual(leaks, [], describeLeaks(leaks));
-        assert.match(String(first.outputs.p1Report), /module overlay: present/);
-    });
+    await t.test(
+        "first run: secret file 0600, service up, release linked, swap line disabled; the secret in no command line, log or plain state, in any encoding",
+        async () => {
+            for (const h of ["p1", "p2"]) {
+                assert.equal(await exec(h, "stat -c '%a %U' /etc/k8s-binary-demo/secret.key"), "600 root");
+                assert.equal(await exec(h, "cat /etc/k8s-binary-demo/secret.key"), secret);
+                assert.equal(await exec(h, `systemctl is-active ${UNIT}`), "active");
+                assert.equal(await exec(h, "readlink /usr/local/bin/demotool"), "/opt/k8s-binary/demotool/1.0.0/demotool");
+                assert.equal(await exec(h, "demohelper"), "helper", "installed under its own name from its archive path, executable");
+                assert.equal(await exec(h, "hostname"), h);
+                assert.match(await exec(h, "cat /etc/hosts"), /# BEGIN k8s-binary managed hosts\n10\.77\.\d+\.11 p1\n10\.77\.\d+\.12 p2\n# END/);
+            }
+            for (const h of ["p1", "p2"]) {
+                const fstab = await exec(h, "cat /etc/fstab");
+                assert.equal(
+                    fstab.split("\n").filter((l) => l === `# disabled by k8s-binary: ${SWAP_LINE}`).length,
+                    1,
+                    `${h}: the swap line commented once:\n${fstab}`,
+                );
+                assert.doesNotMatch(fstab, /^[^#].*\sswap\s/m, `${h}: no active swap line left`);
+            }
+            assert.ok(first.commandLog.length > 0);
+            const texts: Record<string, string> = { ...plainState(readState(stateFile)) };
+            for (const [i, entry] of first.commandLog.entries()) {
+                texts[`command line ${i} ${entry.urn}`] = entry.commandLine;
+                texts[`log ${i} ${entry.urn}`] = entry.logged;
+            }
+            const leaks = findLeaks(texts, { "testbed secret": secret });
+            assert.deepEqual(leaks, [], describeLeaks(leaks));
+            assert.match(String(first.outputs.p1Report), /module overlay: present/);
+        },
+    );
 
     const pids = { p1: await mainPid("p1"), p2: await mainPid("p2") };
     const before = { p1: await snapshot("p1"), p2: await snapshot("p2") };
@@ -110,7 +122,13 @@ test("host primitives on two real hosts", async (t) => {
     await t.test("second run with no change runs no remote command and restarts nothing", async () => {
         const second = await run(config());
         assert.deepEqual(second.commandLog, []);
-        assert.ok(second.operations.every((o) => o.op === "same"), second.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`).join(", "));
+        assert.ok(
+            second.operations.every((o) => o.op === "same"),
+            second.operations
+                .filter((o) => o.op !== "same")
+                .map((o) => `${o.op} ${o.name}`)
+                .join(", "),
+        );
         assert.equal(await mainPid("p1"), pids.p1);
         assert.equal(await mainPid("p2"), pids.p2);
     });
@@ -134,7 +152,10 @@ test("host primitives on two real hosts", async (t) => {
         });
         await assert.rejects(run(bad), (err: unknown) => {
             assert.ok(err instanceof EngineRunError);
-            assert.match(err.message, /sha256 mismatch for demotool 2\.0\.0 from http:\/\/10\.77\.\d+\.1:\d+\/demotool-2\.0\.0\.tar\.gz: expected [0-9a-f]{64}, got [0-9a-f]{64}; nothing was installed/);
+            assert.match(
+                err.message,
+                /sha256 mismatch for demotool 2\.0\.0 from http:\/\/10\.77\.\d+\.1:\d+\/demotool-2\.0\.0\.tar\.gz: expected [0-9a-f]{64}, got [0-9a-f]{64}; nothing was installed/,
+            );
             return true;
         });
         for (const h of ["p1", "p2"]) {
@@ -146,7 +167,10 @@ test("host primitives on two real hosts", async (t) => {
 
     await t.test("every step run again from scratch (lost state) leaves byte-identical host prep files", async () => {
         const again = await run(config({ "testbed:serviceConfig": "greeting=changed\n" }), join(work, "fresh-state.json"));
-        assert.ok(again.commandLog.some((e) => /-prep-kernel/.test(e.urn)), "host prep ran again");
+        assert.ok(
+            again.commandLog.some((e) => /-prep-kernel/.test(e.urn)),
+            "host prep ran again",
+        );
         assert.deepEqual(await snapshot("p1"), before.p1);
         assert.deepEqual(await snapshot("p2"), before.p2);
         assert.equal(await exec("p1", "grep -c 'BEGIN k8s-binary managed hosts' /etc/hosts"), "1", "one managed block, not two");
@@ -154,13 +178,26 @@ test("host primitives on two real hosts", async (t) => {
     });
 
     await t.test("renamed file and unit resources: the old ones' deletes leave the new ones' file and service in place", async () => {
-        const renamed = await run(config({ "testbed:serviceConfig": "greeting=changed\n", "testbed:secretResourceName": "credential", "testbed:unitResourceName": "greeter" }));
-        const ops = renamed.operations.filter((o) => o.op !== "same" && o.type === "command:remote:Command").map((o) => `${o.op} ${o.name}`).sort();
+        const renamed = await run(
+            config({ "testbed:serviceConfig": "greeting=changed\n", "testbed:secretResourceName": "credential", "testbed:unitResourceName": "greeter" }),
+        );
+        const ops = renamed.operations
+            .filter((o) => o.op !== "same" && o.type === "command:remote:Command")
+            .map((o) => `${o.op} ${o.name}`)
+            .sort();
         assert.deepEqual(ops, [
-            "create p1-credential-write", "create p1-greeter-activate", "create p1-greeter-file-write",
-            "create p2-credential-write", "create p2-greeter-activate", "create p2-greeter-file-write",
-            "delete p1-demo-activate", "delete p1-demo-file-write", "delete p1-secret-write",
-            "delete p2-demo-activate", "delete p2-demo-file-write", "delete p2-secret-write",
+            "create p1-credential-write",
+            "create p1-greeter-activate",
+            "create p1-greeter-file-write",
+            "create p2-credential-write",
+            "create p2-greeter-activate",
+            "create p2-greeter-file-write",
+            "delete p1-demo-activate",
+            "delete p1-demo-file-write",
+            "delete p1-secret-write",
+            "delete p2-demo-activate",
+            "delete p2-demo-file-write",
+            "delete p2-secret-write",
         ]);
         for (const h of ["p1", "p2"]) {
             assert.equal(await exec(h, "cat /etc/k8s-binary-demo/secret.key"), secret);
@@ -171,11 +208,21 @@ test("host primitives on two real hosts", async (t) => {
     });
 
     await t.test("a host dropped from the program has its unit stopped and its files and links removed", async () => {
-        const dropped = await run(config({ "testbed:serviceConfig": "greeting=changed\n", "testbed:secretResourceName": "credential", "testbed:unitResourceName": "greeter", "testbed:hosts": hosts(["p1"]) }));
+        const dropped = await run(
+            config({
+                "testbed:serviceConfig": "greeting=changed\n",
+                "testbed:secretResourceName": "credential",
+                "testbed:unitResourceName": "greeter",
+                "testbed:hosts": hosts(["p1"]),
+            }),
+        );
         const deleted = dropped.operations.filter((o) => o.op === "delete").map((o) => o.name);
         assert.ok(deleted.includes("p2-greeter-activate") && deleted.includes("p2-credential-write"), deleted.join(", "));
         // On p1 only the managed /etc/hosts block changes: it no longer lists p2.
-        assert.deepEqual(dropped.operations.filter((o) => o.op !== "same" && o.op !== "delete").map((o) => o.name), ["p1-prep-etc-hosts"]);
+        assert.deepEqual(
+            dropped.operations.filter((o) => o.op !== "same" && o.op !== "delete").map((o) => o.name),
+            ["p1-prep-etc-hosts"],
+        );
         assert.doesNotMatch(await exec("p1", "cat /etc/hosts"), / p2\n/);
         assert.equal(await exec("p2", `systemctl is-active ${UNIT} || true`), "inactive");
         assert.equal(await exec("p2", `test -e /etc/systemd/system/${UNIT} && echo present || echo absent`), "absent");

@@ -12,16 +12,20 @@ test("testbed: frozen processes do not outlive their host", { timeout: 3 * 60_00
     // The probe as the machine sees it: cgroup.procs lists PIDs in the reader's namespace.
     const probe = `/sys/fs/cgroup/freezer/k8s-binary-bench-${testbed.instance}/f1/frozen-probe`;
     const freeze = async (): Promise<number> => {
-        const r = await testbed.exec("f1", [
-            "set -euo pipefail",
-            "probe=/sys/fs/cgroup/freezer/frozen-probe",
-            "mkdir -p $probe",
-            "setsid sleep 1000 </dev/null >/dev/null 2>&1 &",
-            // Frozen before it has let go of this shell's stdout, it would hold exec's pipe open.
-            "pid=$!; until [ \"$(cat /proc/$pid/comm)\" = sleep ]; do :; done",
-            "echo $pid > $probe/cgroup.procs",
-            "echo FROZEN > $probe/freezer.state",
-        ].join("\n"), { timeoutMs: 30_000 });
+        const r = await testbed.exec(
+            "f1",
+            [
+                "set -euo pipefail",
+                "probe=/sys/fs/cgroup/freezer/frozen-probe",
+                "mkdir -p $probe",
+                "setsid sleep 1000 </dev/null >/dev/null 2>&1 &",
+                // Frozen before it has let go of this shell's stdout, it would hold exec's pipe open.
+                'pid=$!; until [ "$(cat /proc/$pid/comm)" = sleep ]; do :; done',
+                "echo $pid > $probe/cgroup.procs",
+                "echo FROZEN > $probe/freezer.state",
+            ].join("\n"),
+            { timeoutMs: 30_000 },
+        );
         assert.equal(r.code, 0, r.stderr);
         const deadline = Date.now() + 10_000;
         while (readFileSync(`${probe}/freezer.state`, "utf8").trim() !== "FROZEN") {

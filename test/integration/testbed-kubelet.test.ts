@@ -54,7 +54,9 @@ function parseMountinfo(text: string): Mount[] {
 }
 
 function machineRootMount(): Mount {
-    const root = parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).filter((m) => m.mountPoint === "/").pop();
+    const root = parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8"))
+        .filter((m) => m.mountPoint === "/")
+        .pop();
     assert.ok(root, "the machine has a root mount");
     return root;
 }
@@ -62,7 +64,9 @@ function machineRootMount(): Mount {
 /** This process's cgroup in a hierarchy of /sys/fs/cgroup (one controller per hierarchy, as here). */
 function ownCgroupDir(hierarchy: string): string {
     const key = hierarchy === "unified" ? "" : hierarchy === "systemd" ? "name=systemd" : hierarchy;
-    const line = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.split(":")[1] === key);
+    const line = readFileSync("/proc/self/cgroup", "utf8")
+        .split("\n")
+        .find((l) => l.split(":")[1] === key);
     assert.ok(line, `this process is in the ${hierarchy} hierarchy`);
     return join("/sys/fs/cgroup", hierarchy, line.split(":")[2]);
 }
@@ -89,10 +93,7 @@ function machineAddresses(): string[] {
 
 test("cluster ranges must lie in 10.77.224.0/19 and not overlap", { timeout: 10_000 }, async () => {
     await assert.rejects(startTestbed({ hosts: ["x"], podCidr: "10.77.5.0/24" }), /podCidr must lie in 10\.77\.224\.0\/19/);
-    await assert.rejects(
-        startTestbed({ hosts: ["x"], podCidr: "10.77.224.0/20", serviceCidr: "10.77.230.0/24" }),
-        /overlap/,
-    );
+    await assert.rejects(startTestbed({ hosts: ["x"], podCidr: "10.77.224.0/20", serviceCidr: "10.77.230.0/24" }), /overlap/);
     await assert.rejects(startTestbed({ hosts: ["x"], serviceCidr: "10.77.240.7/24" }), /not the first address/);
 });
 
@@ -106,8 +107,7 @@ test("testbed hosts give containerd, runc and kubelet what they need", { timeout
 
     await t.test("whatever joins a host's mount namespace lands in the host's root (pivot_root)", async () => {
         const pid1 = testbed.pid1("k1");
-        const joinMount = (command: string) =>
-            spawnSync("nsenter", [`--target=${pid1}`, "--mount", "--", "/bin/sh", "-c", command], { encoding: "utf8" });
+        const joinMount = (command: string) => spawnSync("nsenter", [`--target=${pid1}`, "--mount", "--", "/bin/sh", "-c", command], { encoding: "utf8" });
         const hostname = joinMount("cat /etc/hostname");
         assert.equal(hostname.status, 0, hostname.stderr);
         assert.equal(hostname.stdout, "k1\n");
@@ -152,7 +152,11 @@ test("testbed hosts give containerd, runc and kubelet what they need", { timeout
             const hostDir = join(ownCgroupDir(hierarchy), `k8s-binary-bench-${instance}`, "k1");
             assert.ok(existsSync(join(hostDir, "cgroup.procs")), hostDir);
             const key = hierarchy === "unified" ? "" : hierarchy === "systemd" ? "name=systemd" : hierarchy;
-            const path = pid1Cgroups.split("\n").find((l) => l.split(":")[1] === key)?.split(":")[2] ?? "";
+            const path =
+                pid1Cgroups
+                    .split("\n")
+                    .find((l) => l.split(":")[1] === key)
+                    ?.split(":")[2] ?? "";
             assert.ok(join("/sys/fs/cgroup", hierarchy, path).startsWith(hostDir), `${hierarchy}: ${path}`);
         }
         for (const host of testbed.hosts) console.log(`${host.name}: ${Math.round(testbed.memoryKiB(host.name) / 1024)} MiB (PSS)`);

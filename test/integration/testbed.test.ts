@@ -14,7 +14,9 @@ const HIERARCHIES = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
 /** An instance's cgroup in a hierarchy: below this process's own cgroup there (as the testbed's child processes stand). */
 function instanceCgroupDir(hierarchy: string, instance: number): string {
     const key = hierarchy === "unified" ? "" : hierarchy === "systemd" ? "name=systemd" : hierarchy;
-    const line = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.split(":")[1] === key);
+    const line = readFileSync("/proc/self/cgroup", "utf8")
+        .split("\n")
+        .find((l) => l.split(":")[1] === key);
     assert.ok(line, `this process is in the ${hierarchy} hierarchy`);
     return join("/sys/fs/cgroup", hierarchy, line.split(":")[2], `k8s-binary-bench-${instance}`);
 }
@@ -63,7 +65,10 @@ test("testbed: hosts with systemd and sshd on a private bridge", { timeout: 180_
 
     await t.test("the test machine's etcd, nginx and keepalived services are not the hosts'; timesyncd stays off", async () => {
         const files = "/etc/init.d/etcd /etc/default/etcd /lib/systemd/system/etcd.service /lib/systemd/system/nginx.service /etc/init.d/keepalived";
-        const result = await testbed.exec("h1", `for f in ${files}; do test -e $f && echo "$f present"; done; systemctl is-enabled systemd-timesyncd; command -v etcd`);
+        const result = await testbed.exec(
+            "h1",
+            `for f in ${files}; do test -e $f && echo "$f present"; done; systemctl is-enabled systemd-timesyncd; command -v etcd`,
+        );
         assert.equal(result.stdout, "disabled\n/usr/bin/etcd\n", "service files hidden, binaries kept");
     });
 
@@ -93,8 +98,20 @@ test("testbed: hosts with systemd and sshd on a private bridge", { timeout: 180_
         await assert.rejects(sshExec({ ...h1, hostKey: h2.hostKey }, "true"), /verification failed/i);
         const cli = spawnSync(
             "ssh",
-            ["-F", "/dev/null", "-i", testbed.privateKeyPath, "-o", `UserKnownHostsFile=${testbed.knownHostsPath}`,
-                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", `root@${h2.address}`, "hostname"],
+            [
+                "-F",
+                "/dev/null",
+                "-i",
+                testbed.privateKeyPath,
+                "-o",
+                `UserKnownHostsFile=${testbed.knownHostsPath}`,
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "BatchMode=yes",
+                `root@${h2.address}`,
+                "hostname",
+            ],
             { encoding: "utf8" },
         );
         assert.equal(cli.stdout, "h2\n", cli.stderr);
@@ -154,7 +171,10 @@ test("testbed: hosts with systemd and sshd on a private bridge", { timeout: 180_
         console.log(`bootHost h1: ${bootMs} ms`);
         // The flaky unit fails on its first start after every boot (/run is new) and is restarted
         // 100 ms later: wait for that restart rather than race it.
-        const after = await sshExec(h1, "hostname; cat /var/lib/testbed-kept; for i in $(seq 50); do systemctl is-active --quiet testbed-flaky && break; sleep 0.1; done; systemctl is-active testbed-flaky");
+        const after = await sshExec(
+            h1,
+            "hostname; cat /var/lib/testbed-kept; for i in $(seq 50); do systemctl is-active --quiet testbed-flaky && break; sleep 0.1; done; systemctl is-active testbed-flaky",
+        );
         assert.equal(after.code, 0, after.stderr);
         assert.equal(after.stdout, "h1\nkept\nactive\n");
     });
@@ -165,9 +185,15 @@ test("testbed: hosts with systemd and sshd on a private bridge", { timeout: 180_
         await testbed.stop();
         console.log(`stop: ${Date.now() - stopStart} ms`);
         const netns = existsSync("/run/netns") ? readdirSync("/run/netns") : [];
-        assert.deepEqual(netns.filter((name) => name.startsWith(`kb${instance}-`)), []);
+        assert.deepEqual(
+            netns.filter((name) => name.startsWith(`kb${instance}-`)),
+            [],
+        );
         const links = readdirSync("/sys/class/net");
-        assert.deepEqual(links.filter((name) => name === `kbbr${instance}` || name.startsWith(`kbv${instance}-`)), []);
+        assert.deepEqual(
+            links.filter((name) => name === `kbbr${instance}` || name.startsWith(`kbv${instance}-`)),
+            [],
+        );
         assert.equal(existsSync(stateDir), false);
         assert.equal(readFileSync("/proc/self/mountinfo", "utf8").includes(stateDir), false);
         for (const hierarchy of HIERARCHIES) assert.equal(existsSync(instanceCgroupDir(hierarchy, instance)), false, hierarchy);

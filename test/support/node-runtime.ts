@@ -65,25 +65,36 @@ export function podSubnets(podCidr: string, nodes: string[]): Record<string, str
     if (Number(bits) > 24) throw new Error(`pod range ${podCidr} is smaller than one /24`);
     if (nodes.length > 2 ** (24 - Number(bits))) throw new Error(`pod range ${podCidr} holds fewer /24s than ${nodes.length} nodes`);
     const start = base.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-    return Object.fromEntries(nodes.map((node, i) => {
-        const n = start + i * 256;
-        return [node, `${Math.floor(n / 2 ** 24) % 256}.${Math.floor(n / 2 ** 16) % 256}.${Math.floor(n / 256) % 256}.0/24`];
-    }));
+    return Object.fromEntries(
+        nodes.map((node, i) => {
+            const n = start + i * 256;
+            return [node, `${Math.floor(n / 2 ** 24) % 256}.${Math.floor(n / 2 ** 16) % 256}.${Math.floor(n / 256) % 256}.0/24`];
+        }),
+    );
 }
 
 /** The CNI network pods get on a node: a bridge with addresses from the node's pod subnet. */
 export function bridgeConflist(subnet: string): string {
-    return JSON.stringify({
-        cniVersion: "1.0.0",
-        name: "testbed-bridge",
-        plugins: [
-            {
-                type: "bridge", bridge: "cni0", isGateway: true, isDefaultGateway: true, hairpinMode: true, ipMasq: false,
-                ipam: { type: "host-local", ranges: [[{ subnet }]] },
-            },
-            { type: "portmap", capabilities: { portMappings: true } },
-        ],
-    }, null, 2);
+    return JSON.stringify(
+        {
+            cniVersion: "1.0.0",
+            name: "testbed-bridge",
+            plugins: [
+                {
+                    type: "bridge",
+                    bridge: "cni0",
+                    isGateway: true,
+                    isDefaultGateway: true,
+                    hairpinMode: true,
+                    ipMasq: false,
+                    ipam: { type: "host-local", ranges: [[{ subnet }]] },
+                },
+                { type: "portmap", capabilities: { portMappings: true } },
+            ],
+        },
+        null,
+        2,
+    );
 }
 
 /** A standalone kubelet's files: config, unit, and an agnhost static pod serving HTTP on 8080. */

@@ -24,8 +24,14 @@ const commandModule = require("@pulumi/command/remote/command") as { Command: Co
 const Original = commandModule.Command;
 commandModule.Command = class extends Original {
     constructor(name: string, args: CommandArgs, opts?: pulumi.CustomResourceOptions) {
-        const rewritten = args && Object.fromEntries(Object.entries(args).map(([k, v]) => [k,
-            ["create", "update", "delete"].includes(k) && v !== undefined ? pulumi.output(v as pulumi.Input<string>).apply(reword) : v]));
+        const rewritten =
+            args &&
+            Object.fromEntries(
+                Object.entries(args).map(([k, v]) => [
+                    k,
+                    ["create", "update", "delete"].includes(k) && v !== undefined ? pulumi.output(v as pulumi.Input<string>).apply(reword) : v,
+                ]),
+            );
         super(name, rewritten as CommandArgs, opts);
     }
 } as CommandClass;

@@ -28,7 +28,10 @@ const m2 = { name: "m2", address: "127.0.0.3" };
 // Both members share this machine's 127.0.0.1, where each also listens: the second one gets its own client port.
 const clientPortOf = (member: { name: string }) => (member.name === "m2" ? ports.clientPort + 2 : ports.clientPort);
 const settings = (member: { name: string }, dataDir: string) => ({
-    ...ports, clientPort: clientPortOf(member), dataDir, extraFlags: { "heartbeat-interval": "100", "election-timeout": "1000" },
+    ...ports,
+    clientPort: clientPortOf(member),
+    dataDir,
+    extraFlags: { "heartbeat-interval": "100", "election-timeout": "1000" },
 });
 const children: ChildProcess[] = [];
 
@@ -54,14 +57,19 @@ function parseEnvFile(text: string): Record<string, string> {
 function certificates(): void {
     mkdirSync(PKI, { recursive: true });
     const ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
-    const issue = (name: string, cn: string, eku: string, sans: string) => sh(`cd ${PKI}
+    const issue = (name: string, cn: string, eku: string, sans: string) =>
+        sh(`cd ${PKI}
 openssl req ${ec} -subj /CN=${cn} -keyout ${name}-key.pem -out ${name}.csr 2>/dev/null
 printf 'extendedKeyUsage=${eku}\\nkeyUsage=digitalSignature,keyEncipherment\\n${sans ? `subjectAltName=${sans}` : ""}\\n' > ${name}.ext
 openssl x509 -req -in ${name}.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 -extfile ${name}.ext -out ${name}.pem 2>/dev/null`);
     assert.equal(sh(`cd ${PKI}; openssl req -x509 ${ec} -days 1 -subj /CN=etcd-ca -keyout ca-key.pem -out ca.pem 2>/dev/null`).code, 0);
     // One server and one peer certificate for both members (their SANs name both addresses).
     const sans = "DNS:m1,DNS:m2,DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3";
-    for (const r of [issue("server", "m", "serverAuth,clientAuth", sans), issue("peer", "m", "serverAuth,clientAuth", sans), issue("client", "client", "clientAuth", "")]) {
+    for (const r of [
+        issue("server", "m", "serverAuth,clientAuth", sans),
+        issue("peer", "m", "serverAuth,clientAuth", sans),
+        issue("client", "client", "clientAuth", ""),
+    ]) {
         assert.equal(r.code, 0, r.out);
     }
 }
@@ -102,10 +110,14 @@ describe("etcd units against systemd-analyze", () => {
 
     test("the backup service and timer verify clean together", () => {
         const v = verifyUnit(BACKUP_TIMER, renderBackupTimer("*-*-* 00/6:00:00"), {
-            [BACKUP_SERVICE]: renderBackupService(), [ETCD_UNIT]: renderEtcdUnit(),
+            [BACKUP_SERVICE]: renderBackupService(),
+            [ETCD_UNIT]: renderEtcdUnit(),
         });
         assert.equal(v.code, 0, v.problems.join("\n"));
-        assert.deepEqual(v.problems.filter((p) => !/etcd-backup'? is not executable|No such file/.test(p)), []);
+        assert.deepEqual(
+            v.problems.filter((p) => !/etcd-backup'? is not executable|No such file/.test(p)),
+            [],
+        );
     });
 
     test("systemd parses the default schedule and rejects a broken one", () => {
@@ -118,7 +130,14 @@ describe("etcd units against systemd-analyze", () => {
             renderBackupScript("m1", 2379, { schedule: "hourly", retention: 3, directory: "/var/backups/etcd" }),
             renderJoinScript(m2, 2380, "/var/lib/etcd", ["https://10.0.0.1:2379"]),
             renderLeaveScript(m2, { clientPort: 2379, peerPort: 2380 }, ["https://10.0.0.1:2379"]),
-            renderRestoreScript({ member: m1, snapshotPath: "/root/s.db", dataDir: "/var/lib/etcd", peerPort: 2380, initialCluster: "m1=https://10.0.0.1:2380", token: "t" }),
+            renderRestoreScript({
+                member: m1,
+                snapshotPath: "/root/s.db",
+                dataDir: "/var/lib/etcd",
+                peerPort: 2380,
+                initialCluster: "m1=https://10.0.0.1:2380",
+                token: "t",
+            }),
             renderClusterHealthyCheck(2379),
             renderMembersHealthyCheck(2379, [m1, m2]),
         ];
@@ -158,7 +177,9 @@ describe("real etcd from the rendered files, on loopback", () => {
     test("a client needs a certificate signed by the CA", () => {
         const put = runScript(`${ctl(local)} put /render/key v1`);
         assert.equal(put.code, 0, put.out);
-        const anonymous = sh(`etcdctl --endpoints=${local} --cacert=${PKI}/ca.pem --dial-timeout=2s --command-timeout=3s get /render/key`, { PATH: `${ETCD_BIN}:/usr/bin:/bin` });
+        const anonymous = sh(`etcdctl --endpoints=${local} --cacert=${PKI}/ca.pem --dial-timeout=2s --command-timeout=3s get /render/key`, {
+            PATH: `${ETCD_BIN}:/usr/bin:/bin`,
+        });
         assert.notEqual(anonymous.code, 0, "a client without a certificate is refused");
         const byAddress = runScript(`${ctl(`https://${m1.address}:${ports.clientPort}`)} get /render/key --print-value-only`);
         assert.equal(byAddress.out.trim(), "v1", "the advertised address serves with the CA-verified server certificate");
@@ -193,8 +214,9 @@ describe("real etcd from the rendered files, on loopback", () => {
         assert.equal(parseJoinOutput(again.out, "m2"), initialCluster);
 
         const second = startEtcd(m2, join(work, "data2"), renderBootstrapEnv({ initialCluster, state: "existing", token: "render-test" }));
-        await until("both members healthy", () => runScript(renderMembersHealthyCheck(ports.clientPort, [m1, m2])).code === 0, 30)
-            .catch((e) => { throw new Error(`${e}\n${second.log()}`); });
+        await until("both members healthy", () => runScript(renderMembersHealthyCheck(ports.clientPort, [m1, m2])).code === 0, 30).catch((e) => {
+            throw new Error(`${e}\n${second.log()}`);
+        });
         const read = runScript(`${ctl(`https://${m2.address}:${clientPortOf(m2)}`)} get /render/key --print-value-only`);
         assert.equal(read.out.trim(), "v1", read.out);
         assert.doesNotMatch(second.log(), /unrecognized environment variable|bad certificate/);
@@ -218,8 +240,12 @@ describe("real etcd from the rendered files, on loopback", () => {
         const snap = readdirSync(backups).sort().at(-1)!;
         const restored = join(work, "restored");
         const plan = {
-            member: m1, snapshotPath: join(backups, snap), dataDir: restored, peerPort: ports.peerPort,
-            initialCluster: renderInitialCluster([m1], ports.peerPort), token: "restored",
+            member: m1,
+            snapshotPath: join(backups, snap),
+            dataDir: restored,
+            peerPort: ports.peerPort,
+            initialCluster: renderInitialCluster([m1], ports.peerPort),
+            token: "restored",
         };
         const r = runScript(renderRestoreScript(plan));
         assert.equal(r.code, 0, r.out);

@@ -15,13 +15,54 @@ function run(cmd: string, args: string[], cwd: string) {
 test("a rendered kubeconfig is accepted by kubectl config view --minify and carries the exact PEMs", (t) => {
     const dir = mkdtempSync(join(tmpdir(), "k8s-binary-kubeconfig-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=kubernetes", "-days", "1"], dir);
-    run("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "admin.key", "-out", "admin.csr", "-subj", "/CN=admin/O=system:masters"], dir);
+    run(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=kubernetes",
+            "-days",
+            "1",
+        ],
+        dir,
+    );
+    run(
+        "openssl",
+        [
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "admin.key",
+            "-out",
+            "admin.csr",
+            "-subj",
+            "/CN=admin/O=system:masters",
+        ],
+        dir,
+    );
     run("openssl", ["x509", "-req", "-in", "admin.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "admin.pem", "-days", "1"], dir);
     const pem = (f: string) => readFileSync(join(dir, f), "utf8");
     const text = renderKubeconfig({
-        clusterName: "k8s-binary", server: "https://10.77.0.100:6443", caPem: pem("ca.pem"), user: "admin",
-        clientCertPem: pem("admin.pem"), clientKeyPem: pem("admin.key"),
+        clusterName: "k8s-binary",
+        server: "https://10.77.0.100:6443",
+        caPem: pem("ca.pem"),
+        user: "admin",
+        clientCertPem: pem("admin.pem"),
+        clientKeyPem: pem("admin.key"),
     });
     writeFileSync(join(dir, "admin.kubeconfig"), text);
     const view = JSON.parse(run("kubectl", ["config", "view", "--minify", "--raw", "-o", "json", "--kubeconfig", "admin.kubeconfig"], dir));
@@ -32,16 +73,33 @@ test("a rendered kubeconfig is accepted by kubectl config view --minify and carr
     // The client certificate in the file verifies against the CA in the file.
     writeFileSync(join(dir, "from-file.pem"), Buffer.from(view.users[0].user["client-certificate-data"], "base64"));
     run("openssl", ["verify", "-CAfile", "ca.pem", "from-file.pem"], dir);
-    assert.equal(renderKubeconfig({
-        clusterName: "k8s-binary", server: "https://10.77.0.100:6443", caPem: pem("ca.pem"), user: "admin",
-        clientCertPem: pem("admin.pem"), clientKeyPem: pem("admin.key"),
-    }), text, "deterministic");
+    assert.equal(
+        renderKubeconfig({
+            clusterName: "k8s-binary",
+            server: "https://10.77.0.100:6443",
+            caPem: pem("ca.pem"),
+            user: "admin",
+            clientCertPem: pem("admin.pem"),
+            clientKeyPem: pem("admin.key"),
+        }),
+        text,
+        "deterministic",
+    );
 });
 
 test("a token kubeconfig works and bad combinations are refused", () => {
-    const text = renderKubeconfig({ clusterName: "c", server: "https://10.77.0.100:6443", caPem: "CA", user: "kubelet-bootstrap", token: "abcdef.0123456789abcdef" });
+    const text = renderKubeconfig({
+        clusterName: "c",
+        server: "https://10.77.0.100:6443",
+        caPem: "CA",
+        user: "kubelet-bootstrap",
+        token: "abcdef.0123456789abcdef",
+    });
     assert.match(text, /token: abcdef.0123456789abcdef/);
-    assert.throws(() => renderKubeconfig({ clusterName: "c", server: "https://x:6443", caPem: "CA", user: "u" }), /either a client certificate and key or a token/);
+    assert.throws(
+        () => renderKubeconfig({ clusterName: "c", server: "https://x:6443", caPem: "CA", user: "u" }),
+        /either a client certificate and key or a token/,
+    );
     assert.throws(() => renderKubeconfig({ clusterName: "c", server: "https://x:6443", caPem: "CA", user: "u", clientCertPem: "C" }), /needs its key/);
     assert.throws(() => renderKubeconfig({ clusterName: "c", server: "http://x:6443", caPem: "CA", user: "u", token: "t" }), /https:\/\//);
 });

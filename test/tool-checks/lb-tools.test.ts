@@ -29,19 +29,30 @@ after(async () => {
 });
 
 const lbHost = (name: string, address: string, extra: object = {}) => ({
-    host: { name, address, connection: { host: address } }, ...extra,
+    host: { name, address, connection: { host: address } },
+    ...extra,
 });
 const variants: Record<string, NginxKeepalivedLBArgs> = {
     defaults: {
         hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14")],
-        vip: "10.0.0.100", interface: "eth0", virtualRouterId: 51,
+        vip: "10.0.0.100",
+        interface: "eth0",
+        virtualRouterId: 51,
         backends: ["10.0.0.11:6443", "10.0.0.12:6443"],
     },
     tunedUnicastNoPreempt: {
         hosts: [lbHost("lb1", "10.0.0.13", { priority: 200, interface: "ens3" }), lbHost("lb2", "10.0.0.14"), lbHost("lb3", "10.0.0.15")],
-        vip: "10.0.0.100", interface: "eth0", virtualRouterId: 7, listenPort: 8443,
+        vip: "10.0.0.100",
+        interface: "eth0",
+        virtualRouterId: 7,
+        listenPort: 8443,
         backends: ["10.0.0.13:6443", "10.0.0.14:6443", "10.0.0.15:6443"],
-        maxFails: 0, failTimeoutSeconds: 30, connectTimeoutSeconds: 5, unicast: true, preempt: false, advertIntervalSeconds: 2,
+        maxFails: 0,
+        failTimeoutSeconds: 30,
+        connectTimeoutSeconds: 5,
+        unicast: true,
+        preempt: false,
+        advertIntervalSeconds: 2,
     },
 };
 
@@ -72,7 +83,11 @@ for (const [name, args] of Object.entries(variants)) {
     for (const self of plan.hosts) {
         test(`keepalived -t accepts the ${name} config of ${self.host.name} (${self.role})`, async (t) => {
             const conf = renderKeepalivedConfig(plan, self, "Ab3dEf7h");
-            const r = await inHost(t, `mkdir -p /etc/k8s-binary/lb && (umask 077 && cat > ${KEEPALIVED_CONF_PATH}) && keepalived -t -f ${KEEPALIVED_CONF_PATH}`, conf);
+            const r = await inHost(
+                t,
+                `mkdir -p /etc/k8s-binary/lb && (umask 077 && cat > ${KEEPALIVED_CONF_PATH}) && keepalived -t -f ${KEEPALIVED_CONF_PATH}`,
+                conf,
+            );
             if (!r) return;
             assert.equal(r.code, 0, r.stderr);
             assert.equal(r.stderr.trim(), "", "no warnings either (script security, nopreempt with state)");

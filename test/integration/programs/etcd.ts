@@ -2,9 +2,7 @@
 // comes from the `etcd:*` config the integration test sets per run.
 import * as pulumi from "@pulumi/pulumi";
 import { BinaryRelease, releaseArgsFor, type Host } from "../../../components/host";
-import {
-    EtcdCluster, etcdReleaseNeed, type EtcdBackupArgs, type EtcdReleaseArgs, type EtcdRestoreArgs,
-} from "../../../components/etcd";
+import { EtcdCluster, etcdReleaseNeed, type EtcdBackupArgs, type EtcdReleaseArgs, type EtcdRestoreArgs } from "../../../components/etcd";
 
 export default async () => {
     const config = new pulumi.Config("etcd");

@@ -18,8 +18,13 @@ export default async () => {
     for (const host of hosts) {
         new RemoteFile(`${host.name}-${secretName}`, { host, path: "/etc/k8s-binary-demo/secret.key", content: secret, mode: "0600" });
         const tool = new BinaryRelease(`${host.name}-demotool`, {
-            host, name: "demotool", version: release.version, url: release.url, sha256: release.sha256,
-            archive: "tar.gz", binaries: ["demotool", "demohelper"],
+            host,
+            name: "demotool",
+            version: release.version,
+            url: release.url,
+            sha256: release.sha256,
+            archive: "tar.gz",
+            binaries: ["demotool", "demohelper"],
             archivePaths: { demohelper: "./demotool-linux-amd64/extra/helper-amd64" },
         });
         const conf = new RemoteFile(`${host.name}-demo-conf`, { host, path: "/etc/k8s-binary-demo/demo.conf", content: serviceConfig });

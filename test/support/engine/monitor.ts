@@ -9,9 +9,11 @@ import { decode, encode, equal, parsePath, UNKNOWN, type PropertyMap, type Prope
 
 /* The SDK's generated protobuf modules have no type declarations. */
 const resproto = require("@pulumi/pulumi/proto/resource_pb");
-const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", {
-    paths: [require.resolve("@pulumi/pulumi")],
-}));
+const structproto = require(
+    require.resolve("google-protobuf/google/protobuf/struct_pb", {
+        paths: [require.resolve("@pulumi/pulumi")],
+    }),
+);
 
 export type OperationKind = "create" | "update" | "replace" | "delete" | "same";
 
@@ -280,12 +282,7 @@ function previewOutputs(op: string, provider: Provider, old: StateResource | und
  * providers' own secret outputs there), and every secret input carried to the output of the same
  * name (the whole output if the provider changed its value), as the engine annotates them.
  */
-export function secretOutputPaths(
-    outputs: PropertyMap,
-    inputs: PropertyMap,
-    inputSecrets: PropertyPath[],
-    additional: string[],
-): PropertyPath[] {
+export function secretOutputPaths(outputs: PropertyMap, inputs: PropertyMap, inputSecrets: PropertyPath[], additional: string[]): PropertyPath[] {
     const out = new Set<PropertyPath>();
     for (const k of additional) if (k in outputs) out.add(k);
     for (const p of inputSecrets) {

@@ -188,9 +188,7 @@ export async function exec(
     for (const [k, v] of Object.entries(opts.environment ?? {})) {
         if (!(await channelRequest(chan, (p, id) => p.env(id, k, v, true)))) {
             chan.close();
-            throw new Error(
-                `could not set environment variable "${k}": ssh: setenv failed (the SSH server accepts only names listed in its AcceptEnv)`,
-            );
+            throw new Error(`could not set environment variable "${k}": ssh: setenv failed (the SSH server accepts only names listed in its AcceptEnv)`);
         }
     }
     for (const [k, v] of Object.entries(opts.previousOutputs ?? {})) {

@@ -26,10 +26,7 @@ function hasCommand(name: string): boolean {
 export function testbedAvailable(): { ok: true } | { ok: false; reason: string } {
     if (process.platform !== "linux") return { ok: false, reason: "the testbed needs Linux" };
     if (process.getuid?.() !== 0) return { ok: false, reason: "the testbed needs root (namespaces, mounts, cgroups)" };
-    const missing = [
-        ...REQUIRED_COMMANDS.filter((name) => !hasCommand(name)),
-        ...REQUIRED_FILES.filter((file) => !existsSync(file)),
-    ];
+    const missing = [...REQUIRED_COMMANDS.filter((name) => !hasCommand(name)), ...REQUIRED_FILES.filter((file) => !existsSync(file))];
     if (missing.length > 0) {
         return { ok: false, reason: `the testbed needs ${missing.join(", ")} (run scripts/testbed-prereqs.sh)` };
     }

@@ -17,17 +17,7 @@ const CONTAINER_NAME = "k8s-binary-bench";
  * Capabilities the hosts give up: they would change the machine itself (clock, kernel modules,
  * raw I/O, kernel log, wake alarms, suspend, security modules, the audit login id).
  */
-const DROPPED_CAPABILITIES = [
-    "sys_time",
-    "sys_module",
-    "sys_rawio",
-    "syslog",
-    "wake_alarm",
-    "block_suspend",
-    "mac_admin",
-    "mac_override",
-    "audit_control",
-];
+const DROPPED_CAPABILITIES = ["sys_time", "sys_module", "sys_rawio", "syslog", "wake_alarm", "block_suspend", "mac_admin", "mac_override", "audit_control"];
 
 /** setpriv's argument that takes the dropped capabilities out of the bounding set. */
 export const BOUNDING_SET = DROPPED_CAPABILITIES.map((cap) => `-${cap}`).join(",");

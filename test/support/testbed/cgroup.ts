@@ -36,9 +36,7 @@ function ownCgroups(): InstanceCgroups {
         if (dirname(mountPoint) !== CGROUP_ROOT || (type !== "cgroup" && type !== "cgroup2")) continue;
         const options = new Set(superOptions.split(","));
         const key =
-            type === "cgroup2"
-                ? ""
-                : [...paths.keys()].find((controllers) => controllers !== "" && controllers.split(",").every((c) => options.has(c)));
+            type === "cgroup2" ? "" : [...paths.keys()].find((controllers) => controllers !== "" && controllers.split(",").every((c) => options.has(c)));
         const path = key === undefined ? undefined : paths.get(key);
         if (path !== undefined) own[basename(mountPoint)] = join(mountPoint, relative(root, path));
     }

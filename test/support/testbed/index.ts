@@ -5,12 +5,4 @@
 export { testbedAvailable, testbedSkip, requireTestbed } from "./availability";
 export { startTestbed } from "./testbed";
 export { sshExec, type SshExecOptions } from "./ssh-client";
-export type {
-    Testbed,
-    TestbedConnection,
-    TestbedHost,
-    TestbedOptions,
-    TestbedTimings,
-    ExecOptions,
-    ExecResult,
-} from "./types";
+export type { Testbed, TestbedConnection, TestbedHost, TestbedOptions, TestbedTimings, ExecOptions, ExecResult } from "./types";

@@ -114,7 +114,10 @@ export function checkClusterRanges(podCidr: string, serviceCidr: string): void {
     const [low, high] = cidrBounds(CLUSTER_RANGE);
     const pods = cidrBounds(podCidr);
     const services = cidrBounds(serviceCidr);
-    for (const [name, [start, end]] of [["podCidr", pods], ["serviceCidr", services]] as const) {
+    for (const [name, [start, end]] of [
+        ["podCidr", pods],
+        ["serviceCidr", services],
+    ] as const) {
         if (start < low || end > high) throw new Error(`${name} must lie in ${CLUSTER_RANGE}`);
     }
     if (pods[0] <= services[1] && services[0] <= pods[1]) throw new Error("podCidr and serviceCidr overlap");

@@ -1,14 +1,5 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
-import {
-    TESTBED_RANGE,
-    bridgeName,
-    gatewayAddress,
-    hostAddress,
-    netnsName,
-    netnsPrefix,
-    vethName,
-    vethPrefix,
-} from "./layout";
+import { TESTBED_RANGE, bridgeName, gatewayAddress, hostAddress, netnsName, netnsPrefix, vethName, vethPrefix } from "./layout";
 import { runOk, runSync } from "./proc";
 
 /*
@@ -52,10 +43,7 @@ export async function createNetwork(instance: number, hosts: readonly string[]):
     ]);
     await Promise.all(
         hosts.map((host, index) =>
-            ipBatch(
-                [`addr add ${hostAddress(instance, index)}/24 dev eth0`, "link set eth0 up", "link set lo up"],
-                netnsName(instance, host),
-            ),
+            ipBatch([`addr add ${hostAddress(instance, index)}/24 dev eth0`, "link set eth0 up", "link set lo up"], netnsName(instance, host)),
         ),
     );
 }

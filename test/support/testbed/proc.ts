@@ -27,8 +27,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
         const err: Buffer[] = [];
         child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
         child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-        const timer =
-            options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+        const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
         child.on("error", (error) => {
             if (timer) clearTimeout(timer);
             reject(error);

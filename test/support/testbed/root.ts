@@ -190,8 +190,7 @@ const PROFILE = `if [ -n "$BASH" ] && [ -f ~/.bashrc ]; then . ~/.bashrc; fi
 /** Writes a host's personality into its upper layer; run once, before the host's first boot. */
 export function prepareHostRoot(spec: HostRootSpec): void {
     const { upper, whiteoutDevice } = spec;
-    const write = (path: string, content: string, mode: number): void =>
-        writeUpperFile(upper, path, content, mode, whiteoutDevice);
+    const write = (path: string, content: string, mode: number): void => writeUpperFile(upper, path, content, mode, whiteoutDevice);
     whiteout(upper, pathsToHide(), whiteoutDevice);
     write("/etc/hostname", `${spec.hostname}\n`, 0o644);
     write("/etc/hosts", spec.hostsFile, 0o644);
@@ -207,10 +206,5 @@ export function prepareHostRoot(spec: HostRootSpec): void {
 
 /** /etc/hosts of every host: every testbed host by name. */
 export function renderHostsFile(hosts: ReadonlyArray<{ name: string; address: string }>): string {
-    return [
-        "127.0.0.1\tlocalhost",
-        "::1\tlocalhost ip6-localhost ip6-loopback",
-        ...hosts.map((host) => `${host.address}\t${host.name}`),
-        "",
-    ].join("\n");
+    return ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback", ...hosts.map((host) => `${host.address}\t${host.name}`), ""].join("\n");
 }

@@ -125,22 +125,13 @@ export function execInHost(target: HostTarget, command: string, options: RunOpti
  * Waits until systemd reports the boot finished (running, or degraded when a unit failed) and
  * checks that sshd is up (ssh.service is Type=notify: active means listening). Returns systemd's state.
  */
-export async function waitForBoot(
-    target: HostTarget,
-    paths: HostPaths,
-    launched: LaunchedHost,
-    deadline: number,
-): Promise<string> {
+export async function waitForBoot(target: HostTarget, paths: HostPaths, launched: LaunchedHost, deadline: number): Promise<string> {
     for (let state = ""; ; await sleep(50)) {
         if (launched.exited()) throw new Error(`host stopped while booting\n${bootLogs(paths)}`);
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw new Error(`host boot timed out (state "${state}")\n${bootLogs(paths)}`);
         // --wait blocks until start-up finished, once systemd answers at all.
-        const result = await execInHost(
-            target,
-            "systemctl is-system-running --wait; systemctl is-active ssh.service",
-            { timeoutMs: remaining },
-        );
+        const result = await execInHost(target, "systemctl is-system-running --wait; systemctl is-active ssh.service", { timeoutMs: remaining });
         const [systemState = "", sshState = ""] = result.stdout.trim().split("\n");
         state = systemState;
         if (state !== "running" && state !== "degraded") continue;

@@ -3,16 +3,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { testbedAvailable } from "./availability";
 import { type HostPaths, hostPaths, renderBootScript } from "./boot";
-import {
-    cgroupPids,
-    createHostCgroups,
-    hostCgroups,
-    type InstanceCgroups,
-    isPopulated,
-    killCgroup,
-    resetHostCgroups,
-    thawFreezers,
-} from "./cgroup";
+import { cgroupPids, createHostCgroups, hostCgroups, type InstanceCgroups, isPopulated, killCgroup, resetHostCgroups, thawFreezers } from "./cgroup";
 import { onProcessExit, teardownInstanceSync } from "./cleanup";
 import { allowMirrorPort, createFirewall } from "./firewall";
 import { type DirectoryServer, serveDirectory } from "./http";

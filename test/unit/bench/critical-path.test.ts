@@ -1,14 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-    executionPredecessors, longestPath, longestPathEndingAt, remoteStepWeight, type GraphNode,
-} from "../../../scripts/bench/critical-path";
+import { executionPredecessors, longestPath, longestPathEndingAt, remoteStepWeight, type GraphNode } from "../../../scripts/bench/critical-path";
 import { stepKey } from "../../../scripts/bench/step-key";
 
 const CMD = "command:remote:Command";
 const COPY = "command:remote:CopyToRemote";
-const node = (id: string, type: string, dependencies: string[] = [], parent?: string): GraphNode =>
-    ({ id, type, custom: !type.startsWith("k8s-binary:"), dependencies, ...(parent ? { parent } : {}) });
+const node = (id: string, type: string, dependencies: string[] = [], parent?: string): GraphNode => ({
+    id,
+    type,
+    custom: !type.startsWith("k8s-binary:"),
+    dependencies,
+    ...(parent ? { parent } : {}),
+});
 
 // Two hosts: "a" prepares in two parallel steps then a final one; a component "svc" waits for
 // a's preparation (component dependency) and runs an upload then a command; "b" has one step.
@@ -44,15 +47,25 @@ test("weights other than step counts pick the heavier branch", () => {
     const ms: Record<string, number> = { a1: 100, a2: 900, a3: 10, up: 50, run: 20, b1: 2000 };
     const path = longestPath(executionPredecessors(graph), (id) => ms[id] ?? 0);
     assert.deepEqual(path, { weight: 2000, chain: ["b1"] });
-    const withoutB = longestPathEndingAt(executionPredecessors(graph), (id) => ms[id] ?? 0, (id) => id === "run");
+    const withoutB = longestPathEndingAt(
+        executionPredecessors(graph),
+        (id) => ms[id] ?? 0,
+        (id) => id === "run",
+    );
     assert.deepEqual(withoutB, { weight: 980, chain: ["a2", "a3", "up", "run"] });
 });
 
 test("the chain ending at chosen nodes ignores heavier chains elsewhere", () => {
     const preds = executionPredecessors(graph);
     const one = (id: string) => (id === "b1" || id.length === 2 || id === "up" || id === "run" ? 1 : 0);
-    assert.deepEqual(longestPathEndingAt(preds, one, (id) => id === "b1"), { weight: 1, chain: ["b1"] });
-    assert.deepEqual(longestPathEndingAt(preds, one, (id) => id === "a3"), { weight: 2, chain: ["a1", "a3"] });
+    assert.deepEqual(
+        longestPathEndingAt(preds, one, (id) => id === "b1"),
+        { weight: 1, chain: ["b1"] },
+    );
+    assert.deepEqual(
+        longestPathEndingAt(preds, one, (id) => id === "a3"),
+        { weight: 2, chain: ["a1", "a3"] },
+    );
 });
 
 test("a cycle is an error naming the nodes", () => {
@@ -66,7 +79,10 @@ test("a dependency outside the graph is an error", () => {
 });
 
 test("an empty graph has an empty critical path", () => {
-    assert.deepEqual(longestPath(new Map(), () => 1), { weight: 0, chain: [] });
+    assert.deepEqual(
+        longestPath(new Map(), () => 1),
+        { weight: 0, chain: [] },
+    );
 });
 
 test("a step's key is the same for a test host's program and a synthetic cluster", () => {

@@ -66,7 +66,10 @@ describe("loadSpecFromPulumiConfig", () => {
             process.env.SSH_AUTH_SOCK = "/tmp/agent.env.sock";
             assert.deepEqual(loadSpecFromPulumiConfig().credentials, { agentSocketPath: "/tmp/agent.env.sock" });
             delete process.env.SSH_AUTH_SOCK;
-            assert.throws(loadSpecFromPulumiConfig, (e: unknown) => e instanceof SpecError && e.issues[0].path === "ssh.agent" && /sshPrivateKey/.test(e.issues[0].hint));
+            assert.throws(
+                loadSpecFromPulumiConfig,
+                (e: unknown) => e instanceof SpecError && e.issues[0].path === "ssh.agent" && /sshPrivateKey/.test(e.issues[0].hint),
+            );
         } finally {
             if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
             else process.env.SSH_AUTH_SOCK = saved;
@@ -78,7 +81,10 @@ describe("loadSpecFromPulumiConfig", () => {
         cluster.hosts[0].address = "10.1.1.1";
         cluster.ssh = { privateKeyPath: path.join(tmp, "missing") };
         setCluster(cluster);
-        assert.throws(loadSpecFromPulumiConfig, (e: unknown) => e instanceof SpecError && /in stack unit/.test(e.message) && e.issues[0].path === "hosts[0].address");
+        assert.throws(
+            loadSpecFromPulumiConfig,
+            (e: unknown) => e instanceof SpecError && /in stack unit/.test(e.message) && e.issues[0].path === "hosts[0].address",
+        );
     });
 
     it("reports a missing cluster key and an unreadable key file", () => {

@@ -121,7 +121,11 @@ describe("cluster spec: shape errors name the path, what and how", () => {
         ["no roles", (r) => (r.hosts[1].roles = []), [{ path: "hosts[1].roles", message: /at least one role/ }]],
         ["upper-case name", (r) => (r.hosts[0].name = "CP1"), [{ path: "hosts[0].name", message: /DNS label/ }]],
         ["typo field", (r) => (r.hosts[3].label = {}), [{ path: "hosts[3].label", message: /not a known field/ }]],
-        ["bad label key", (r) => (r.hosts[4].labels = { "bad key": "x" }), [{ path: 'hosts[4].labels["bad key"]', message: /not a valid key: is not a Kubernetes label key/ }]],
+        [
+            "bad label key",
+            (r) => (r.hosts[4].labels = { "bad key": "x" }),
+            [{ path: 'hosts[4].labels["bad key"]', message: /not a valid key: is not a Kubernetes label key/ }],
+        ],
         ["bad taint effect", (r) => (r.hosts[4].taints[0].effect = "NoWay"), [{ path: "hosts[4].taints[0].effect" }]],
         ["port out of range", (r) => (r.hosts[0].sshPort = 70000), [{ path: "hosts[0].sshPort", message: /is 70000; it must be at most 65535/ }]],
         ["bad host key", (r) => (r.hosts[0].hostKey = "not-a-key"), [{ path: "hosts[0].hostKey", message: /SSH public host key/ }]],
@@ -129,7 +133,11 @@ describe("cluster spec: shape errors name the path, what and how", () => {
         ["missing sha256", (r) => delete r.binaries.runc.sha256, [{ path: "binaries.runc.sha256", message: /required/ }]],
         ["sha256 read as a number", (r) => (r.binaries.runc.sha256 = 1e63), [{ path: "binaries.runc.sha256", message: /must be a string/ }]],
         ["bad version", (r) => (r.binaries.kubernetes.version = "1.33"), [{ path: "binaries.kubernetes.version", message: /release version/ }]],
-        ["bad kubernetes binary name", (r) => (r.binaries.kubernetes.sha256["kube-apiservr"] = SHA256), [{ path: "binaries.kubernetes.sha256.kube-apiservr", message: /not a known field/ }]],
+        [
+            "bad kubernetes binary name",
+            (r) => (r.binaries.kubernetes.sha256["kube-apiservr"] = SHA256),
+            [{ path: "binaries.kubernetes.sha256.kube-apiservr", message: /not a known field/ }],
+        ],
         ["bad CIDR", (r) => (r.network.podCidr = "10.244.0.0/33"), [{ path: "network.podCidr", message: /IPv4 block/ }]],
         ["missing network", (r) => delete r.network, [{ path: "network", message: /required/ }]],
         ["bad flannel mode", (r) => (r.flannel = { mode: "host" }), [{ path: "flannel.mode" }]],
@@ -170,7 +178,12 @@ describe("cluster spec: shape errors name the path, what and how", () => {
         raw.hosts[6].roles = ["balancer"];
         raw.binaries.etcd.sha256 = "x";
         raw.network.serviceCidr = "10.96.0.0";
-        const e = rejects(raw, [{ path: "hosts[1].address" }, { path: "hosts[6].roles[0]" }, { path: "binaries.etcd.sha256" }, { path: "network.serviceCidr" }]);
+        const e = rejects(raw, [
+            { path: "hosts[1].address" },
+            { path: "hosts[6].roles[0]" },
+            { path: "binaries.etcd.sha256" },
+            { path: "network.serviceCidr" },
+        ]);
         assert.equal(e.issues.length, 4);
         const lines = e.message.split("\n");
         assert.equal(lines[0], "Invalid cluster spec in test: 4 problems");
@@ -180,8 +193,16 @@ describe("cluster spec: shape errors name the path, what and how", () => {
 
 describe("cluster spec: cross-field checks", () => {
     const cases: [string, (r: Raw) => void, { path: string; message?: RegExp }[], boolean?][] = [
-        ["no etcd host", (r) => r.hosts.forEach((h: Raw) => (h.roles = h.roles.filter((x: string) => x !== "etcd"))), [{ path: "hosts", message: /`etcd` role/ }]],
-        ["no control-plane host", (r) => (r.hosts = r.hosts.map((h: Raw) => ({ ...h, roles: h.roles.map((x: string) => (x === "control-plane" ? "worker" : x)) }))), [{ path: "hosts", message: /`control-plane` role/ }]],
+        [
+            "no etcd host",
+            (r) => r.hosts.forEach((h: Raw) => (h.roles = h.roles.filter((x: string) => x !== "etcd"))),
+            [{ path: "hosts", message: /`etcd` role/ }],
+        ],
+        [
+            "no control-plane host",
+            (r) => (r.hosts = r.hosts.map((h: Raw) => ({ ...h, roles: h.roles.map((x: string) => (x === "control-plane" ? "worker" : x)) }))),
+            [{ path: "hosts", message: /`control-plane` role/ }],
+        ],
         ["duplicate name", (r) => (r.hosts[4].name = "w1"), [{ path: "hosts[4].name", message: /also the name of hosts\[3\]/ }]],
         ["duplicate address", (r) => (r.hosts[2].address = "192.168.10.11"), [{ path: "hosts[2].address", message: /also the address of hosts\[0\]/ }]],
         ["repeated role", (r) => (r.hosts[3].roles = ["worker", "worker"]), [{ path: "hosts[3].roles[1]", message: /repeats/ }]],
@@ -191,47 +212,119 @@ describe("cluster spec: cross-field checks", () => {
         ["host bits set", (r) => (r.network.podCidr = "10.244.1.0/16"), [{ path: "network.podCidr", message: /host bits/ }]],
         ["pods overlap services", (r) => (r.network.podCidr = "10.96.0.0/16"), [{ path: "network.serviceCidr", message: /overlaps network.podCidr/ }]],
         ["pods overlap hosts", (r) => (r.network.podCidr = "192.168.0.0/16"), [{ path: "network.podCidr", message: /overlaps network.hostSubnets\[0\]/ }]],
-        ["service block too large", (r) => (r.network.serviceCidr = "10.0.0.0/8"), [{ path: "network.serviceCidr", message: /larger than kube-apiserver accepts/ }]],
+        [
+            "service block too large",
+            (r) => (r.network.serviceCidr = "10.0.0.0/8"),
+            [{ path: "network.serviceCidr", message: /larger than kube-apiserver accepts/ }],
+        ],
         ["DNS outside services", (r) => (r.network.clusterDns = "10.244.0.10"), [{ path: "network.clusterDns", message: /outside network.serviceCidr/ }]],
         ["DNS is the kubernetes Service", (r) => (r.network.clusterDns = "10.96.0.1"), [{ path: "network.clusterDns", message: /first address/ }]],
         ["DNS is the network address", (r) => (r.network.clusterDns = "10.96.0.0"), [{ path: "network.clusterDns", message: /network or broadcast/ }]],
-        ["pod block too small for the nodes", (r) => ((r.network.podCidr = "10.244.0.0/24"), (r.flannel = { subnetLen: 25 }), r.hosts[5].roles.push("worker")), [{ path: "network.podCidr", message: /2 node subnets of \/25, fewer than the 3 nodes/ }]],
+        [
+            "pod block too small for the nodes",
+            (r) => ((r.network.podCidr = "10.244.0.0/24"), (r.flannel = { subnetLen: 25 }), r.hosts[5].roles.push("worker")),
+            [{ path: "network.podCidr", message: /2 node subnets of \/25, fewer than the 3 nodes/ }],
+        ],
         ["node subnet not inside the pod block", (r) => (r.flannel = { subnetLen: 16 }), [{ path: "flannel.subnetLen" }]],
         ["lb hosts without a VIP", (r) => delete r.loadBalancer, [{ path: "loadBalancer", message: /`lb` role but no loadBalancer/ }]],
-        ["VIP outside the lb subnet", (r) => (r.loadBalancer.vip = "192.168.20.100"), [{ path: "loadBalancer.vip", message: /not in 192.168.10.0\/24, the subnet of lb host lb1/ }]],
+        [
+            "VIP outside the lb subnet",
+            (r) => (r.loadBalancer.vip = "192.168.20.100"),
+            [{ path: "loadBalancer.vip", message: /not in 192.168.10.0\/24, the subnet of lb host lb1/ }],
+        ],
         ["VIP is a host's address", (r) => (r.loadBalancer.vip = "192.168.10.31"), [{ path: "loadBalancer.vip", message: /address of host lb1/ }]],
         ["a single lb host", (r) => (r.hosts = r.hosts.filter((h: Raw) => h.name !== "lb2")), [{ path: "hosts", message: /only lb1 has the `lb` role/ }]],
-        ["lb port collides with the apiserver", (r) => (r.hosts[0].roles = ["etcd", "control-plane", "lb"]), [{ path: "loadBalancer.port", message: /kube-apiserver port on cp1/ }]],
-        ["lb port collides with etcd", (r) => ((r.hosts[0].roles = ["etcd", "lb"]), (r.loadBalancer.port = 2379)), [{ path: "loadBalancer.port", message: /etcd clients/ }]],
+        [
+            "lb port collides with the apiserver",
+            (r) => (r.hosts[0].roles = ["etcd", "control-plane", "lb"]),
+            [{ path: "loadBalancer.port", message: /kube-apiserver port on cp1/ }],
+        ],
+        [
+            "lb port collides with etcd",
+            (r) => ((r.hosts[0].roles = ["etcd", "lb"]), (r.loadBalancer.port = 2379)),
+            [{ path: "loadBalancer.port", message: /etcd clients/ }],
+        ],
         ["apiserver port taken by etcd", (r) => (r.network.apiserverPort = 2379), [{ path: "network.apiserverPort", message: /etcd clients port on cp1/ }]],
         ["apiserver port taken by the scheduler", (r) => (r.network.apiserverPort = 10259), [{ path: "network.apiserverPort", message: /kube-scheduler/ }]],
-        ["node-role label the kubelet may not set", (r) => (r.hosts[3].labels = { "node-role.kubernetes.io/worker": "" }), [{ path: 'hosts[3].labels["node-role.kubernetes.io/worker"]', message: /NodeRestriction/ }]],
-        ["repeated taint", (r) => r.hosts[4].taints.push({ key: "dedicated", effect: "NoSchedule" }), [{ path: "hosts[4].taints[1]", message: /repeats taints\[0\]/ }]],
-        ["docker on a new release", (r) => ((r.containerRuntime = "docker"), (r.binaries.docker = { version: "20.10.24", sha256: SHA256 })), [{ path: "containerRuntime", message: /dockershim/ }]],
-        ["docker without its release", (r) => ((r.containerRuntime = "docker"), (r.binaries.kubernetes.version = "1.23.17"), (r.binaries.etcd.version = "3.5.6")), [{ path: "binaries.docker", message: /required/ }]],
-        ["kubelet newer than the apiserver", (r) => (r.binaries.kubernetesNode = { version: "1.34.0", serverTarball: { sha512: SHA512 } }), [{ path: "binaries.kubernetesNode.version", message: /newer than the apiserver/ }]],
-        ["kubelet four minors behind", (r) => (r.binaries.kubernetesNode = { version: "1.29.0", serverTarball: { sha512: SHA512 } }), [{ path: "binaries.kubernetesNode.version", message: /4 minors older/ }]],
-        ["kubelet three minors behind before 1.28", (r) => ((r.binaries.kubernetes.version = "1.27.3"), (r.binaries.kubernetesNode = { version: "1.24.0", serverTarball: { sha512: SHA512 } })), [{ path: "binaries.kubernetesNode.version", message: /at most 2/ }]],
+        [
+            "node-role label the kubelet may not set",
+            (r) => (r.hosts[3].labels = { "node-role.kubernetes.io/worker": "" }),
+            [{ path: 'hosts[3].labels["node-role.kubernetes.io/worker"]', message: /NodeRestriction/ }],
+        ],
+        [
+            "repeated taint",
+            (r) => r.hosts[4].taints.push({ key: "dedicated", effect: "NoSchedule" }),
+            [{ path: "hosts[4].taints[1]", message: /repeats taints\[0\]/ }],
+        ],
+        [
+            "docker on a new release",
+            (r) => ((r.containerRuntime = "docker"), (r.binaries.docker = { version: "20.10.24", sha256: SHA256 })),
+            [{ path: "containerRuntime", message: /dockershim/ }],
+        ],
+        [
+            "docker without its release",
+            (r) => ((r.containerRuntime = "docker"), (r.binaries.kubernetes.version = "1.23.17"), (r.binaries.etcd.version = "3.5.6")),
+            [{ path: "binaries.docker", message: /required/ }],
+        ],
+        [
+            "kubelet newer than the apiserver",
+            (r) => (r.binaries.kubernetesNode = { version: "1.34.0", serverTarball: { sha512: SHA512 } }),
+            [{ path: "binaries.kubernetesNode.version", message: /newer than the apiserver/ }],
+        ],
+        [
+            "kubelet four minors behind",
+            (r) => (r.binaries.kubernetesNode = { version: "1.29.0", serverTarball: { sha512: SHA512 } }),
+            [{ path: "binaries.kubernetesNode.version", message: /4 minors older/ }],
+        ],
+        [
+            "kubelet three minors behind before 1.28",
+            (r) => ((r.binaries.kubernetes.version = "1.27.3"), (r.binaries.kubernetesNode = { version: "1.24.0", serverTarball: { sha512: SHA512 } })),
+            [{ path: "binaries.kubernetesNode.version", message: /at most 2/ }],
+        ],
         ["etcd 3.4 with Kubernetes 1.33", (r) => (r.binaries.etcd.version = "3.4.26"), [{ path: "binaries.etcd.version", message: /3\.5\.x/ }]],
         ["etcd 3.5 with Kubernetes 1.20", (r) => (r.binaries.kubernetes.version = "1.20.15"), [{ path: "binaries.etcd.version", message: /3\.4\.x/ }]],
         ["Kubernetes too old", (r) => (r.binaries.kubernetes.version = "1.19.16"), [{ path: "binaries.kubernetes.version", message: /older than 1.20/ }]],
-        ["missing control-plane checksum", (r) => delete r.binaries.kubernetes.sha256["kube-scheduler"], [{ path: "binaries.kubernetes.sha256.kube-scheduler", message: /pinned/ }]],
+        [
+            "missing control-plane checksum",
+            (r) => delete r.binaries.kubernetes.sha256["kube-scheduler"],
+            [{ path: "binaries.kubernetes.sha256.kube-scheduler", message: /pinned/ }],
+        ],
         ["missing node checksum", (r) => delete r.binaries.kubernetes.sha256.kubelet, [{ path: "binaries.kubernetes.sha256.kubelet" }]],
         ["no checksums at all", (r) => delete r.binaries.kubernetes.sha256, [{ path: "binaries.kubernetes.sha256", message: /required/ }]],
         ["both checksum forms", (r) => (r.binaries.kubernetes.serverTarball = { sha512: SHA512 }), [{ path: "binaries.kubernetes", message: /both sha256/ }]],
         ["containerd missing with workers", (r) => delete r.binaries.containerd, [{ path: "binaries.containerd", message: /required/ }]],
         ["CNI plugins missing with workers", (r) => delete r.binaries.cniPlugins, [{ path: "binaries.cniPlugins" }]],
-        ["mirror and local path", (r) => (r.binaries.runc = { version: "1.3.1", sha256: SHA256, baseUrl: "https://mirror.example/runc", localPath: "/srv" }), [{ path: "binaries.runc", message: /both baseUrl and localPath/ }]],
-        ["DirectRouting with host-gw", (r) => (r.flannel = { backend: "host-gw", directRouting: true }), [{ path: "flannel.directRouting", message: /vxlan option/ }]],
+        [
+            "mirror and local path",
+            (r) => (r.binaries.runc = { version: "1.3.1", sha256: SHA256, baseUrl: "https://mirror.example/runc", localPath: "/srv" }),
+            [{ path: "binaries.runc", message: /both baseUrl and localPath/ }],
+        ],
+        [
+            "DirectRouting with host-gw",
+            (r) => (r.flannel = { backend: "host-gw", directRouting: true }),
+            [{ path: "flannel.directRouting", message: /vxlan option/ }],
+        ],
         [
             "host-gw across subnets",
             (r) => ((r.flannel = { backend: "host-gw" }), r.network.hostSubnets.push("192.168.20.0/24"), (r.hosts[4].address = "192.168.20.22")),
             [{ path: "flannel.backend", message: /192.168.10.0\/24, 192.168.20.0\/24/ }],
         ],
-        ["systemd flannel without flanneld", (r) => (r.flannel = { mode: "systemd-etcd" }), [{ path: "binaries.flannel" }, { path: "binaries.flannelCniPlugin" }]],
+        [
+            "systemd flannel without flanneld",
+            (r) => (r.flannel = { mode: "systemd-etcd" }),
+            [{ path: "binaries.flannel" }, { path: "binaries.flannelCniPlugin" }],
+        ],
         ["certs outlive the CA", (r) => (r.pki = { caValidityHours: 100, certValidityHours: 200 }), [{ path: "pki.certValidityHours", message: /outlives/ }]],
-        ["an initial etcd member that is no etcd host", (r) => (r.etcd = { initialMembers: ["cp1", "w1"] }), [{ path: "etcd.initialMembers[1]", message: /`w1` is not the name of a host with the `etcd` role/ }]],
-        ["a repeated initial etcd member", (r) => (r.etcd = { initialMembers: ["cp1", "cp1"] }), [{ path: "etcd.initialMembers[1]", message: /repeats initialMembers\[0\]/ }]],
+        [
+            "an initial etcd member that is no etcd host",
+            (r) => (r.etcd = { initialMembers: ["cp1", "w1"] }),
+            [{ path: "etcd.initialMembers[1]", message: /`w1` is not the name of a host with the `etcd` role/ }],
+        ],
+        [
+            "a repeated initial etcd member",
+            (r) => (r.etcd = { initialMembers: ["cp1", "cp1"] }),
+            [{ path: "etcd.initialMembers[1]", message: /repeats initialMembers\[0\]/ }],
+        ],
         ["no credentials", (r) => delete r.ssh, [{ path: "ssh", message: /no SSH credentials/ }]],
         ["two credentials", (r) => (r.ssh.agent = true), [{ path: "ssh", message: /ssh.privateKeyPath, ssh.agent/ }]],
         ["secret key and a key file", () => undefined, [{ path: "ssh", message: /secret k8s-binary:sshPrivateKey, ssh.privateKeyPath/ }], true],
@@ -252,12 +345,7 @@ describe("cluster spec: cross-field checks", () => {
         raw.network.clusterDns = "10.96.0.1";
         raw.loadBalancer.vip = "192.168.10.21";
         raw.flannel = { backend: "udp", directRouting: true };
-        const e = rejects(raw, [
-            { path: "hosts[1].address" },
-            { path: "network.clusterDns" },
-            { path: "loadBalancer.vip" },
-            { path: "flannel.directRouting" },
-        ]);
+        const e = rejects(raw, [{ path: "hosts[1].address" }, { path: "network.clusterDns" }, { path: "loadBalancer.vip" }, { path: "flannel.directRouting" }]);
         assert.equal(e.issues.length, 4);
         assert.deepEqual(e.warnings.map((w) => w.path).sort(), ["flannel.backend", "hosts"]);
     });
@@ -320,14 +408,20 @@ describe("cluster spec: warnings", () => {
         const raw = baseSpec();
         raw.hosts = raw.hosts.filter((h: Raw) => !h.roles.includes("lb"));
         raw.binaries.flannel = { version: "0.27.3", sha256: SHA256 };
-        assert.deepEqual(warningsOf(raw).map((w) => w.path), ["loadBalancer", "binaries.flannel"]);
+        assert.deepEqual(
+            warningsOf(raw).map((w) => w.path),
+            ["loadBalancer", "binaries.flannel"],
+        );
     });
 
     it("warns on a Kubernetes release newer than the checked ones", () => {
         const raw = baseSpec();
         raw.binaries.kubernetes.version = "1.40.0";
         raw.binaries.etcd.version = "3.6.4";
-        assert.deepEqual(warningsOf(raw).map((w) => w.path), ["binaries.kubernetes.version"]);
+        assert.deepEqual(
+            warningsOf(raw).map((w) => w.path),
+            ["binaries.kubernetes.version"],
+        );
     });
 });
 

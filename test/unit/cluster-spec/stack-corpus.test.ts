@@ -18,7 +18,12 @@ import { clusterHosts, KubernetesCluster, loadSpecFromPulumiConfig, loadStackFil
 
 const root = path.resolve(__dirname, "../../..");
 const corpus = path.join(root, "test/fixtures/stacks");
-const files = (kind: "bad" | "good") => fs.readdirSync(path.join(corpus, kind)).filter((f) => f.endsWith(".yaml")).sort().map((f) => path.join(corpus, kind, f));
+const files = (kind: "bad" | "good") =>
+    fs
+        .readdirSync(path.join(corpus, kind))
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+        .map((f) => path.join(corpus, kind, f));
 
 interface Expectation {
     path: string;
@@ -134,7 +139,8 @@ describe("stack corpus: good files", () => {
 });
 
 describe("npm run validate over the corpus", () => {
-    const validate = (list: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts/validate.ts"), ...list], { cwd: root, encoding: "utf8" });
+    const validate = (list: string[]) =>
+        spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts/validate.ts"), ...list], { cwd: root, encoding: "utf8" });
 
     it("fails every bad file and names each", () => {
         const bad = files("bad");

@@ -33,7 +33,10 @@ describe("example stacks", () => {
     it("seed001 reproduces the topology of seed 001", () => {
         const { spec, warnings } = loadStackFile(path.join(root, "stacks/Pulumi.seed001.yaml"));
         // Its key file (~/.ssh/id_ed25519) is checked where it exists and only named where it does not.
-        assert.deepEqual(warnings.filter((w) => w.path !== "ssh.privateKeyPath"), []);
+        assert.deepEqual(
+            warnings.filter((w) => w.path !== "ssh.privateKeyPath"),
+            [],
+        );
         assert.deepEqual(
             spec.hosts.map((h) => [h.name, h.address, h.roles.join("+")]),
             [
@@ -56,7 +59,10 @@ describe("example stacks", () => {
     it("dev is one etcd + control-plane host and two workers, without a load balancer", () => {
         const { spec, warnings } = loadStackFile(path.join(root, "stacks/Pulumi.dev.yaml"));
         assert.deepEqual(warnings, []);
-        assert.deepEqual(spec.hosts.map((h) => h.roles.join("+")), ["etcd+control-plane", "worker", "worker"]);
+        assert.deepEqual(
+            spec.hosts.map((h) => h.roles.join("+")),
+            ["etcd+control-plane", "worker", "worker"],
+        );
         assert.equal(spec.loadBalancer, undefined);
         assert.deepEqual([spec.ssh.user, spec.ssh.agent], ["debian", true]);
     });
@@ -78,9 +84,16 @@ describe("stack files", () => {
     it("rejects a plain-text private key, an unknown key and spec problems in one error", () => {
         const cluster = baseSpec();
         cluster.hosts[3].address = "192.168.99.1";
-        const file = stackFile("plain", { "k8s-binary:cluster": cluster, "k8s-binary:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----", "k8s-binary:clustr": {} });
+        const file = stackFile("plain", {
+            "k8s-binary:cluster": cluster,
+            "k8s-binary:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "k8s-binary:clustr": {},
+        });
         const e = loadError(file);
-        assert.deepEqual(e.issues.map((i) => i.path), ["k8s-binary:clustr", "k8s-binary:sshPrivateKey", "hosts[3].address", "ssh"]);
+        assert.deepEqual(
+            e.issues.map((i) => i.path),
+            ["k8s-binary:clustr", "k8s-binary:sshPrivateKey", "hosts[3].address", "ssh"],
+        );
         assert.match(e.issues[0].hint, /k8s-binary:cluster/);
         assert.match(e.issues[1].hint, /--secret/);
         assert.ok(e.message.startsWith(`Invalid cluster spec in ${file}: 4 problems`));
@@ -88,11 +101,17 @@ describe("stack files", () => {
 
     it("rejects an encrypted cluster value", () => {
         const e = loadError(stackFile("encrypted", { "k8s-binary:cluster": { secure: "v1:AAAA" } }));
-        assert.deepEqual(e.issues.map((i) => [i.path, /encrypted/.test(i.message)]), [["k8s-binary:cluster", true]]);
+        assert.deepEqual(
+            e.issues.map((i) => [i.path, /encrypted/.test(i.message)]),
+            [["k8s-binary:cluster", true]],
+        );
     });
 
     it("names a missing cluster key and unreadable YAML", () => {
-        assert.deepEqual(loadError(stackFile("empty", { "aws:region": "x" })).issues.map((i) => i.path), ["k8s-binary:cluster"]);
+        assert.deepEqual(
+            loadError(stackFile("empty", { "aws:region": "x" })).issues.map((i) => i.path),
+            ["k8s-binary:cluster"],
+        );
         const broken = path.join(tmp, "Pulumi.broken.yaml");
         fs.writeFileSync(broken, "config:\n  k8s-binary:cluster: [\n");
         assert.match(loadError(broken).issues[0].message, /is not valid YAML at line 3, column 1/);

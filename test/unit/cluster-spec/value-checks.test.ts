@@ -24,15 +24,19 @@ function specProblem(mutate: (raw: Record<string, any>) => void, path: string): 
     assert.fail("the spec was accepted");
 }
 
-const etcdIssues = (over: Partial<EtcdClusterArgs>): string[] => planEtcd("etcd", {
-    members: [{ name: "e1", address: "10.0.0.11", connection: { host: "10.0.0.11" } }],
-    release: { version: "3.5.21", sha256: "a".repeat(64) },
-    ...over,
-}).issues.map((i) => i.message);
+const etcdIssues = (over: Partial<EtcdClusterArgs>): string[] =>
+    planEtcd("etcd", {
+        members: [{ name: "e1", address: "10.0.0.11", connection: { host: "10.0.0.11" } }],
+        release: { version: "3.5.21", sha256: "a".repeat(64) },
+        ...over,
+    }).issues.map((i) => i.message);
 
 const lbArgs = (over: Partial<NginxKeepalivedLBArgs>): NginxKeepalivedLBArgs => ({
     hosts: ["10.0.0.13", "10.0.0.14"].map((address, i) => ({ host: { name: `lb${i + 1}`, address, connection: { host: address } } })),
-    vip: "10.0.0.100", interface: "eth0", virtualRouterId: 51, backends: ["10.0.0.11:6443"],
+    vip: "10.0.0.100",
+    interface: "eth0",
+    virtualRouterId: 51,
+    backends: ["10.0.0.11:6443"],
     ...over,
 });
 

@@ -21,20 +21,33 @@ const { spec } = parseClusterSpec(raw);
 new KubernetesCluster("seed001", { spec, hosts: clusterHosts(spec, { privateKey: pulumi.secret("unit-test-key") }) });
 
 const byType = (type: string) => mock.registrations.filter((r) => r.type === `k8s-binary:index:${type}`);
-const index = (type: string, name?: string) => mock.registrations.findIndex((r) => r.type === `k8s-binary:index:${type}` && (name === undefined || r.name === name));
+const index = (type: string, name?: string) =>
+    mock.registrations.findIndex((r) => r.type === `k8s-binary:index:${type}` && (name === undefined || r.name === name));
 
 test("the phases run in order: host plans, etcd, load balancer", async () => {
     await settled();
     const hostPlans = byType("HostPlan").map((r) => r.name);
-    assert.deepEqual(hostPlans, spec.hosts.map((h) => h.name), "one host plan per host, in spec order");
+    assert.deepEqual(
+        hostPlans,
+        spec.hosts.map((h) => h.name),
+        "one host plan per host, in spec order",
+    );
     const lastHostPlan = Math.max(...hostPlans.map((n) => index("HostPlan", n)));
     assert.ok(lastHostPlan < index("EtcdCluster") && index("EtcdCluster") < index("NginxKeepalivedLB"), "registered in phase order");
 
     const prepReady = (host: string) => mock.registrations.find((r) => r.name === `${host}-prep-time-sync`)!.urn;
     const etcd = byType("EtcdCluster")[0];
-    assert.deepEqual(etcd.dependencies.filter((u) => u.includes("-prep-")).sort(), ["master01", "node01", "node02"].map(prepReady).sort(), "etcd waits for its hosts' preparation only");
+    assert.deepEqual(
+        etcd.dependencies.filter((u) => u.includes("-prep-")).sort(),
+        ["master01", "node01", "node02"].map(prepReady).sort(),
+        "etcd waits for its hosts' preparation only",
+    );
     const lb = byType("NginxKeepalivedLB")[0];
-    assert.deepEqual(lb.dependencies.filter((u) => u.includes("-prep-")).sort(), ["lb01", "lb02"].map(prepReady).sort(), "the LB waits for its hosts' preparation only");
+    assert.deepEqual(
+        lb.dependencies.filter((u) => u.includes("-prep-")).sort(),
+        ["lb01", "lb02"].map(prepReady).sort(),
+        "the LB waits for its hosts' preparation only",
+    );
 });
 
 test("a host with etcd, control plane and worker roles installs each artifact once, with every role's binaries", async () => {
@@ -44,7 +57,11 @@ test("a host with etcd, control plane and worker roles installs each artifact on
     assert.deepEqual(facts.map((f) => f.name).sort(), ["cni-plugins", "containerd", "etcd", "kubernetes-server", "runc"]);
     const server = facts.find((f) => f.name === "kubernetes-server")!;
     assert.deepEqual([...server.binaries].sort(), ["kube-apiserver", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubectl", "kubelet"]);
-    assert.equal(byType("BinaryRelease").filter((r) => r.parent.endsWith("EtcdCluster::seed001-etcd") || r.name.includes("seed001-etcd")).length, 0, "etcd installs nothing itself");
+    assert.equal(
+        byType("BinaryRelease").filter((r) => r.parent.endsWith("EtcdCluster::seed001-etcd") || r.name.includes("seed001-etcd")).length,
+        0,
+        "etcd installs nothing itself",
+    );
 
     const etcdUnit = byType("SystemdUnit").find((r) => r.name === "seed001-etcd-master01-etcd")!;
     const etcdRelease = releases.find((r) => r.name === "master01-etcd-3.5.21")!;

@@ -27,21 +27,31 @@ test("the seed 001 program declares every host's preparation once, etcd on the e
     const names = registered.map((r) => `${r.type}::${r.name}`);
     assert.equal(new Set(names).size, names.length, "no two resources share a type and name");
 
-    const kernelSteps = registered.filter((r) => r.name.endsWith("-prep-kernel")).map((r) => r.name).sort();
+    const kernelSteps = registered
+        .filter((r) => r.name.endsWith("-prep-kernel"))
+        .map((r) => r.name)
+        .sort();
     assert.deepEqual(kernelSteps, hostNames.map((h) => `${h}-prep-kernel`).sort(), "one HostPrep per host, colocated roles or not");
     const blocks = new Set(registered.filter((r) => r.name.endsWith("-prep-etc-hosts")).map((r) => r.inputs.stdin));
     assert.equal(blocks.size, 1, "every host gets the same /etc/hosts block");
     assert.match([...blocks][0], /192\.168\.80\.10 master01\n/);
 
     const etcdEnvWrites = registered.filter((r) => r.type === "command:remote:Command" && /etcd/.test(r.name) && /-write$/.test(r.name));
-    for (const h of withRole("etcd")) assert.ok(etcdEnvWrites.some((r) => r.name.startsWith(`${h}-`) || r.name.includes(`-${h}-`)), `etcd files on ${h}`);
+    for (const h of withRole("etcd"))
+        assert.ok(
+            etcdEnvWrites.some((r) => r.name.startsWith(`${h}-`) || r.name.includes(`-${h}-`)),
+            `etcd files on ${h}`,
+        );
     for (const h of hostNames.filter((n) => !withRole("etcd").includes(n))) {
         assert.ok(!etcdEnvWrites.some((r) => r.name.includes(h)), `no etcd files on ${h}`);
     }
 
     const etcd = registered.find((r) => r.type === "k8s-binary:index:EtcdCluster")!;
     for (const h of withRole("etcd")) {
-        assert.ok(etcd.dependencies.some((u) => u.endsWith(`::${h}-prep-time-sync`)), `etcd waits for ${h}'s preparation`);
+        assert.ok(
+            etcd.dependencies.some((u) => u.endsWith(`::${h}-prep-time-sync`)),
+            `etcd waits for ${h}'s preparation`,
+        );
     }
     assert.ok(!etcd.dependencies.some((u) => u.includes("::lb01-prep")), "and not for the LB hosts'");
     const lb = registered.find((r) => r.type === "k8s-binary:index:NginxKeepalivedLB");

@@ -12,7 +12,10 @@ const monitor = pulumi.runtime.getMonitor() as any;
 const register = monitor.registerResource.bind(monitor);
 monitor.registerResource = (req: any, callback: any) => {
     dependencies.set(req.getName(), req.getDependenciesList());
-    aliasParents.set(req.getName(), req.getAliasesList().map((a: any) => a.getSpec()?.getParenturn()));
+    aliasParents.set(
+        req.getName(),
+        req.getAliasesList().map((a: any) => a.getSpec()?.getParenturn()),
+    );
     return register(req, callback);
 };
 // A join step prints the initial cluster it read from the running cluster.
@@ -42,16 +45,20 @@ const named = (name: string) => {
     return r;
 };
 const has = (name: string) => registered.some((x) => x.name === name);
-const dependsOn = (name: string, other: string) =>
-    (dependencies.get(name) ?? []).some((urn) => urn.endsWith(`::${other}`));
+const dependsOn = (name: string, other: string) => (dependencies.get(name) ?? []).some((urn) => urn.endsWith(`::${other}`));
 
 const etcd = new EtcdCluster("etcd", { members: [1, 2, 3].map(host), release, network: "10.77.0.0/24" });
 const given = new EtcdCluster("given", {
-    members: [host(1)], release, ca: { certPem: "GIVEN-CA-CERT", privateKeyPem: pulumi.secret("GIVEN-CA-KEY") },
-    extraServerSans: ["etcd.cluster.internal", "10.77.0.100"], certificateRotation: { e1: "2026-11" },
+    members: [host(1)],
+    release,
+    ca: { certPem: "GIVEN-CA-CERT", privateKeyPem: pulumi.secret("GIVEN-CA-KEY") },
+    extraServerSans: ["etcd.cluster.internal", "10.77.0.100"],
+    certificateRotation: { e1: "2026-11" },
 });
 const grown = new EtcdCluster("grow", {
-    members: [1, 2, 3, 4, 5].map(host), initialMembers: ["e1", "e2", "e3"], release,
+    members: [1, 2, 3, 4, 5].map(host),
+    initialMembers: ["e1", "e2", "e3"],
+    release,
     backup: { enabled: false },
 });
 
@@ -67,14 +74,25 @@ test("every member gets release, certificates, files, unit, restart, wait and le
         assert.ok(!has(`etcd-${m}-join`), "members of a new cluster do not join");
     }
     assert.equal(registered.filter((r) => r.type === "k8s-binary:index:EtcdCluster").length, 5);
-    assert.deepEqual(registered.filter((r) => r.type === "k8s-binary:index:EtcdMember" && r.name.startsWith("etcd-")).map((r) => r.name), ["etcd-e1", "etcd-e2", "etcd-e3"]);
+    assert.deepEqual(
+        registered.filter((r) => r.type === "k8s-binary:index:EtcdMember" && r.name.startsWith("etcd-")).map((r) => r.name),
+        ["etcd-e1", "etcd-e2", "etcd-e3"],
+    );
     assert.ok(has("etcd-ca-cert"), "a CA is created when none is given");
 });
 
 test("a member's children keep the URNs they had as the cluster's children (an alias), so an existing cluster is adopted, not replaced", async () => {
     await settled();
     const cluster = "urn:pulumi:test::k8s-binary::k8s-binary:index:EtcdCluster::etcd";
-    for (const child of ["etcd-e2-etcd", "etcd-e2-server", "etcd-e2-etc-etcd-etcd.env", "etcd-e2-restart", "etcd-e2-healthy", "etcd-e2-leave", "etcd-e2-backup-timer"]) {
+    for (const child of [
+        "etcd-e2-etcd",
+        "etcd-e2-server",
+        "etcd-e2-etc-etcd-etcd.env",
+        "etcd-e2-restart",
+        "etcd-e2-healthy",
+        "etcd-e2-leave",
+        "etcd-e2-backup-timer",
+    ]) {
         assert.deepEqual(aliasParents.get(child), [cluster], child);
     }
     assert.deepEqual(aliasParents.get("etcd-e2"), [], "the member itself is new");
@@ -98,9 +116,15 @@ test("certificates: server for address, name, 127.0.0.1 and localhost with serve
     const csr = named("etcd-e2-server-csr").inputs;
     assert.deepEqual(csr.ipAddresses, ["10.77.0.12", "127.0.0.1"]);
     assert.deepEqual(csr.dnsNames, ["e2", "localhost"]);
-    assert.deepEqual(named("etcd-e2-server-cert").inputs.allowedUses.filter((u: string) => u.endsWith("_auth")), ["server_auth", "client_auth"]);
+    assert.deepEqual(
+        named("etcd-e2-server-cert").inputs.allowedUses.filter((u: string) => u.endsWith("_auth")),
+        ["server_auth", "client_auth"],
+    );
     assert.deepEqual(named("etcd-e2-peer-csr").inputs.ipAddresses, ["10.77.0.12"]);
-    assert.deepEqual(named("etcd-client-cert").inputs.allowedUses.filter((u: string) => u.endsWith("_auth")), ["client_auth"]);
+    assert.deepEqual(
+        named("etcd-client-cert").inputs.allowedUses.filter((u: string) => u.endsWith("_auth")),
+        ["client_auth"],
+    );
 });
 
 test("configuration: initial-cluster from the members, TLS with client certificates on both sides", async () => {
@@ -148,7 +172,15 @@ test("outputs resolve after the whole-cluster health check", async () => {
     assert.match(String(ready.inputs.create), /endpoint health --cluster/);
     assert.match(String(ready.inputs.create), /for m in e1 e2 e3/);
     assert.equal(await valueOf(etcd.caCertPem), "CERT-OF-etcd-ca-cert");
-    assert.deepEqual(Object.keys(await valueOf(etcd.certificateExpiry)).sort(), ["client", "e1/peer", "e1/server", "e2/peer", "e2/server", "e3/peer", "e3/server"]);
+    assert.deepEqual(Object.keys(await valueOf(etcd.certificateExpiry)).sort(), [
+        "client",
+        "e1/peer",
+        "e1/server",
+        "e2/peer",
+        "e2/server",
+        "e3/peer",
+        "e3/server",
+    ]);
 });
 
 test("removal: the leave step depends on the unit, so it runs before the unit is stopped", async () => {
@@ -206,40 +238,53 @@ test("an even member count is accepted with a warning", () => {
 });
 
 test("bad input fails with one ResourceError listing every problem at its Args path, before any child is declared", async () => {
-    assert.throws(() => new EtcdCluster("bad", {
-        members: [host(1), host(1), { ...host(2), address: "192.168.80.20" }],
-        release: { ...release, sha256: "nope" },
-        network: "10.77.0.0/24",
-        extraFlags: { "data-dir": "/x" },
-        initialMembers: ["e1", "e9"],
-    }), (e: Error) => {
-        assert.ok(pulumi.ResourceError.isInstance(e), "a pulumi.ResourceError, naming the component");
-        assert.match(e.message, /^EtcdCluster bad: invalid arguments, 6 problems\n/);
-        for (const line of [
-            /- members\[1\]\.name: "e1" is listed more than once \(fix: /,
-            /- members\[1\]\.address: 10\.77\.0\.11 is used by more than one member/,
-            /- members\[2\]\.address: 192\.168\.80\.20 is outside the hosts' network 10\.77\.0\.0\/24/,
-            /- initialMembers\[1\]: "e9" is not in members/,
-            /- extraFlags\.data-dir: "data-dir" is set by the component/,
-            /- release\.sha256: "nope"/,
-        ]) assert.match(e.message, line);
-        return true;
-    });
+    assert.throws(
+        () =>
+            new EtcdCluster("bad", {
+                members: [host(1), host(1), { ...host(2), address: "192.168.80.20" }],
+                release: { ...release, sha256: "nope" },
+                network: "10.77.0.0/24",
+                extraFlags: { "data-dir": "/x" },
+                initialMembers: ["e1", "e9"],
+            }),
+        (e: Error) => {
+            assert.ok(pulumi.ResourceError.isInstance(e), "a pulumi.ResourceError, naming the component");
+            assert.match(e.message, /^EtcdCluster bad: invalid arguments, 6 problems\n/);
+            for (const line of [
+                /- members\[1\]\.name: "e1" is listed more than once \(fix: /,
+                /- members\[1\]\.address: 10\.77\.0\.11 is used by more than one member/,
+                /- members\[2\]\.address: 192\.168\.80\.20 is outside the hosts' network 10\.77\.0\.0\/24/,
+                /- initialMembers\[1\]: "e9" is not in members/,
+                /- extraFlags\.data-dir: "data-dir" is set by the component/,
+                /- release\.sha256: "nope"/,
+            ])
+                assert.match(e.message, line);
+            return true;
+        },
+    );
     await settled();
-    assert.deepEqual(registered.filter((r) => r.name === "bad" || r.name.startsWith("bad-")).map((r) => `${r.type} ${r.name}`),
-        ["k8s-binary:index:EtcdCluster bad"], "the component is registered (the error names it), none of its children");
+    assert.deepEqual(
+        registered.filter((r) => r.name === "bad" || r.name.startsWith("bad-")).map((r) => `${r.type} ${r.name}`),
+        ["k8s-binary:index:EtcdCluster bad"],
+        "the component is registered (the error names it), none of its children",
+    );
 });
 
 // A release installed by someone else (the cluster's one install per host), handed over as handles.
 class Install extends pulumi.CustomResource {}
 const installCommand = new Install("test:index:Install", "shared-etcd-install", {});
 const handle = (member: string) => ({
-    name: "etcd", version: release.version, installDir: `/opt/k8s-binary/etcd/${release.version}`,
+    name: "etcd",
+    version: release.version,
+    installDir: `/opt/k8s-binary/etcd/${release.version}`,
     paths: { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" },
-    checksum: pulumi.output(`CHECKSUM-ON-${member}`), command: installCommand,
+    checksum: pulumi.output(`CHECKSUM-ON-${member}`),
+    command: installCommand,
 });
 new EtcdCluster("inst", {
-    members: [1, 2, 3].map(host), release, backup: { enabled: false },
+    members: [1, 2, 3].map(host),
+    release,
+    backup: { enabled: false },
     installed: Object.fromEntries(["e1", "e2", "e3"].map((m) => [m, handle(m)])),
 });
 
@@ -247,12 +292,24 @@ test("with installed releases no BinaryRelease is declared; members start after 
     await settled();
     const mine = registered.filter((r) => r.name.startsWith("inst-"));
     assert.ok(mine.length > 0);
-    assert.deepEqual(mine.filter((r) => r.type === "k8s-binary:index:BinaryRelease").map((r) => r.name), []);
+    assert.deepEqual(
+        mine.filter((r) => r.type === "k8s-binary:index:BinaryRelease").map((r) => r.name),
+        [],
+    );
     assert.ok(dependsOn("inst-e2-etcd-file-write", "shared-etcd-install"), "the unit is written after the install");
     // The restart fingerprint is the handle's checksum, then the hashes of what etcd reads (see EtcdMember).
     const hash = (path: string) => sha256Hex(String(plain(named(`inst-e2-${path}-write`).inputs.stdin)));
-    const parts = ["CHECKSUM-ON-e2", ...["etc-etcd-etcd.env", "etc-etcd-pki-ca.pem", "etc-etcd-pki-server.pem", "etc-etcd-pki-server-key.pem",
-        "etc-etcd-pki-peer.pem", "etc-etcd-pki-peer-key.pem"].map(hash)];
+    const parts = [
+        "CHECKSUM-ON-e2",
+        ...[
+            "etc-etcd-etcd.env",
+            "etc-etcd-pki-ca.pem",
+            "etc-etcd-pki-server.pem",
+            "etc-etcd-pki-server-key.pem",
+            "etc-etcd-pki-peer.pem",
+            "etc-etcd-pki-peer-key.pem",
+        ].map(hash),
+    ];
     const expected = sha256Hex(parts.map((p) => `${p.length}:${p}`).join("\n"));
     assert.equal(plain(named("inst-e2-restart").inputs.stdin), expected);
 });
@@ -273,6 +330,8 @@ test("the client bundle is one secret value, resolving after the whole-cluster h
     assert.ok(await (etcd.clientBundle as any).isSecret);
     assert.deepEqual(await valueOf(etcd.clientBundle), {
         endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379", "https://10.77.0.13:2379"],
-        caCertPem: "CERT-OF-etcd-ca-cert", clientCertPem: "CERT-OF-etcd-client-cert", clientKeyPem: "PRIVATE-KEY-OF-etcd-client-key",
+        caCertPem: "CERT-OF-etcd-ca-cert",
+        clientCertPem: "CERT-OF-etcd-client-cert",
+        clientKeyPem: "PRIVATE-KEY-OF-etcd-client-key",
     });
 });

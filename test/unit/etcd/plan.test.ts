@@ -9,8 +9,14 @@ const args = (over: Partial<EtcdClusterArgs> = {}): EtcdClusterArgs => ({
     backup: { schedule: "hourly", retention: 3 },
     ...over,
 });
-const handle = (version = "3.5.17", paths = { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" }) =>
-    ({ name: "etcd", version, installDir: `/opt/k8s-binary/etcd/${version}`, paths, checksum: undefined as any, command: undefined as any });
+const handle = (version = "3.5.17", paths = { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" }) => ({
+    name: "etcd",
+    version,
+    installDir: `/opt/k8s-binary/etcd/${version}`,
+    paths,
+    checksum: undefined as any,
+    command: undefined as any,
+});
 
 test("a sound plan has no issues and applies every default", () => {
     const { plan, issues, warnings } = planEtcd("main", args({ backup: undefined }));
@@ -24,27 +30,36 @@ test("a sound plan has no issues and applies every default", () => {
 test("an even member count is a warning at members", () => {
     const { issues, warnings } = planEtcd("main", args({ members: [host(1), host(2)] }));
     assert.deepEqual(issues, []);
-    assert.deepEqual(warnings.map((w) => w.path), ["members"]);
+    assert.deepEqual(
+        warnings.map((w) => w.path),
+        ["members"],
+    );
     assert.match(warnings[0].message, /2 members tolerate no more failures than 1 do/);
 });
 
 test("every problem is collected, each at its Args path with a hint", () => {
-    const { issues } = planEtcd("main", args({
-        members: [host(1), host(2), host(3), { ...host(4, "127.0.0.1"), name: "E_4" }, host(5, "not-an-ip"), host(1, "10.77.0.12")],
-        initialMembers: ["e1", "e9"],
-        clientPort: 2380,
-        dataDir: "relative",
-        extraFlags: { "--initial-cluster": "x", "bad flag": "y", "log-level": "a\nb" },
-        network: "10.77.0.0/24",
-        release: { version: "latest", arch: "AMD 64", sha256: "nope", url: "http://x", localPath: "/tmp/x" },
-        backup: { schedule: "", retention: 0 },
-        certificateRotation: { e7: "1" },
-        healthTimeoutSeconds: 0,
-        certificateValidityHours: 1.5,
-        restore: { snapshotPath: "snap.db" },
-    }));
-    const at = (path: string, re: RegExp) => assert.ok(issues.some((i) => i.path === path && re.test(i.message) && i.hint.length > 0),
-        `${path} ${re} in:\n${issues.map((i) => `${i.path}: ${i.message}`).join("\n")}`);
+    const { issues } = planEtcd(
+        "main",
+        args({
+            members: [host(1), host(2), host(3), { ...host(4, "127.0.0.1"), name: "E_4" }, host(5, "not-an-ip"), host(1, "10.77.0.12")],
+            initialMembers: ["e1", "e9"],
+            clientPort: 2380,
+            dataDir: "relative",
+            extraFlags: { "--initial-cluster": "x", "bad flag": "y", "log-level": "a\nb" },
+            network: "10.77.0.0/24",
+            release: { version: "latest", arch: "AMD 64", sha256: "nope", url: "http://x", localPath: "/tmp/x" },
+            backup: { schedule: "", retention: 0 },
+            certificateRotation: { e7: "1" },
+            healthTimeoutSeconds: 0,
+            certificateValidityHours: 1.5,
+            restore: { snapshotPath: "snap.db" },
+        }),
+    );
+    const at = (path: string, re: RegExp) =>
+        assert.ok(
+            issues.some((i) => i.path === path && re.test(i.message) && i.hint.length > 0),
+            `${path} ${re} in:\n${issues.map((i) => `${i.path}: ${i.message}`).join("\n")}`,
+        );
     at("members[3].name", /"E_4" is not a lower-case DNS label/);
     at("members[3].address", /127\.0\.0\.1 is a loopback address/);
     at("members[3].address", /outside the hosts' network/);
@@ -71,19 +86,32 @@ test("every problem is collected, each at its Args path with a hint", () => {
 });
 
 test("a member outside the network, or a broken network, is an issue", () => {
-    assert.deepEqual(planEtcd("main", args({ network: "10.77.1.0/24" })).issues.map((i) => i.path), ["members[0].address", "members[1].address", "members[2].address"]);
-    assert.deepEqual(planEtcd("main", args({ network: "10.77.0.0" })).issues.map((i) => i.path), ["network"]);
+    assert.deepEqual(
+        planEtcd("main", args({ network: "10.77.1.0/24" })).issues.map((i) => i.path),
+        ["members[0].address", "members[1].address", "members[2].address"],
+    );
+    assert.deepEqual(
+        planEtcd("main", args({ network: "10.77.0.0" })).issues.map((i) => i.path),
+        ["network"],
+    );
     assert.deepEqual(planEtcd("main", args({ network: "10.77.0.0/16" })).issues, []);
 });
 
 test("installed releases: one per member, of release.version, linked where the scripts find them", () => {
     const ok = { e1: handle(), e2: handle(), e3: handle() };
     assert.deepEqual(planEtcd("main", args({ installed: ok })).issues, []);
-    const { issues } = planEtcd("main", args({
-        installed: { e1: handle("3.5.16"), e2: handle("3.5.17", { etcd: "/opt/bin/etcd" } as any), e9: handle() },
-    }));
+    const { issues } = planEtcd(
+        "main",
+        args({
+            installed: { e1: handle("3.5.16"), e2: handle("3.5.17", { etcd: "/opt/bin/etcd" } as any), e9: handle() },
+        }),
+    );
     assert.deepEqual(issues.map((i) => i.path).sort(), [
-        "installed", "installed.e1.version", "installed.e2.paths.etcd", "installed.e2.paths.etcdctl", "installed.e9",
+        "installed",
+        "installed.e1.version",
+        "installed.e2.paths.etcd",
+        "installed.e2.paths.etcdctl",
+        "installed.e9",
     ]);
     assert.match(issues.find((i) => i.path === "installed")!.message, /no release for member e3/);
 });
@@ -105,5 +133,8 @@ test("host needs: the client and peer ports, said what they are, and the release
         { protocol: "tcp", port: 12379, what: "etcd clients" },
         { protocol: "tcp", port: 2380, what: "etcd peers" },
     ]);
-    assert.deepEqual(needs.releases!.map((r) => `${r.name}@${r.version}`), ["etcd@3.5.17"]);
+    assert.deepEqual(
+        needs.releases!.map((r) => `${r.name}@${r.version}`),
+        ["etcd@3.5.17"],
+    );
 });

@@ -5,7 +5,11 @@ import { envValue, flagToEnvName, renderBootstrapEnv, renderInitialCluster, rend
 import { renderMembersHealthyCheck } from "../../../components/etcd/render-health";
 import { parseJoinOutput } from "../../../components/etcd/render-scripts";
 
-const members = [{ name: "e1", address: "10.77.0.11" }, { name: "e2", address: "10.77.0.12" }, { name: "e3", address: "10.77.0.13" }];
+const members = [
+    { name: "e1", address: "10.77.0.11" },
+    { name: "e2", address: "10.77.0.12" },
+    { name: "e3", address: "10.77.0.13" },
+];
 
 test("initial-cluster keeps the member order and brackets IPv6", () => {
     assert.equal(renderInitialCluster(members, 2380), "e1=https://10.77.0.11:2380,e2=https://10.77.0.12:2380,e3=https://10.77.0.13:2380");
@@ -13,7 +17,12 @@ test("initial-cluster keeps the member order and brackets IPv6", () => {
 });
 
 test("the member file is deterministic, sorts extra flags and quotes only what needs it", () => {
-    const cluster = { clientPort: 2379, peerPort: 2380, dataDir: "/var/lib/etcd", extraFlags: { "quota-backend-bytes": "8589934592", "auto-compaction-mode": "periodic" } };
+    const cluster = {
+        clientPort: 2379,
+        peerPort: 2380,
+        dataDir: "/var/lib/etcd",
+        extraFlags: { "quota-backend-bytes": "8589934592", "auto-compaction-mode": "periodic" },
+    };
     const a = renderMemberEnv(members[0], cluster);
     assert.equal(a, renderMemberEnv(members[0], { ...cluster, extraFlags: { "auto-compaction-mode": "periodic", "quota-backend-bytes": "8589934592" } }));
     assert.ok(a.indexOf("ETCD_AUTO_COMPACTION_MODE=periodic") < a.indexOf("ETCD_QUOTA_BACKEND_BYTES=8589934592"));

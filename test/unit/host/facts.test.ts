@@ -32,9 +32,25 @@ test("RemoteFile and SystemdUnit: path, mode, owner, unit and text; secret conte
     new RemoteFile("m1-key", { host, path: "/etc/demo/key.pem", content: pulumi.secret(KEY_PEM), mode: "0600" });
     new SystemdUnit("m1-demo", { host, name: "demo.service", content: "[Service]\nExecStart=/bin/true\n", enable: false });
     await settled();
-    assert.deepEqual(factsOf("m1-conf"), { kind: "file", host: "m1", path: "/etc/demo.conf", mode: "0644", owner: "etcd", group: "etcd", content: "a=1\n", secret: false });
+    assert.deepEqual(factsOf("m1-conf"), {
+        kind: "file",
+        host: "m1",
+        path: "/etc/demo.conf",
+        mode: "0644",
+        owner: "etcd",
+        group: "etcd",
+        content: "a=1\n",
+        secret: false,
+    });
     assert.deepEqual(factsOf("m1-key"), { kind: "file", host: "m1", path: "/etc/demo/key.pem", mode: "0600", owner: "root", group: "root", secret: true });
-    assert.deepEqual(factsOf("m1-demo"), { kind: "unit", host: "m1", unit: "demo.service", enabled: false, content: "[Service]\nExecStart=/bin/true\n", secret: false });
+    assert.deepEqual(factsOf("m1-demo"), {
+        kind: "unit",
+        host: "m1",
+        unit: "demo.service",
+        enabled: false,
+        content: "[Service]\nExecStart=/bin/true\n",
+        secret: false,
+    });
 
     // Nothing plain anywhere (inputs, outputs, facts) holds the key or its digest, in any encoding.
     const texts: Record<string, string> = {};
@@ -48,21 +64,61 @@ test("RemoteFile and SystemdUnit: path, mode, owner, unit and text; secret conte
 
 test("BinaryRelease and ImageArchive: what is installed from where, pinned how", async () => {
     new BinaryRelease("m1-etcd", {
-        host, name: "etcd", version: "3.5.21", url: "http://mirror.invalid/etcd.tar.gz", sha256: "A".repeat(64), archive: "tar.gz", binaries: ["etcd", "etcdctl"],
+        host,
+        name: "etcd",
+        version: "3.5.21",
+        url: "http://mirror.invalid/etcd.tar.gz",
+        sha256: "A".repeat(64),
+        archive: "tar.gz",
+        binaries: ["etcd", "etcdctl"],
     });
-    new BinaryRelease("m1-runc", { host, name: "runc", version: "1.1.12", localPath: "/srv/runc.amd64", sha512: "b".repeat(128), archive: "binary", binaries: ["runc"], binDir: "/usr/bin" });
-    new ImageArchive("m1-pause", { host, ref: "registry.k8s.io/pause:3.10.2", localPath: "/srv/pause.tar", sha256: "c".repeat(64), digest: `sha256:${"d".repeat(64)}` });
+    new BinaryRelease("m1-runc", {
+        host,
+        name: "runc",
+        version: "1.1.12",
+        localPath: "/srv/runc.amd64",
+        sha512: "b".repeat(128),
+        archive: "binary",
+        binaries: ["runc"],
+        binDir: "/usr/bin",
+    });
+    new ImageArchive("m1-pause", {
+        host,
+        ref: "registry.k8s.io/pause:3.10.2",
+        localPath: "/srv/pause.tar",
+        sha256: "c".repeat(64),
+        digest: `sha256:${"d".repeat(64)}`,
+    });
     await settled();
     assert.deepEqual(factsOf("m1-etcd"), {
-        kind: "release", host: "m1", name: "etcd", version: "3.5.21", source: { url: "http://mirror.invalid/etcd.tar.gz" }, checksum: `sha256:${"a".repeat(64)}`,
-        binaries: ["etcd", "etcdctl"], installDir: "/opt/k8s-binary/etcd/3.5.21", binDir: "/usr/local/bin",
+        kind: "release",
+        host: "m1",
+        name: "etcd",
+        version: "3.5.21",
+        source: { url: "http://mirror.invalid/etcd.tar.gz" },
+        checksum: `sha256:${"a".repeat(64)}`,
+        binaries: ["etcd", "etcdctl"],
+        installDir: "/opt/k8s-binary/etcd/3.5.21",
+        binDir: "/usr/local/bin",
     });
     assert.deepEqual(factsOf("m1-runc"), {
-        kind: "release", host: "m1", name: "runc", version: "1.1.12", source: { localPath: "/srv/runc.amd64" }, checksum: `sha512:${"b".repeat(128)}`,
-        binaries: ["runc"], installDir: "/opt/k8s-binary/runc/1.1.12", binDir: "/usr/bin",
+        kind: "release",
+        host: "m1",
+        name: "runc",
+        version: "1.1.12",
+        source: { localPath: "/srv/runc.amd64" },
+        checksum: `sha512:${"b".repeat(128)}`,
+        binaries: ["runc"],
+        installDir: "/opt/k8s-binary/runc/1.1.12",
+        binDir: "/usr/bin",
     });
     assert.deepEqual(factsOf("m1-pause"), {
-        kind: "image", host: "m1", ref: "registry.k8s.io/pause:3.10.2", digest: `sha256:${"d".repeat(64)}`, namespace: "k8s.io",
-        source: { localPath: "/srv/pause.tar" }, archiveChecksum: `sha256:${"c".repeat(64)}`,
+        kind: "image",
+        host: "m1",
+        ref: "registry.k8s.io/pause:3.10.2",
+        digest: `sha256:${"d".repeat(64)}`,
+        namespace: "k8s.io",
+        source: { localPath: "/srv/pause.tar" },
+        archiveChecksum: `sha256:${"c".repeat(64)}`,
     });
 });

@@ -18,7 +18,10 @@ test("ImageArchive from a mirror: one import step, verified before import, remov
     const image = new ImageArchive("w1-pause", { host, ref, url: "http://mirror.invalid/images/pause-3.10.2.tar", sha256, digest });
     await settled();
     const steps = registered.filter((r) => r.name.startsWith("w1-pause-"));
-    assert.deepEqual(steps.map((r) => `${r.type} ${r.name}`), ["command:remote:Command w1-pause-import"]);
+    assert.deepEqual(
+        steps.map((r) => `${r.type} ${r.name}`),
+        ["command:remote:Command w1-pause-import"],
+    );
     const create = String(steps[0].inputs.create);
     assert.ok(create.indexOf("sha256sum") < create.indexOf("images import"), "the archive is checked before containerd sees it");
     assert.match(create, /ctr -n k8s\.io images label "\$ref" io\.cri-containerd\.pinned=pinned/);
@@ -27,7 +30,13 @@ test("ImageArchive from a mirror: one import step, verified before import, remov
 });
 
 test("ImageArchive from a local path uploads to a checksum-named staging file and removes it", async () => {
-    new ImageArchive("w1-agnhost", { host, ref: "registry.k8s.io/e2e-test-images/agnhost:2.66.1", localPath: "/srv/mirror/images/agnhost-2.66.1.tar", sha256, digest });
+    new ImageArchive("w1-agnhost", {
+        host,
+        ref: "registry.k8s.io/e2e-test-images/agnhost:2.66.1",
+        localPath: "/srv/mirror/images/agnhost-2.66.1.tar",
+        sha256,
+        digest,
+    });
     await settled();
     const upload = registered.find((r) => r.type === "command:remote:CopyToRemote" && r.name === "w1-agnhost-upload");
     assert.ok(upload);

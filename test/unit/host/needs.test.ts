@@ -5,7 +5,12 @@ import assert from "node:assert/strict";
 import { firewallEntry, mergeHostNeeds, type NeedsDeclaration, type ReleaseNeed } from "../../../components/host";
 
 const etcd = (binaries: string[], digest = "a".repeat(64)): ReleaseNeed => ({
-    name: "etcd", version: "3.6.16", url: "http://mirror/etcd.tgz", checksum: { algorithm: "sha256", digest }, archive: "tar.gz", binaries,
+    name: "etcd",
+    version: "3.6.16",
+    url: "http://mirror/etcd.tgz",
+    checksum: { algorithm: "sha256", digest },
+    archive: "tar.gz",
+    binaries,
 });
 const decl = (owner: string, needs: NeedsDeclaration["needs"], path = owner): NeedsDeclaration => ({ owner, path, needs });
 
@@ -28,19 +33,37 @@ describe("mergeHostNeeds", () => {
         const m = mergeHostNeeds("h1", [
             decl("etcd", { ports: [{ protocol: "tcp", port: 2379, what: "etcd clients" }] }),
             decl("worker", { ports: [{ protocol: "tcp", port: 30000, toPort: 32767, what: "NodePorts" }] }),
-            decl("lb", { ports: [{ protocol: "tcp", port: 2379, what: "apiserver load balancer", path: "loadBalancer.port" }, { protocol: "vrrp", what: "keepalived" }] }),
-            decl("lb2", { ports: [{ protocol: "tcp", port: 30443, what: "second balancer", path: "other.port" }, { protocol: "vrrp", what: "keepalived" }] }),
+            decl("lb", {
+                ports: [
+                    { protocol: "tcp", port: 2379, what: "apiserver load balancer", path: "loadBalancer.port" },
+                    { protocol: "vrrp", what: "keepalived" },
+                ],
+            }),
+            decl("lb2", {
+                ports: [
+                    { protocol: "tcp", port: 30443, what: "second balancer", path: "other.port" },
+                    { protocol: "vrrp", what: "keepalived" },
+                ],
+            }),
         ]);
-        assert.deepEqual(m.issues.map((i) => [i.path, i.message]), [
-            ["loadBalancer.port", "2379/tcp for apiserver load balancer (lb) is also the etcd clients port on h1 (etcd)"],
-            ["other.port", "30443/tcp for second balancer (lb2) is also the NodePorts port on h1 (worker)"],
-        ]);
+        assert.deepEqual(
+            m.issues.map((i) => [i.path, i.message]),
+            [
+                ["loadBalancer.port", "2379/tcp for apiserver load balancer (lb) is also the etcd clients port on h1 (etcd)"],
+                ["other.port", "30443/tcp for second balancer (lb2) is also the NodePorts port on h1 (worker)"],
+            ],
+        );
         assert.deepEqual(m.needs.ports.map(firewallEntry), ["2379/tcp", "30000-32767/tcp", "30443/tcp", "vrrp"]);
     });
 
     it("lets one protocol's port differ from another's, and a declaration repeat itself", () => {
         const m = mergeHostNeeds("h1", [
-            decl("a", { ports: [{ protocol: "tcp", port: 8472, what: "x" }, { protocol: "tcp", port: 8472, what: "x" }] }),
+            decl("a", {
+                ports: [
+                    { protocol: "tcp", port: 8472, what: "x" },
+                    { protocol: "tcp", port: 8472, what: "x" },
+                ],
+            }),
             decl("b", { ports: [{ protocol: "udp", port: 8472, what: "vxlan" }] }),
         ]);
         assert.deepEqual(m.issues, []);
@@ -54,6 +77,9 @@ describe("mergeHostNeeds", () => {
         ]);
         assert.deepEqual(m.needs.packages, ["curl", "socat"]);
         assert.deepEqual([m.needs.requiredModules, m.needs.optionalModules], [["overlay"], ["ip_vs"]], "a required module is not optional too");
-        assert.deepEqual(m.issues.map((i) => i.message), ["sysctl net.ipv4.ip_forward on h1 is 0 for worker but 1 for host"]);
+        assert.deepEqual(
+            m.issues.map((i) => i.message),
+            ["sysctl net.ipv4.ip_forward on h1 is 0 for worker but 1 for host"],
+        );
     });
 });

@@ -18,7 +18,8 @@ test("remoteScript runs strict bash, through sudo -n only when asked", () => {
     assert.match(remoteScript({ sudo: true }, "echo 'x'"), /^sudo -n \/bin\/bash -c 'set -euo pipefail\necho '"'"'x'"'"'\n'$/);
 });
 
-const KEY_PEM = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIGs2b3VyLWtleS1vbmx5LWZvci10ZXN0cy1ub3QtcmVhbGx5oAoGCCqGSM49\nAwEHoUQDQgAEc2VjcmV0LW1hdGVyaWFsLWluLWEtdW5pdC10ZXN0LWZpeHR1cmU=\n-----END EC PRIVATE KEY-----\n";
+const KEY_PEM =
+    "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIGs2b3VyLWtleS1vbmx5LWZvci10ZXN0cy1ub3QtcmVhbGx5oAoGCCqGSM49\nAwEHoUQDQgAEc2VjcmV0LW1hdGVyaWFsLWluLWEtdW5pdC10ZXN0LWZpeHR1cmU=\n-----END EC PRIVATE KEY-----\n";
 
 test("RemoteFile sends secret content on stdin only, with its mode, and keeps it secret", async () => {
     const content = pulumi.secret(KEY_PEM);
@@ -42,8 +43,10 @@ test("RemoteFile rejects relative paths and bad modes before registering anythin
     const before = registered.length;
     assert.throws(() => new RemoteFile("bad", { host, path: "etc/x", content: "x" }), /must be absolute/);
     assert.throws(() => new RemoteFile("bad2", { host, path: "/etc/x", content: "x", mode: "644x" }), /must be octal/);
-    assert.equal(registered.filter((r) => r.type === "command:remote:Command").length,
-        registered.slice(0, before).filter((r) => r.type === "command:remote:Command").length);
+    assert.equal(
+        registered.filter((r) => r.type === "command:remote:Command").length,
+        registered.slice(0, before).filter((r) => r.type === "command:remote:Command").length,
+    );
 });
 
 test("fingerprint changes with any input and only then", async () => {
@@ -56,7 +59,10 @@ test("fingerprint changes with any input and only then", async () => {
 test("SystemdUnit writes the unit, then activates it with a fingerprint of what it restarts on", async () => {
     const conf = new RemoteFile("m1-demo-conf", { host, path: "/etc/demo.conf", content: "a=1\n" });
     const unit = new SystemdUnit("m1-demo", {
-        host, name: "demo.service", content: "[Service]\nExecStart=/bin/sleep infinity\n", restartOn: [conf.contentHash],
+        host,
+        name: "demo.service",
+        content: "[Service]\nExecStart=/bin/sleep infinity\n",
+        restartOn: [conf.contentHash],
     });
     await settled();
     const [activate] = commands("m1-demo-activate");
@@ -73,15 +79,26 @@ test("SystemdUnit writes the unit, then activates it with a fingerprint of what 
 test("BinaryRelease verifies the checksum before unpacking and refuses bad arguments", async () => {
     const sha = "a".repeat(64);
     const rel = new BinaryRelease("m1-etcd", {
-        host, name: "etcd", version: "3.5.17", url: "https://example.invalid/etcd.tar.gz", sha256: sha, archive: "tar.gz", binaries: ["etcd", "etcdctl"],
+        host,
+        name: "etcd",
+        version: "3.5.17",
+        url: "https://example.invalid/etcd.tar.gz",
+        sha256: sha,
+        archive: "tar.gz",
+        binaries: ["etcd", "etcdctl"],
     });
     await settled();
     const [install] = commands("m1-etcd-install");
     const script = String(install.inputs.create);
     assert.ok(script.indexOf("sha256sum") < script.indexOf("tar -xzf"), "verify, then unpack");
     const k8s = new BinaryRelease("m1-kubernetes", {
-        host, name: "kubernetes-server", version: "1.33.5", url: "https://example.invalid/kubernetes-server-linux-amd64.tar.gz",
-        sha512: "d".repeat(128), archive: "tar.gz", binaries: ["kube-apiserver"],
+        host,
+        name: "kubernetes-server",
+        version: "1.33.5",
+        url: "https://example.invalid/kubernetes-server-linux-amd64.tar.gz",
+        sha512: "d".repeat(128),
+        archive: "tar.gz",
+        binaries: ["kube-apiserver"],
     });
     await settled();
     assert.match(String(commands("m1-kubernetes-install")[0].inputs.create), /got=\$\(sha512sum/);
@@ -90,16 +107,34 @@ test("BinaryRelease verifies the checksum before unpacking and refuses bad argum
     assert.deepEqual(rel.paths, { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" });
     assert.equal(rel.installDir, "/opt/k8s-binary/etcd/3.5.17");
     assert.equal(await valueOf(rel.checksum), sha);
-    assert.throws(() => new BinaryRelease("b1", { host, name: "x", version: "1", sha256: sha, archive: "tar.gz", binaries: ["x"] }), /exactly one of url and localPath/);
+    assert.throws(
+        () => new BinaryRelease("b1", { host, name: "x", version: "1", sha256: sha, archive: "tar.gz", binaries: ["x"] }),
+        /exactly one of url and localPath/,
+    );
     assert.throws(() => new BinaryRelease("b2", { host, name: "x", version: "1", url: "u", sha256: "abc", archive: "tar.gz", binaries: ["x"] }), /not 64 hex/);
-    assert.throws(() => new BinaryRelease("b4", { host, name: "x", version: "1", url: "u", sha256: sha, sha512: "c".repeat(128), archive: "tar.gz", binaries: ["x"] }), /exactly one of sha256 and sha512/);
-    assert.throws(() => new BinaryRelease("b5", { host, name: "x", version: "1", url: "u", sha512: "c".repeat(64), archive: "tar.gz", binaries: ["x"] }), /not 128 hex/);
-    assert.throws(() => new BinaryRelease("b3", { host, name: "x", version: "1", url: "u", sha256: sha, archive: "binary", binaries: ["x", "y"] }), /exactly one binary/);
+    assert.throws(
+        () => new BinaryRelease("b4", { host, name: "x", version: "1", url: "u", sha256: sha, sha512: "c".repeat(128), archive: "tar.gz", binaries: ["x"] }),
+        /exactly one of sha256 and sha512/,
+    );
+    assert.throws(
+        () => new BinaryRelease("b5", { host, name: "x", version: "1", url: "u", sha512: "c".repeat(64), archive: "tar.gz", binaries: ["x"] }),
+        /not 128 hex/,
+    );
+    assert.throws(
+        () => new BinaryRelease("b3", { host, name: "x", version: "1", url: "u", sha256: sha, archive: "binary", binaries: ["x", "y"] }),
+        /exactly one binary/,
+    );
 });
 
 test("BinaryRelease from a local path uploads first, to a checksum-named staging file", async () => {
     new BinaryRelease("m1-runc", {
-        host, name: "runc", version: "1.1.12", localPath: "/srv/mirror/runc.amd64", sha256: "b".repeat(64), archive: "binary", binaries: ["runc"],
+        host,
+        name: "runc",
+        version: "1.1.12",
+        localPath: "/srv/mirror/runc.amd64",
+        sha256: "b".repeat(64),
+        archive: "binary",
+        binaries: ["runc"],
     });
     await settled();
     const upload = registered.find((r) => r.type === "command:remote:CopyToRemote" && r.name === "m1-runc-upload");
@@ -116,9 +151,18 @@ test("WaitFor embeds the check and the timeout message", async () => {
 });
 
 test("HostPrep declares one step per concern, all named after the host, ending in time-sync", async () => {
-    new HostPrep("m1-prep", { host, hostsEntries: [{ name: "m1", address: "10.0.0.10" }, { name: "a0", address: "10.0.0.9" }] });
+    new HostPrep("m1-prep", {
+        host,
+        hostsEntries: [
+            { name: "m1", address: "10.0.0.10" },
+            { name: "a0", address: "10.0.0.9" },
+        ],
+    });
     await settled();
-    const names = registered.filter((r) => r.name.startsWith("m1-prep")).map((r) => r.name).sort();
+    const names = registered
+        .filter((r) => r.name.startsWith("m1-prep"))
+        .map((r) => r.name)
+        .sort();
     for (const step of ["hostname", "etc-hosts", "swap", "packages", "kernel", "firewall", "selinux", "time-sync"]) {
         assert.ok(names.includes(`m1-prep-${step}`), `step ${step} registered: ${names.join(",")}`);
     }

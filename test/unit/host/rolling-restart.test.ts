@@ -20,13 +20,17 @@ const chain = new RestartChain();
 assert.equal(chain.last, undefined);
 const steps = ["h1", "h2", "h3"].map((h) => {
     const unitStep = new Step("test:index:Unit", `svc-${h}-unit`, {}, { parent });
-    return chain.add(`svc-${h}`, {
-        host: { name: h, address: "10.0.0.1", connection: { host: h } },
-        unit: "svc.service",
-        restartOn: [`config-of-${h}`],
-        ready: { description: `svc ready after ${h}`, check: "true", timeoutSeconds: 30 },
-        after: [unitStep],
-    }, { parent });
+    return chain.add(
+        `svc-${h}`,
+        {
+            host: { name: h, address: "10.0.0.1", connection: { host: h } },
+            unit: "svc.service",
+            restartOn: [`config-of-${h}`],
+            ready: { description: `svc ready after ${h}`, check: "true", timeoutSeconds: 30 },
+            after: [unitStep],
+        },
+        { parent },
+    );
 });
 
 test("restarts roll one host at a time: each restart waits for the previous host's readiness gate", async () => {

@@ -10,7 +10,8 @@ import * as random from "@pulumi/random";
 import { lbHostNeeds, NginxKeepalivedLB, type NginxKeepalivedLBArgs } from "../../../components/lb";
 
 const lbHost = (name: string, address: string, priority?: number) => ({
-    host: { name, address, connection: { host: address, user: "root" } }, priority,
+    host: { name, address, connection: { host: address, user: "root" } },
+    priority,
 });
 
 // A secret input reaches the mock as a wrapper object carrying Pulumi's secret signature.
@@ -23,8 +24,7 @@ const named = (name: string) => {
     assert.ok(r, `${name} is registered`);
     return r;
 };
-const dependsOn = (name: string, other: string) =>
-    named(name).dependencies.some((urn) => urn.endsWith(`::${other}`));
+const dependsOn = (name: string, other: string) => named(name).dependencies.some((urn) => urn.endsWith(`::${other}`));
 
 const apiArgs: NginxKeepalivedLBArgs = {
     hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14"), lbHost("lb3", "10.0.0.15", 145)],
@@ -70,7 +70,8 @@ test("the VRRP secret is a random 8-character alphanumeric password that stays s
     const texts = Object.fromEntries(registered.map((r) => [`${r.name} inputs`, plainInputs(r.inputs)]));
     const leaks = findLeaks(texts, { "VRRP password": "Rnd0m8ch" });
     assert.deepEqual(leaks, [], describeLeaks(leaks));
-    for (const r of registered.filter((x) => x.type === "command:remote:Command")) assert.doesNotMatch(plainInputs(r.inputs), /auth_pass/, `${r.name}: no auth line in a command`);
+    for (const r of registered.filter((x) => x.type === "command:remote:Command"))
+        assert.doesNotMatch(plainInputs(r.inputs), /auth_pass/, `${r.name}: no auth line in a command`);
 });
 
 test("every LB host is a member holding packages, both configs and both units; nginx reloads on a config change", async () => {
@@ -99,7 +100,11 @@ test("keepalived restarts roll: lowest-priority BACKUP, then the next, the MASTE
 test("two load balancers on the same hosts register without a name collision", async () => {
     new NginxKeepalivedLB("second", {
         hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14")],
-        vip: "10.0.0.101", interface: "eth0", virtualRouterId: 61, listenPort: 8443, backends: ["10.0.0.11:6443"],
+        vip: "10.0.0.101",
+        interface: "eth0",
+        virtualRouterId: 61,
+        listenPort: 8443,
+        backends: ["10.0.0.11:6443"],
     });
     await settled();
     const ids = registered.map((r) => `${r.type}::${r.name}`);
@@ -111,10 +116,17 @@ test("two load balancers on the same hosts register without a name collision", a
 test("without preemption the VIP may stay on any host: only the network check remains", async () => {
     new NginxKeepalivedLB("nopreempt", {
         hosts: [lbHost("n1", "10.0.1.13"), lbHost("n2", "10.0.1.14")],
-        vip: "10.0.1.100", interface: "eth0", virtualRouterId: 52, backends: ["10.0.1.11:6443"], preempt: false,
+        vip: "10.0.1.100",
+        interface: "eth0",
+        virtualRouterId: 52,
+        backends: ["10.0.1.11:6443"],
+        preempt: false,
     });
     await settled();
-    assert.equal(registered.find((r) => r.name === "nopreempt-vip-on-master-wait"), undefined);
+    assert.equal(
+        registered.find((r) => r.name === "nopreempt-vip-on-master-wait"),
+        undefined,
+    );
     assert.ok(dependsOn("nopreempt-vip-answers", "nopreempt-n1-k8s-apiserver-vip.service-activate"));
     assert.match(String(plain(named("nopreempt-n1-etc-k8s-binary-lb-keepalived.conf-write").inputs.stdin)), /state BACKUP[\s\S]*nopreempt/);
 });
@@ -122,30 +134,51 @@ test("without preemption the VIP may stay on any host: only the network check re
 test("installPackages: false leaves the packages to the host preparation: no package step", async () => {
     new NginxKeepalivedLB("prepared", {
         hosts: [lbHost("p1", "10.0.2.13"), lbHost("p2", "10.0.2.14")],
-        vip: "10.0.2.100", interface: "eth0", virtualRouterId: 53, backends: ["10.0.2.11:6443"], installPackages: false,
+        vip: "10.0.2.100",
+        interface: "eth0",
+        virtualRouterId: 53,
+        backends: ["10.0.2.11:6443"],
+        installPackages: false,
     });
     await settled();
     const mine = registered.filter((r) => r.name.startsWith("prepared-"));
-    assert.ok(mine.some((r) => r.name === "prepared-p1-etc-k8s-binary-lb-nginx.conf-write"), "the rest is there");
-    assert.deepEqual(mine.filter((r) => /packages/.test(r.name) || /apt-get|dnf/.test(String(r.inputs.create ?? ""))).map((r) => r.name), []);
+    assert.ok(
+        mine.some((r) => r.name === "prepared-p1-etc-k8s-binary-lb-nginx.conf-write"),
+        "the rest is there",
+    );
+    assert.deepEqual(
+        mine.filter((r) => /packages/.test(r.name) || /apt-get|dnf/.test(String(r.inputs.create ?? ""))).map((r) => r.name),
+        [],
+    );
 });
 
 test("invalid Args: one ResourceError listing every problem with its path, and no child resource", async () => {
     const before = registered.length;
-    assert.throws(() => new NginxKeepalivedLB("bad", {
-        hosts: [lbHost("lb1", "10.0.0.11"), lbHost("lb2", "10.0.0.14")],
-        vip: "10.0.0.300", interface: "eth0", virtualRouterId: 51, backends: ["10.0.0.11:6443", "10.0.0.12"],
-    }), (e: Error) => {
-        assert.ok(e instanceof pulumi.ResourceError, "attached to the component, so the engine names its URN");
-        const lines = e.message.split("\n");
-        assert.equal(lines[0], "NginxKeepalivedLB bad: invalid arguments, 3 problems");
-        assert.match(lines[1], /^  - vip: "10\.0\.0\.300" is not an IPv4 address.*\(fix: /);
-        assert.match(lines[3], /^  - backends\[1\]: "10\.0\.0\.12" is not IPv4 address:port \(fix: write it like 10\.0\.0\.11:6443\)$/);
-        assert.match(lines[2], /^  - listenPort: 6443 collides with the apiserver backends\[0\] \(10\.0\.0\.11:6443\) on LB host lb1/);
-        return true;
-    });
+    assert.throws(
+        () =>
+            new NginxKeepalivedLB("bad", {
+                hosts: [lbHost("lb1", "10.0.0.11"), lbHost("lb2", "10.0.0.14")],
+                vip: "10.0.0.300",
+                interface: "eth0",
+                virtualRouterId: 51,
+                backends: ["10.0.0.11:6443", "10.0.0.12"],
+            }),
+        (e: Error) => {
+            assert.ok(e instanceof pulumi.ResourceError, "attached to the component, so the engine names its URN");
+            const lines = e.message.split("\n");
+            assert.equal(lines[0], "NginxKeepalivedLB bad: invalid arguments, 3 problems");
+            assert.match(lines[1], /^  - vip: "10\.0\.0\.300" is not an IPv4 address.*\(fix: /);
+            assert.match(lines[3], /^  - backends\[1\]: "10\.0\.0\.12" is not IPv4 address:port \(fix: write it like 10\.0\.0\.11:6443\)$/);
+            assert.match(lines[2], /^  - listenPort: 6443 collides with the apiserver backends\[0\] \(10\.0\.0\.11:6443\) on LB host lb1/);
+            return true;
+        },
+    );
     await settled();
-    assert.deepEqual(registered.slice(before).map((r) => `${r.type} ${r.name}`), ["k8s-binary:index:NginxKeepalivedLB bad"], "the component alone");
+    assert.deepEqual(
+        registered.slice(before).map((r) => `${r.type} ${r.name}`),
+        ["k8s-binary:index:NginxKeepalivedLB bad"],
+        "the component alone",
+    );
 });
 
 test("lbHostNeeds: per host the packages, the listen port and VRRP, no sysctl", () => {

@@ -7,7 +7,8 @@ import { renderKeepalivedConfig, renderKeepalivedUnit } from "../../../component
 import { renderPackageInstallScript } from "../../../components/lb/render-packages";
 
 const lbHost = (name: string, address: string, extra: object = {}) => ({
-    host: { name, address, connection: { host: address } }, ...extra,
+    host: { name, address, connection: { host: address } },
+    ...extra,
 });
 
 function args(over: Partial<NginxKeepalivedLBArgs> = {}): NginxKeepalivedLBArgs {
@@ -32,9 +33,14 @@ const problems = (a: NginxKeepalivedLBArgs) => planLB(a).issues.map((i) => `${i.
 
 test("planLB derives priorities and roles from host order, with documented defaults", () => {
     const plan = validPlan(args({ hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14"), lbHost("lb3", "10.0.0.15")] }));
-    assert.deepEqual(plan.hosts.map((h) => [h.host.name, h.role, h.priority]), [
-        ["lb1", "MASTER", 150], ["lb2", "BACKUP", 140], ["lb3", "BACKUP", 130],
-    ]);
+    assert.deepEqual(
+        plan.hosts.map((h) => [h.host.name, h.role, h.priority]),
+        [
+            ["lb1", "MASTER", 150],
+            ["lb2", "BACKUP", 140],
+            ["lb3", "BACKUP", 130],
+        ],
+    );
     assert.deepEqual(plan.hosts[1].peers, ["10.0.0.13", "10.0.0.15"]);
     assert.equal(plan.listenPort, 6443);
     assert.equal(plan.maxFails, 2);
@@ -43,14 +49,22 @@ test("planLB derives priorities and roles from host order, with documented defau
     assert.equal(plan.preempt, true);
     assert.equal(plan.unicast, false);
     assert.equal(plan.advertIntervalSeconds, 1);
-    assert.deepEqual(restartOrder(plan).map((h) => h.host.name), ["lb3", "lb2", "lb1"], "BACKUPs first, MASTER last");
+    assert.deepEqual(
+        restartOrder(plan).map((h) => h.host.name),
+        ["lb3", "lb2", "lb1"],
+        "BACKUPs first, MASTER last",
+    );
 });
 
 test("planLB takes given priorities: the highest becomes MASTER wherever it is listed", () => {
     const plan = validPlan(args({ hosts: [lbHost("lb1", "10.0.0.13", { priority: 90 }), lbHost("lb2", "10.0.0.14", { priority: 200, interface: "ens4" })] }));
-    assert.deepEqual(plan.hosts.map((h) => [h.host.name, h.role, h.priority, h.interface]), [
-        ["lb2", "MASTER", 200, "ens4"], ["lb1", "BACKUP", 90, "eth0"],
-    ]);
+    assert.deepEqual(
+        plan.hosts.map((h) => [h.host.name, h.role, h.priority, h.interface]),
+        [
+            ["lb2", "MASTER", 200, "ens4"],
+            ["lb1", "BACKUP", 90, "eth0"],
+        ],
+    );
 });
 
 test("planLB names each bad field by its path in the Args, with a hint", () => {
@@ -71,7 +85,11 @@ test("planLB names each bad field by its path in the Args, with a hint", () => {
         [{ hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb1", "10.0.0.14")] }, "hosts[1].host.name", /"lb1" is also the name of hosts\[0\]/],
         [{ hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.13")] }, "hosts[1].host.address", /is also the address of hosts\[0\]/],
         [{ hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14", { interface: "e;x" })] }, "hosts[1].interface", /not a network interface name/],
-        [{ hosts: [lbHost("lb1", "10.0.0.13", { priority: 100 }), lbHost("lb2", "10.0.0.14", { priority: 100 })] }, "hosts[1].priority", /100 is also the priority of hosts\[0\]/],
+        [
+            { hosts: [lbHost("lb1", "10.0.0.13", { priority: 100 }), lbHost("lb2", "10.0.0.14", { priority: 100 })] },
+            "hosts[1].priority",
+            /100 is also the priority of hosts\[0\]/,
+        ],
         [{ hosts: [lbHost("lb1", "10.0.0.13", { priority: 140 }), lbHost("lb2", "10.0.0.14")] }, "hosts[1].priority", /140 \(the default for position 1\)/],
         [{ hosts: [lbHost("lb1", "10.0.0.13", { priority: 255 }), lbHost("lb2", "10.0.0.14")] }, "hosts[0].priority", /1..254/],
         [{ maxFails: -1 }, "maxFails", /0..1000/],
@@ -90,27 +108,36 @@ test("planLB names each bad field by its path in the Args, with a hint", () => {
 });
 
 test("planLB collects every problem at once instead of stopping at the first", () => {
-    assert.deepEqual(problems(args({
-        hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14", { interface: "bad if" })],
-        vip: "10.0.0.999",
-        virtualRouterId: 0,
-        backends: ["10.0.0.11:6443", "nonsense"],
-        listenPort: 0,
-        maxFails: -1,
-    })), [
-        'vip: "10.0.0.999" is not an IPv4 address in dotted-quad form',
-        "virtualRouterId: must be an integer in 1..255, got 0",
-        "listenPort: must be an integer in 1..65535, got 0",
-        'hosts[1].interface: "bad if" is not a network interface name (1-15 letters, digits, \'_\', \'.\', \'-\')',
-        'backends[1]: "nonsense" is not IPv4 address:port',
-        "maxFails: must be an integer in 0..1000, got -1",
-    ]);
+    assert.deepEqual(
+        problems(
+            args({
+                hosts: [lbHost("lb1", "10.0.0.13"), lbHost("lb2", "10.0.0.14", { interface: "bad if" })],
+                vip: "10.0.0.999",
+                virtualRouterId: 0,
+                backends: ["10.0.0.11:6443", "nonsense"],
+                listenPort: 0,
+                maxFails: -1,
+            }),
+        ),
+        [
+            'vip: "10.0.0.999" is not an IPv4 address in dotted-quad form',
+            "virtualRouterId: must be an integer in 1..255, got 0",
+            "listenPort: must be an integer in 1..65535, got 0",
+            "hosts[1].interface: \"bad if\" is not a network interface name (1-15 letters, digits, '_', '.', '-')",
+            'backends[1]: "nonsense" is not IPv4 address:port',
+            "maxFails: must be an integer in 0..1000, got -1",
+        ],
+    );
 });
 
 test("planLB refuses a listen port that an apiserver on an LB host already binds, and accepts another port", () => {
     const colocated = args({ backends: ["10.0.0.13:6443", "10.0.0.14:6443"] });
     const { issues } = planLB(colocated);
-    assert.deepEqual(issues.map((i) => i.path), ["listenPort", "listenPort"], "one per colliding apiserver");
+    assert.deepEqual(
+        issues.map((i) => i.path),
+        ["listenPort", "listenPort"],
+        "one per colliding apiserver",
+    );
     assert.equal(issues[0].message, "6443 collides with the apiserver backends[0] (10.0.0.13:6443) on LB host lb1: both would bind 6443 there");
     assert.match(issues[0].hint, /set listenPort to a free port \(e.g. 8443\)/);
     assert.equal(validPlan({ ...colocated, listenPort: 8443 }).listenPort, 8443);
@@ -126,7 +153,11 @@ test("renderNginxConfig: a stream proxy to every backend with the tuning, an acc
     assert.match(conf, /access_log \/var\/log\/nginx\/k8s-apiserver-lb\.access\.log k8s_apiserver_lb;/);
     assert.match(conf, /pid \/run\/k8s-apiserver-lb\.pid;/, "never the distribution nginx's /run/nginx.pid");
     assert.doesNotMatch(conf, /\bhttp\s*\{/, "L4 only");
-    assert.equal(renderNginxConfig(validPlan(args({ maxFails: 3, failTimeoutSeconds: 30, connectTimeoutSeconds: 5, listenPort: 8443 }))), conf, "deterministic");
+    assert.equal(
+        renderNginxConfig(validPlan(args({ maxFails: 3, failTimeoutSeconds: 30, connectTimeoutSeconds: 5, listenPort: 8443 }))),
+        conf,
+        "deterministic",
+    );
 });
 
 test("renderNginxUnit validates before start and before reload, reloads by SIGHUP", () => {

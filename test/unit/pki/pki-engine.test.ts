@@ -48,10 +48,17 @@ test("certificates verify against their CA with the SANs and usages of their pro
     assert.ok(second.operations.every((o) => o.op === "same"));
 
     const rotated = await runProgram({ program: PROGRAM, stateFile, config: config({ "pki:serverRotation": "2026-11" }) });
-    const changed = rotated.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`).sort();
+    const changed = rotated.operations
+        .filter((o) => o.op !== "same")
+        .map((o) => `${o.op} ${o.name}`)
+        .sort();
     assert.deepEqual(changed, [
-        "delete cluster-ca-apiserver-cert", "delete cluster-ca-apiserver-csr", "delete cluster-ca-apiserver-key",
-        "replace cluster-ca-apiserver-cert", "replace cluster-ca-apiserver-csr", "replace cluster-ca-apiserver-key",
+        "delete cluster-ca-apiserver-cert",
+        "delete cluster-ca-apiserver-csr",
+        "delete cluster-ca-apiserver-key",
+        "replace cluster-ca-apiserver-cert",
+        "replace cluster-ca-apiserver-csr",
+        "replace cluster-ca-apiserver-key",
     ]);
     const r = rotated.outputs as Record<string, string>;
     assert.notEqual(r.serverKey, out.serverKey);
@@ -59,7 +66,11 @@ test("certificates verify against their CA with the SANs and usages of their pro
     assert.equal(r.caPem, out.caPem, "the CA stays");
     assert.equal(r.clientPem, out.clientPem, "other certificates stay");
 
-    const sans = await runProgram({ program: PROGRAM, stateFile, config: config({ "pki:serverRotation": "2026-11", "pki:dnsNames": JSON.stringify(["kubernetes", "api.example.internal"]) }) });
+    const sans = await runProgram({
+        program: PROGRAM,
+        stateFile,
+        config: config({ "pki:serverRotation": "2026-11", "pki:dnsNames": JSON.stringify(["kubernetes", "api.example.internal"]) }),
+    });
     const s = sans.outputs as Record<string, string>;
     assert.equal(s.serverKey, r.serverKey, "a SAN change keeps the key");
     assert.notEqual(s.serverPem, r.serverPem, "and re-issues the certificate");

@@ -18,7 +18,10 @@ test("profiles map to the extended key usages TLS peers check", () => {
 test("a CA and an issued certificate: P-256 keys, SANs from the arguments, secret keys, names under the CA", async () => {
     const ca = new CertificateAuthority("etcd-ca", { commonName: "etcd-ca" });
     const cert = ca.issue("e1-server", {
-        profile: "server", commonName: "e1", dnsNames: ["e1", "localhost"], ipAddresses: ["10.0.0.11", "127.0.0.1"],
+        profile: "server",
+        commonName: "e1",
+        dnsNames: ["e1", "localhost"],
+        ipAddresses: ["10.0.0.11", "127.0.0.1"],
     });
     await settled();
     assert.deepEqual(byName("etcd-ca-key").inputs, { algorithm: "ECDSA", ecdsaCurve: "P256" });

@@ -23,14 +23,29 @@ const master = { host: "192.168.56.10", user: "debian", privateKey: secret("<ssh
 const urn = (type: string, name: string) => `urn:pulumi:dev::k8s-binary::${type}::${name}`;
 
 function command(name: string, inputs: Record<string, unknown>, dependencies: string[] = [], parent = ""): Registration {
-    return { urn: urn("command:remote:Command", name), type: "command:remote:Command", name, parent, custom: true, dependencies, inputs: { connection: secret(master), ...inputs } };
+    return {
+        urn: urn("command:remote:Command", name),
+        type: "command:remote:Command",
+        name,
+        parent,
+        custom: true,
+        dependencies,
+        inputs: { connection: secret(master), ...inputs },
+    };
 }
 function component(type: string, name: string): Registration {
     return { urn: urn(type, name), type, name, parent: "", custom: false, dependencies: [], inputs: {} };
 }
 const release = (host: string): HostFacts => ({
-    kind: "release", host, name: "etcd", version: "3.5.21", source: { localPath: "/srv/etcd.tar.gz" }, checksum: `sha256:${"a".repeat(64)}`,
-    binaries: ["etcd"], installDir: "/opt/k8s-binary/etcd/3.5.21", binDir: "/usr/local/bin",
+    kind: "release",
+    host,
+    name: "etcd",
+    version: "3.5.21",
+    source: { localPath: "/srv/etcd.tar.gz" },
+    checksum: `sha256:${"a".repeat(64)}`,
+    binaries: ["etcd"],
+    installDir: "/opt/k8s-binary/etcd/3.5.21",
+    binDir: "/usr/local/bin",
 });
 
 /** A RemoteFile writing /etc/b.conf (secret) and one writing /etc/a.conf, a unit, a release on two hosts, an image, and plain steps. */
@@ -45,17 +60,38 @@ function program(subs: Substitutions): MockRuntime {
     const image = component("k8s-binary:index:ImageArchive", "pause");
     const lost = component("k8s-binary:index:RemoteFile", "lost");
     const registrations: Registration[] = [
-        fileB, fileA, unit, rel1, rel2, image, lost,
+        fileB,
+        fileA,
+        unit,
+        rel1,
+        rel2,
+        image,
+        lost,
         // The write scripts are any scripts: files are told by the facts alone.
-        command("b-write", { create: remoteScript({ sudo: true }, "reworded"), stdin: secret(`pass=${token}\n`) }, [urn("command:remote:Command", "c-first")], fileB.urn),
+        command(
+            "b-write",
+            { create: remoteScript({ sudo: true }, "reworded"), stdin: secret(`pass=${token}\n`) },
+            [urn("command:remote:Command", "c-first")],
+            fileB.urn,
+        ),
         command("a-write", { create: remoteScript({ sudo: true }, "cat > /etc/a.conf"), stdin: "a=1\n" }, [], fileA.urn),
         command("c-first", { create: remoteScript({ sudo: true }, "echo first") }),
         // RemoteFile's exact script, but no RemoteFile: a step, not a file.
         command("a-lookalike", { create: remoteScript({}, renderWriteFileScript("/etc/x", "0644", "root", "root", "x")), stdin: "x\n" }),
         { ...command("elsewhere", { create: remoteScript({}, "true") }), inputs: { connection: { host: "10.0.0.99" }, create: remoteScript({}, "true") } },
         {
-            urn: urn("kubernetes:core/v1:ConfigMap", "flannel-cfg"), type: "kubernetes:core/v1:ConfigMap", name: "flannel-cfg", parent: "", custom: true, dependencies: [],
-            inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kube-flannel-cfg", namespace: "kube-flannel" }, data: { "net-conf.json": "{\"Network\":\"10.244.0.0/16\"}" } },
+            urn: urn("kubernetes:core/v1:ConfigMap", "flannel-cfg"),
+            type: "kubernetes:core/v1:ConfigMap",
+            name: "flannel-cfg",
+            parent: "",
+            custom: true,
+            dependencies: [],
+            inputs: {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: { name: "kube-flannel-cfg", namespace: "kube-flannel" },
+                data: { "net-conf.json": '{"Network":"10.244.0.0/16"}' },
+            },
         },
     ];
     const facts = new Map<string, HostFacts>([
@@ -64,7 +100,18 @@ function program(subs: Substitutions): MockRuntime {
         [unit.urn, { kind: "unit", host: "dev-master", unit: "etcd.service", enabled: true, content: "[Unit]\n", secret: false }],
         [rel1.urn, release("dev-worker1")],
         [rel2.urn, release("dev-master")],
-        [image.urn, { kind: "image", host: "dev-worker2", ref: "registry.k8s.io/pause:3.10", digest: `sha256:${"b".repeat(64)}`, namespace: "k8s.io", source: { url: "http://mirror/pause.tar" }, archiveChecksum: `sha256:${"c".repeat(64)}` }],
+        [
+            image.urn,
+            {
+                kind: "image",
+                host: "dev-worker2",
+                ref: "registry.k8s.io/pause:3.10",
+                digest: `sha256:${"b".repeat(64)}`,
+                namespace: "k8s.io",
+                source: { url: "http://mirror/pause.tar" },
+                archiveChecksum: `sha256:${"c".repeat(64)}`,
+            },
+        ],
         [lost.urn, { kind: "file", host: "no-such-host", path: "/etc/lost", mode: "0644", owner: "root", group: "root", content: "", secret: false }],
     ]);
     return { registrations, outputs: new Map([...facts].map(([u, f]) => [u, { facts: f }])) };
@@ -81,17 +128,38 @@ test("files, units, releases and images from facts; look-alike steps, secrets, o
     const subs = new Substitutions();
     const r = collect(spec, program(subs), subs);
     const host = r.hosts.find((h) => h.name === "dev-master")!;
-    assert.deepEqual(host.files.map((f) => [f.path, f.mode, `${f.owner}:${f.group}`, f.secret, f.content, f.resource]), [
-        ["/etc/a.conf", "0644", "etcd:etcd", false, "a=1\n", "a-write"],
-        ["/etc/b.conf", "0600", "root:root", true, "pass=<random token: generated at deploy>\n", "b-write"],
-    ]);
+    assert.deepEqual(
+        host.files.map((f) => [f.path, f.mode, `${f.owner}:${f.group}`, f.secret, f.content, f.resource]),
+        [
+            ["/etc/a.conf", "0644", "etcd:etcd", false, "a=1\n", "a-write"],
+            ["/etc/b.conf", "0600", "root:root", true, "pass=<random token: generated at deploy>\n", "b-write"],
+        ],
+    );
     assert.deepEqual(host.units, [{ unit: "etcd.service", enabled: true, resource: "etcd" }]);
-    assert.deepEqual(r.releases, [{ name: "etcd", version: "3.5.21", source: "uploaded from /srv/etcd.tar.gz (machine running Pulumi)", checksum: `sha256:${"a".repeat(64)}`, hosts: ["dev-master", "dev-worker1"] }]);
-    assert.deepEqual(r.images.map((i) => [i.ref, i.source, i.hosts]), [["registry.k8s.io/pause:3.10", "http://mirror/pause.tar", ["dev-worker2"]]]);
-    assert.deepEqual(host.steps.map((s) => s.resource), ["a-lookalike", "a-write", "c-first", "b-write"], "dependencies first, ties by name");
+    assert.deepEqual(r.releases, [
+        {
+            name: "etcd",
+            version: "3.5.21",
+            source: "uploaded from /srv/etcd.tar.gz (machine running Pulumi)",
+            checksum: `sha256:${"a".repeat(64)}`,
+            hosts: ["dev-master", "dev-worker1"],
+        },
+    ]);
+    assert.deepEqual(
+        r.images.map((i) => [i.ref, i.source, i.hosts]),
+        [["registry.k8s.io/pause:3.10", "http://mirror/pause.tar", ["dev-worker2"]]],
+    );
+    assert.deepEqual(
+        host.steps.map((s) => s.resource),
+        ["a-lookalike", "a-write", "c-first", "b-write"],
+        "dependencies first, ties by name",
+    );
     assert.ok(host.steps.every((s) => s.sudo === (s.resource !== "a-lookalike")));
     assert.deepEqual(r.unplaced, ["elsewhere (Command)", "lost (RemoteFile)"]);
-    assert.deepEqual(r.clusterObjects.map((o) => o.name), ["flannel-cfg"]);
+    assert.deepEqual(
+        r.clusterObjects.map((o) => o.name),
+        ["flannel-cfg"],
+    );
 
     const dir = join(mkdtempSync(join(tmpdir(), "k8s-binary-render-collect-")), "out");
     writeRender(dir, r, { stack: "dev", stackFile: "stacks/Pulumi.dev.yaml", configNotes: [], warnings: [], outputs: {} });
@@ -99,7 +167,10 @@ test("files, units, releases and images from facts; look-alike steps, secrets, o
     assert.ok(existsSync(cm));
     assert.match(readFileSync(cm, "utf8"), /^kind: ConfigMap$/m);
     assert.match(readFileSync(join(dir, "hosts/dev-master/files/etc/b.conf"), "utf8"), /^pass=<random token/);
-    assert.match(readFileSync(join(dir, "hosts/dev-master/files.txt"), "utf8"), /^0600 root:root \/etc\/b\.conf {2}\[secret at deploy: placeholders shown\] {2}<- b-write$/m);
+    assert.match(
+        readFileSync(join(dir, "hosts/dev-master/files.txt"), "utf8"),
+        /^0600 root:root \/etc\/b\.conf {2}\[secret at deploy: placeholders shown\] {2}<- b-write$/m,
+    );
     assert.match(readFileSync(join(dir, "hosts/dev-master/units.txt"), "utf8"), /^enabled {2}etcd\.service {2}<- etcd$/m);
     assert.match(readFileSync(join(dir, "hosts/dev-master/steps/001-a-lookalike.sh"), "utf8"), /# ---- stdin ----\n# \| x\n/);
     assert.match(readFileSync(join(dir, "hosts/dev-master/steps/004-b-write.sh"), "utf8"), /# stdin: the content of \/etc\/b\.conf/);

@@ -15,7 +15,11 @@ const work = mkdtempSync(join(tmpdir(), "k8s-binary-render-wording-"));
 /** Runs the render command with extra node options; resolves with its exit code and stderr. */
 function render(out: string, preload: string[]): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["--import", "tsx", ...preload.flatMap((p) => ["--import", p]), "scripts/render.ts", "stacks/Pulumi.seed001.yaml", "--out", out], { cwd: root });
+        const child = spawn(
+            process.execPath,
+            ["--import", "tsx", ...preload.flatMap((p) => ["--import", p]), "scripts/render.ts", "stacks/Pulumi.seed001.yaml", "--out", out],
+            { cwd: root },
+        );
         let stderr = "";
         child.stderr.on("data", (d) => (stderr += d));
         child.on("close", (code) => resolve({ code, stderr }));
@@ -52,8 +56,17 @@ test("reworded scripts: the same files, units, releases, summary and graph; only
     const steps = [...a.keys()].filter(isStep);
     const changed = steps.filter((f) => b.get(f) !== a.get(f));
     assert.equal(changed.length, steps.length, "every step's text is reworded");
-    assert.ok(changed.some((f) => b.get(f)!.includes("path_reworded=")), "file writes reworded");
-    assert.ok(changed.some((f) => b.get(f)!.includes("dest_reworded=")), "release installs reworded");
-    const r = spawnSync("bash", ["-c", 'for f in "$@"; do bash -n "$f" || echo "invalid: $f"; done', "check", ...changed], { cwd: rewordedDir, encoding: "utf8" });
+    assert.ok(
+        changed.some((f) => b.get(f)!.includes("path_reworded=")),
+        "file writes reworded",
+    );
+    assert.ok(
+        changed.some((f) => b.get(f)!.includes("dest_reworded=")),
+        "release installs reworded",
+    );
+    const r = spawnSync("bash", ["-c", 'for f in "$@"; do bash -n "$f" || echo "invalid: $f"; done', "check", ...changed], {
+        cwd: rewordedDir,
+        encoding: "utf8",
+    });
     assert.equal(`${r.stdout}${r.stderr}`, "");
 });

@@ -63,21 +63,34 @@ test("master01: the etcd env file, the etcd unit and the /etc/hosts block step",
     const env = readFileSync(join(host, "files/etc/etcd/etcd.env"), "utf8");
     assert.match(env, /^ETCD_NAME=master01$/m);
     const initial = readFileSync(join(host, "files/etc/etcd/initial-cluster.env"), "utf8");
-    assert.match(initial, /^ETCD_INITIAL_CLUSTER=master01=https:\/\/192\.168\.80\.10:2380,node01=https:\/\/192\.168\.80\.11:2380,node02=https:\/\/192\.168\.80\.12:2380$/m);
+    assert.match(
+        initial,
+        /^ETCD_INITIAL_CLUSTER=master01=https:\/\/192\.168\.80\.10:2380,node01=https:\/\/192\.168\.80\.11:2380,node02=https:\/\/192\.168\.80\.12:2380$/m,
+    );
     assert.match(readFileSync(join(host, "files/etc/systemd/system/etcd.service"), "utf8"), /^ExecStart=\/usr\/local\/bin\/etcd/m);
     assert.match(readFileSync(join(host, "files.txt"), "utf8"), /^0600 root:root \/etc\/etcd\/pki\/server-key\.pem {2}\[secret at deploy/m);
-    assert.equal(readFileSync(join(host, "units.txt"), "utf8").split("\n").slice(1).join("\n"), [
-        "disabled etcd-backup.service  <- seed001-etcd-master01-backup-service",
-        "enabled  etcd-backup.timer  <- seed001-etcd-master01-backup-timer",
-        "enabled  etcd.service  <- seed001-etcd-master01-etcd",
-        "",
-    ].join("\n"));
+    assert.equal(
+        readFileSync(join(host, "units.txt"), "utf8").split("\n").slice(1).join("\n"),
+        [
+            "disabled etcd-backup.service  <- seed001-etcd-master01-backup-service",
+            "enabled  etcd-backup.timer  <- seed001-etcd-master01-backup-timer",
+            "enabled  etcd.service  <- seed001-etcd-master01-etcd",
+            "",
+        ].join("\n"),
+    );
 
     const steps = readdirSync(join(host, "steps"));
     const hostsStep = steps.find((s) => /^\d{3}-master01-prep-etc-hosts\.sh$/.test(s));
     assert.ok(hostsStep, `an /etc/hosts step among ${steps.join(", ")}`);
     const text = readFileSync(join(host, "steps", hostsStep), "utf8");
-    for (const line of ["192.168.80.10 master01", "192.168.80.20 master02", "192.168.80.11 node01", "192.168.80.12 node02", "192.168.80.13 lb01", "192.168.80.14 lb02"]) {
+    for (const line of [
+        "192.168.80.10 master01",
+        "192.168.80.20 master02",
+        "192.168.80.11 node01",
+        "192.168.80.12 node02",
+        "192.168.80.13 lb01",
+        "192.168.80.14 lb02",
+    ]) {
         assert.ok(text.includes(`# | ${line}\n`), `the block names ${line}`);
     }
     assert.match(text, /^# ---- create ----\nset -euo pipefail\n/m);
@@ -91,12 +104,21 @@ test("summary and graph: hosts with roles, certificates with SANs and uses, rele
     await runs;
     const summary = readFileSync(join(seedA, "summary.md"), "utf8");
     assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 16 \| 3 \| \d+ \|$/m);
-    assert.match(summary, /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \|  \| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m);
-    assert.match(summary, /^\| etcd \| 3\.5\.21 \| https:\/\/github\.com\/etcd-io\/etcd\/releases\/download\/v3\.5\.21\/etcd-v3\.5\.21-linux-amd64\.tar\.gz \| `sha256:adddda4b[0-9a-f]{56}` \| master01, node01, node02 \|$/m);
+    assert.match(
+        summary,
+        /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \|  \| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m,
+    );
+    assert.match(
+        summary,
+        /^\| etcd \| 3\.5\.21 \| https:\/\/github\.com\/etcd-io\/etcd\/releases\/download\/v3\.5\.21\/etcd-v3\.5\.21-linux-amd64\.tar\.gz \| `sha256:adddda4b[0-9a-f]{56}` \| master01, node01, node02 \|$/m,
+    );
     assert.match(summary, /^## Images\n\nNone imported from archives\.$/m);
     assert.match(summary, /^apiserverEndpoint: https:\/\/192\.168\.80\.100:6443$/m);
     const graph = readFileSync(join(seedA, "graph.txt"), "utf8");
-    assert.match(graph, /^ {16}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {18}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {18}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m);
+    assert.match(
+        graph,
+        /^ {16}seed001-etcd-master01-etcd-activate \(Command\) {2}command:remote:Command\n {18}parent: seed001-etcd-master01-etcd \(SystemdUnit\)\n {18}after: {2}seed001-etcd-master01-etcd-file-write \(Command\)$/m,
+    );
     assert.match(graph, /^ {16}seed001-lb-lb01-etc-k8s-binary-lb-keepalived\.conf-write \(Command\) {2}command:remote:Command {2}\[secret: stdin\]$/m);
 });
 
@@ -122,7 +144,10 @@ test("no file holds key material, the SSH key placeholder or a random stand-in",
         const leaks = findLeaks(texts, secrets);
         assert.deepEqual(leaks, [], describeLeaks(leaks));
     }
-    assert.match(readFileSync(join(seedA, "hosts/master01/files/etc/etcd/pki/server-key.pem"), "utf8"), /^<private key of seed001-etcd-master01-server-key: generated at deploy>$/);
+    assert.match(
+        readFileSync(join(seedA, "hosts/master01/files/etc/etcd/pki/server-key.pem"), "utf8"),
+        /^<private key of seed001-etcd-master01-server-key: generated at deploy>$/,
+    );
 });
 
 test("every rendered unit passes systemd-analyze verify", async () => {
@@ -131,7 +156,11 @@ test("every rendered unit passes systemd-analyze verify", async () => {
         for (const host of readdirSync(join(dir, "hosts"))) {
             const unitDir = join(dir, "hosts", host, "files/etc/systemd/system");
             if (!existsSync(unitDir)) continue;
-            const units = Object.fromEntries(readdirSync(unitDir).sort().map((u) => [u, readFileSync(join(unitDir, u), "utf8")]));
+            const units = Object.fromEntries(
+                readdirSync(unitDir)
+                    .sort()
+                    .map((u) => [u, readFileSync(join(unitDir, u), "utf8")]),
+            );
             const [first, ...rest] = Object.keys(units);
             const verdict = verifyUnit(first, units[first], Object.fromEntries(rest.map((u) => [u, units[u]])));
             assert.equal(verdict.code, 0, `${host}: ${verdict.problems.join("\n")}`);
@@ -169,16 +198,16 @@ test("the dev stack renders: sudo steps, no load balancer", async () => {
 
 test("a broken stack file exits 1 naming every path; a foreign --out folder is refused", async () => {
     const broken = join(work, "Pulumi.broken.yaml");
-    writeFileSync(broken, readFileSync(join(root, "stacks/Pulumi.seed001.yaml"), "utf8")
-        .replace("podCidr: 10.244.0.0/16", "podCidr: 10.244.0.0/33")
-        .replace("roles: [lb]", "roles: [lbb]"));
+    writeFileSync(
+        broken,
+        readFileSync(join(root, "stacks/Pulumi.seed001.yaml"), "utf8")
+            .replace("podCidr: 10.244.0.0/16", "podCidr: 10.244.0.0/33")
+            .replace("roles: [lb]", "roles: [lbb]"),
+    );
     const foreign = join(work, "foreign");
     mkdirSync(foreign);
     writeFileSync(join(foreign, "notes.txt"), "mine\n");
-    const [bad, refused] = await Promise.all([
-        render(broken, "--out", join(work, "broken-out")),
-        render("stacks/Pulumi.dev.yaml", "--out", foreign),
-    ]);
+    const [bad, refused] = await Promise.all([render(broken, "--out", join(work, "broken-out")), render("stacks/Pulumi.dev.yaml", "--out", foreign)]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /network\.podCidr/);
     assert.match(bad.stderr, /hosts\[4\]\.roles\[0\]/);

@@ -19,16 +19,15 @@ test("the toolchain driver builds a family once, keys it by what it reads, and k
     writeFileSync(join(families, "lib.sh"), "# helpers\n");
     writeFileSync(join(families, "versions.env"), "TOOL=1.0.0\n");
     // Counts its runs and leaves a tool whose text is the pinned version.
-    writeFileSync(join(families, "tool", "build.sh"),
-        `build() { echo run >> ${counter}; echo "$TOOL" > "$OUT/bin/tool"; }\n`);
+    writeFileSync(join(families, "tool", "build.sh"), `build() { echo run >> ${counter}; echo "$TOOL" > "$OUT/bin/tool"; }\n`);
     // Fails halfway: what follows the failing command must not run, and nothing may be cached.
-    writeFileSync(join(families, "broken", "build.sh"),
-        `build() { echo half > "$OUT/bin/half"; false; echo after >> ${counter}.broken; }\n`);
-    const run = (...args: string[]) => spawnSync("bash", [SCRIPT, ...args], {
-        encoding: "utf8",
-        // Go and the Debian packages are the machine's; the driver only needs `go env` here.
-        env: { ...process.env, K8S_BINARY_TOOLCHAIN_DIR: families, K8S_BINARY_TOOLCHAIN_CACHE: cache },
-    });
+    writeFileSync(join(families, "broken", "build.sh"), `build() { echo half > "$OUT/bin/half"; false; echo after >> ${counter}.broken; }\n`);
+    const run = (...args: string[]) =>
+        spawnSync("bash", [SCRIPT, ...args], {
+            encoding: "utf8",
+            // Go and the Debian packages are the machine's; the driver only needs `go env` here.
+            env: { ...process.env, K8S_BINARY_TOOLCHAIN_DIR: families, K8S_BINARY_TOOLCHAIN_CACHE: cache },
+        });
     const builds = () => (existsSync(counter) ? readFileSync(counter, "utf8").trim().split("\n").length : 0);
 
     assert.equal(run("path", "tool").status, 1, "nothing is built before the first build");
@@ -62,10 +61,14 @@ test("the toolchain driver builds a family once, keys it by what it reads, and k
 
     // Two builds of one key at once: the second waits for the first and finds it built.
     mkdirSync(join(families, "slow"));
-    writeFileSync(join(families, "slow", "build.sh"),
-        `build() { echo run >> ${counter}.slow; while [ ! -e ${join(work, "go")} ]; do sleep 0.05; done; echo ok > "$OUT/bin/slow"; }\n`);
+    writeFileSync(
+        join(families, "slow", "build.sh"),
+        `build() { echo run >> ${counter}.slow; while [ ! -e ${join(work, "go")} ]; do sleep 0.05; done; echo ok > "$OUT/bin/slow"; }\n`,
+    );
     const env = { ...process.env, K8S_BINARY_TOOLCHAIN_DIR: families, K8S_BINARY_TOOLCHAIN_CACHE: cache };
-    const both = [0, 1].map(() => new Promise<number | null>((resolve) => spawn("bash", [SCRIPT, "build", "slow"], { env, stdio: "ignore" }).on("exit", resolve)));
+    const both = [0, 1].map(
+        () => new Promise<number | null>((resolve) => spawn("bash", [SCRIPT, "build", "slow"], { env, stdio: "ignore" }).on("exit", resolve)),
+    );
     // Let the first build start (it waits for the go file), then release it.
     while (!existsSync(`${counter}.slow`)) await new Promise((r) => setTimeout(r, 20));
     writeFileSync(join(work, "go"), "");
