@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
         },
         [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`],
     );
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program runs now, after the mock runtime and its config are set
     const program = require("../index") as Record<string, unknown>;
     await settled();
     await resolveAssets(recording.registrations);

@@ -181,7 +181,7 @@ export function loadStackFile(file: string): ParsedSpec {
     if (cluster === undefined) throw new SpecError([...issues, MISSING_CLUSTER], [], file);
     let parsed: ParsedSpec | undefined;
     let specIssues: SpecIssue[] = [];
-    let warnings: SpecIssue[] = [];
+    let warnings: SpecIssue[];
     try {
         parsed = parseClusterSpec(cluster, { privateKeySecret: privateKey !== undefined, source: file });
         warnings = parsed.warnings;

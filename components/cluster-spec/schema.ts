@@ -269,7 +269,7 @@ export const flannelSchema = z
         interface: interfaceName.optional().describe("Host interface flanneld uses (`--iface`). Default: the interface of the default route."),
         etcdPrefix: z
             .string()
-            .regex(/^\/[A-Za-z0-9_.\/-]*$/, "must be an absolute key path of letters, digits, '_', '.', '-' and '/'")
+            .regex(/^\/[A-Za-z0-9_./-]*$/, "must be an absolute key path of letters, digits, '_', '.', '-' and '/'")
             .default("/coreos.com/network")
             .describe("`systemd-etcd` mode: etcd key prefix of flannel's network config. Default: `/coreos.com/network`."),
         image: imageReference.default(DEFAULT_FLANNEL_IMAGE).describe(`\`daemonset\` mode: flannel image. Default: \`${DEFAULT_FLANNEL_IMAGE}\`.`),

@@ -24,7 +24,7 @@ const VIP = "10.200.255.100";
 
 /** The raw `k8s-binary:cluster` value for a cluster of that size (SSH key from the secret config key). */
 export function syntheticCluster(size: ClusterSize): Record<string, unknown> {
-    const doc = YAML.parse(fs.readFileSync(TEMPLATE_STACK, "utf8")) as { config: Record<string, any> };
+    const doc = YAML.parse(fs.readFileSync(TEMPLATE_STACK, "utf8")) as { config: { "k8s-binary:cluster": Record<string, Record<string, unknown>> } };
     const template = doc.config["k8s-binary:cluster"];
     const kinds: [string, string, number][] = [
         ["etcd", "etcd", size.etcd],

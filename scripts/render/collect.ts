@@ -334,6 +334,16 @@ function graph(regs: Registration[], byUrn: Map<string, Registration>, nameOf: (
     return out;
 }
 
+/** The inputs of @pulumi/tls's certificates and requests that the render reports. */
+interface TlsInputs {
+    subject?: { commonName?: string; organization?: string | string[] };
+    dnsNames?: string[];
+    ipAddresses?: string[];
+    allowedUses?: string[];
+    validityPeriodHours?: number | string;
+    caCertPem?: string;
+}
+
 function certificates(regs: Registration[], byUrn: Map<string, Registration>, hosts: RenderedHost[]): RenderedCertificate[] {
     const componentName = (r: Registration) => byUrn.get(r.parent)?.name ?? r.name;
     const certNameToComponent = new Map<string, string>();
@@ -342,18 +352,18 @@ function certificates(regs: Registration[], byUrn: Map<string, Registration>, ho
         hosts.flatMap((h) => h.files.filter((f) => f.content.includes(`<certificate ${certResource}:`)).map((f) => `${h.name}:${f.path}`));
     const out: RenderedCertificate[] = [];
     for (const r of regs) {
-        const inputs = unwrap(r.inputs) as Record<string, any>;
-        let subjectFrom: Record<string, any> | undefined;
+        const inputs = unwrap(r.inputs) as TlsInputs;
+        let subjectFrom: TlsInputs | undefined;
         let issuer = "self-signed";
         if (r.type === "tls:index/selfSignedCert:SelfSignedCert") subjectFrom = inputs;
         else if (r.type === "tls:index/locallySignedCert:LocallySignedCert") {
             // The request it signs is its sibling in the Certificate component.
             const request = regs.find((c) => c.type === "tls:index/certRequest:CertRequest" && c.parent === r.parent);
-            subjectFrom = request && (unwrap(request.inputs) as Record<string, any>);
+            subjectFrom = request && (unwrap(request.inputs) as TlsInputs);
             const ca = /<certificate (\S+): issued at deploy>/.exec(String(inputs.caCertPem ?? ""));
             issuer = ca ? (certNameToComponent.get(ca[1]) ?? ca[1]) : "unknown";
         } else continue;
-        const subject = (subjectFrom?.subject ?? {}) as { commonName?: string; organization?: string | string[] };
+        const subject = subjectFrom?.subject ?? {};
         out.push({
             name: componentName(r),
             issuer,

@@ -20,6 +20,8 @@ export function reword(commandLine: string): string {
 }
 
 // @pulumi/command's `remote.Command` is a getter reading this module's export at each use.
+// The export is replaced in place, which an import binding (read-only) cannot do.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- patches the module's exports object
 const commandModule = require("@pulumi/command/remote/command") as { Command: CommandClass };
 const Original = commandModule.Command;
 commandModule.Command = class extends Original {

@@ -189,7 +189,7 @@ function openssl(args: string[], cwd: string): string {
     try {
         return execFileSync("openssl", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     } catch (e) {
-        throw new Error(`openssl ${args[0]} failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
+        throw new Error(`openssl ${args[0]} failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`, { cause: e });
     }
 }
 

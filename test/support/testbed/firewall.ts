@@ -37,7 +37,7 @@ export async function createFirewall(instance: number): Promise<void> {
         await runOk("nft", ["-f", "-"], { input: ruleset(instance) });
     } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        throw new Error("the testbed needs nft (run scripts/testbed-prereqs.sh)");
+        throw new Error("the testbed needs nft (run scripts/testbed-prereqs.sh)", { cause: error });
     }
 }
 

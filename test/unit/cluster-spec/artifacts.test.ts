@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseClusterSpec, resolveReleases, type ReleaseFile } from "../../../components/cluster-spec";
-import { baseSpec, pin, SHA256, SHA512 } from "./fixtures/base";
+import { baseSpec, pin, SHA256, SHA512, type RawSpec } from "./fixtures/base";
 
-type Raw = Record<string, any>;
+type Raw = RawSpec;
 
 const releases = (mutate: (r: Raw) => void = () => undefined) => {
     const raw = baseSpec();

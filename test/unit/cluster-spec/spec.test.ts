@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseClusterSpec, SpecError, formatPath, type SpecIssue } from "../../../components/cluster-spec";
-import { baseSpec, pin, SHA256, SHA512 } from "./fixtures/base";
+import { baseSpec, pin, SHA256, SHA512, type RawSpec } from "./fixtures/base";
 
-type Raw = Record<string, any>;
+type Raw = RawSpec;
 
 function parse(raw: Raw, privateKeySecret = false) {
     return parseClusterSpec(raw, { privateKeySecret, source: "test" });

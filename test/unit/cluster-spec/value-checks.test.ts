@@ -8,9 +8,9 @@ import { planEtcd, type EtcdClusterArgs } from "../../../components/etcd";
 import type { NginxKeepalivedLBArgs } from "../../../components/lb/args";
 import { planLB } from "../../../components/lb/plan";
 import { parseClusterSpec, SpecError } from "../../../components/cluster-spec";
-import { baseSpec } from "./fixtures/base";
+import { baseSpec, type RawSpec } from "./fixtures/base";
 
-function specProblem(mutate: (raw: Record<string, any>) => void, path: string): string {
+function specProblem(mutate: (raw: RawSpec) => void, path: string): string {
     const raw = baseSpec();
     mutate(raw);
     try {

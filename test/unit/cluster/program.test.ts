@@ -21,7 +21,7 @@ const hostNames: string[] = cluster.hosts.map((h: { name: string }) => h.name);
 const withRole = (role: string): string[] => cluster.hosts.filter((h: { roles: string[] }) => h.roles.includes(role)).map((h: { name: string }) => h.name);
 
 test("the seed 001 program declares every host's preparation once, etcd on the etcd hosts, the LB on the lb hosts", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program runs now, after the mocks and the stack config are set
     const program = require("../../../index");
     await settled();
     const names = registered.map((r) => `${r.type}::${r.name}`);

@@ -1,40 +1,24 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { recordingMocks, settled, valueOf } from "../../support/recording-mocks";
+import { installMockRuntime, settled, valueOf } from "../../../scripts/lib/mock-runtime";
+import { standInOutputs } from "../../../scripts/lib/stand-in-outputs";
 
-const registered = recordingMocks();
-
-// The mock runtime does not pass dependencies to newResource: read them off the monitor's requests.
-const dependencies = new Map<string, string[]>();
-const aliasParents = new Map<string, string[]>();
-const monitor = pulumi.runtime.getMonitor() as any;
-const register = monitor.registerResource.bind(monitor);
-monitor.registerResource = (req: any, callback: any) => {
-    dependencies.set(req.getName(), req.getDependenciesList());
-    aliasParents.set(
-        req.getName(),
-        req.getAliasesList().map((a: any) => a.getSpec()?.getParenturn()),
-    );
-    return register(req, callback);
-};
 // A join step prints the initial cluster it read from the running cluster.
-const newResource = monitor.mocks.newResource.bind(monitor.mocks);
-monitor.mocks.newResource = async (args: pulumi.runtime.MockResourceArgs) => {
-    const result = await newResource(args);
+const joinOutputs = (args: pulumi.runtime.MockResourceArgs): Record<string, unknown> => {
     const joining = /^grow-(e\d)-join$/.exec(args.name);
-    if (joining) {
-        result.state.stdout = `Member added\nETCD_INITIAL_CLUSTER=e1=https://10.77.0.11:2380,${joining[1]}=https://10.77.0.1${joining[1].slice(1)}:2380`;
-    }
-    return result;
+    if (!joining) return {};
+    return { stdout: `Member added\nETCD_INITIAL_CLUSTER=e1=https://10.77.0.11:2380,${joining[1]}=https://10.77.0.1${joining[1].slice(1)}:2380` };
 };
+const { registrations: registered } = installMockRuntime({ outputs: (args) => ({ ...standInOutputs(args), ...joinOutputs(args) }) });
 
 import { EtcdCluster } from "../../../components/etcd";
 import { sha256Hex } from "../../../components/host";
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const isSecretValue = (v: any) => typeof v === "object" && v !== null && v[pulumi.runtime.specialSigKey] === SECRET_SIG;
-const plain = (v: any) => (isSecretValue(v) ? v.value : v);
+const isSecretValue = (v: unknown): v is { value: unknown } =>
+    typeof v === "object" && v !== null && (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === SECRET_SIG;
+const plain = (v: unknown): unknown => (isSecretValue(v) ? v.value : v);
 
 const host = (n: number) => ({ name: `e${n}`, address: `10.77.0.1${n}`, connection: { host: `10.77.0.1${n}`, user: "root" } });
 const release = { version: "3.4.23", url: "http://10.77.0.1:8080/etcd.tar.gz", sha256: "a".repeat(64) };
@@ -45,7 +29,8 @@ const named = (name: string) => {
     return r;
 };
 const has = (name: string) => registered.some((x) => x.name === name);
-const dependsOn = (name: string, other: string) => (dependencies.get(name) ?? []).some((urn) => urn.endsWith(`::${other}`));
+const dependsOn = (name: string, other: string) => named(name).dependencies.some((urn) => urn.endsWith(`::${other}`));
+const aliasParents = (name: string) => named(name).aliases.map((alias) => alias.parent);
 
 const etcd = new EtcdCluster("etcd", { members: [1, 2, 3].map(host), release, network: "10.77.0.0/24" });
 const given = new EtcdCluster("given", {
@@ -93,9 +78,9 @@ test("a member's children keep the URNs they had as the cluster's children (an a
         "etcd-e2-leave",
         "etcd-e2-backup-timer",
     ]) {
-        assert.deepEqual(aliasParents.get(child), [cluster], child);
+        assert.deepEqual(aliasParents(child), [cluster], child);
     }
-    assert.deepEqual(aliasParents.get("etcd-e2"), [], "the member itself is new");
+    assert.deepEqual(aliasParents("etcd-e2"), [], "the member itself is new");
 });
 
 test("keys reach hosts as secrets on stdin and the client key output is secret", async () => {
@@ -106,9 +91,9 @@ test("keys reach hosts as secrets on stdin and the client key output is secret",
         assert.match(String(write.inputs.create), /chmod '?0600'? /);
         assert.doesNotMatch(String(write.inputs.create), /PRIVATE-KEY/);
     }
-    assert.ok(await (etcd.clientKeyPem as any).isSecret);
+    assert.ok(await pulumi.isSecret(etcd.clientKeyPem));
     assert.equal(await valueOf(etcd.clientKeyPem), "PRIVATE-KEY-OF-etcd-client-key");
-    assert.ok(await (etcd.clientCertPem as any).isSecret, "the client certificate is a secret output too");
+    assert.ok(await pulumi.isSecret(etcd.clientCertPem), "the client certificate is a secret output too");
 });
 
 test("certificates: server for address, name, 127.0.0.1 and localhost with server and client auth; client cert for clients only", async () => {
@@ -327,7 +312,7 @@ test("keyAlgorithm reaches every key the component issues: its CA, each member's
 
 test("the client bundle is one secret value, resolving after the whole-cluster health check", async () => {
     await settled();
-    assert.ok(await (etcd.clientBundle as any).isSecret);
+    assert.ok(await pulumi.isSecret(etcd.clientBundle));
     assert.deepEqual(await valueOf(etcd.clientBundle), {
         endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379", "https://10.77.0.13:2379"],
         caCertPem: "CERT-OF-etcd-ca-cert",

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { etcdHostNeeds, etcdReleaseNeed, planEtcd, type EtcdClusterArgs } from "../../../components/etcd";
+import type { InstalledRelease } from "../../../components/host";
 
 const host = (n: number, address = `10.77.0.1${n}`) => ({ name: `e${n}`, address, connection: { host: address } });
 const args = (over: Partial<EtcdClusterArgs> = {}): EtcdClusterArgs => ({
@@ -9,13 +10,14 @@ const args = (over: Partial<EtcdClusterArgs> = {}): EtcdClusterArgs => ({
     backup: { schedule: "hourly", retention: 3 },
     ...over,
 });
-const handle = (version = "3.5.17", paths = { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" }) => ({
+const handle = (version = "3.5.17", paths: Record<string, string> = { etcd: "/usr/local/bin/etcd", etcdctl: "/usr/local/bin/etcdctl" }): InstalledRelease => ({
     name: "etcd",
     version,
     installDir: `/opt/k8s-binary/etcd/${version}`,
     paths,
-    checksum: undefined as any,
-    command: undefined as any,
+    // The pure plan reads neither the digest nor the install step (resources need a runtime).
+    checksum: undefined as unknown as InstalledRelease["checksum"],
+    command: undefined as unknown as InstalledRelease["command"],
 });
 
 test("a sound plan has no issues and applies every default", () => {
@@ -103,7 +105,7 @@ test("installed releases: one per member, of release.version, linked where the s
     const { issues } = planEtcd(
         "main",
         args({
-            installed: { e1: handle("3.5.16"), e2: handle("3.5.17", { etcd: "/opt/bin/etcd" } as any), e9: handle() },
+            installed: { e1: handle("3.5.16"), e2: handle("3.5.17", { etcd: "/opt/bin/etcd" }), e9: handle() },
         }),
     );
     assert.deepEqual(issues.map((i) => i.path).sort(), [

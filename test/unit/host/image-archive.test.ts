@@ -25,7 +25,7 @@ test("ImageArchive from a mirror: one import step, verified before import, remov
     const create = String(steps[0].inputs.create);
     assert.ok(create.indexOf("sha256sum") < create.indexOf("images import"), "the archive is checked before containerd sees it");
     assert.match(create, /ctr -n k8s\.io images label "\$ref" io\.cri-containerd\.pinned=pinned/);
-    assert.match(String(steps[0].inputs.delete), /= sha256:b{64} \]; then\n  ctr -n k8s\.io images rm registry\.k8s\.io\/pause:3\.10\.2/);
+    assert.match(String(steps[0].inputs.delete), /= sha256:b{64} \]; then\n {2}ctr -n k8s\.io images rm registry\.k8s\.io\/pause:3\.10\.2/);
     assert.equal(await new Promise((r) => image.digest.apply(r)), digest);
 });
 

@@ -16,8 +16,9 @@ const lbHost = (name: string, address: string, priority?: number) => ({
 
 // A secret input reaches the mock as a wrapper object carrying Pulumi's secret signature.
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const isSecretValue = (v: any) => typeof v === "object" && v !== null && v[pulumi.runtime.specialSigKey] === SECRET_SIG;
-const plain = (v: any) => (isSecretValue(v) ? v.value : v);
+const isSecretValue = (v: unknown): v is { value: unknown } =>
+    typeof v === "object" && v !== null && (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === SECRET_SIG;
+const plain = (v: unknown): unknown => (isSecretValue(v) ? v.value : v);
 
 const named = (name: string) => {
     const r = registered.find((x) => x.name === name);
@@ -49,9 +50,9 @@ test("the endpoint bundle is the VIP, the port and the URL, known once the VIP a
 test("the VIP is looked for on the MASTER after its keepalived is up, then checked across the network", async () => {
     const wait = named("api-vip-answers-wait");
     assert.match(String(wait.inputs.create), /timeout 2 bash -c '"'"'<\/dev\/tcp\/10\.0\.0\.100\/6443'"'"'/);
-    assert.equal(plain(wait.inputs.connection).host, "10.0.0.14", "from the lowest-priority BACKUP");
+    assert.equal((plain(wait.inputs.connection) as { host: string }).host, "10.0.0.14", "from the lowest-priority BACKUP");
     const onMaster = named("api-vip-on-master-wait");
-    assert.equal(plain(onMaster.inputs.connection).host, "10.0.0.13", "the VIP is looked for on the MASTER");
+    assert.equal((plain(onMaster.inputs.connection) as { host: string }).host, "10.0.0.13", "the VIP is looked for on the MASTER");
     assert.match(String(onMaster.inputs.create), /ip -4 -o address show dev eth0 \| grep -qF '"'"' 10\.0\.0\.100\/32 '"'"'/);
     assert.ok(dependsOn("api-vip-on-master", "api-lb1-k8s-apiserver-vip.service-activate"), "looked for after the MASTER's keepalived is up");
     assert.ok(dependsOn("api-vip-answers", "api-vip-on-master-wait"), "then checked across the network");
@@ -167,9 +168,9 @@ test("invalid Args: one ResourceError listing every problem with its path, and n
             assert.ok(e instanceof pulumi.ResourceError, "attached to the component, so the engine names its URN");
             const lines = e.message.split("\n");
             assert.equal(lines[0], "NginxKeepalivedLB bad: invalid arguments, 3 problems");
-            assert.match(lines[1], /^  - vip: "10\.0\.0\.300" is not an IPv4 address.*\(fix: /);
-            assert.match(lines[3], /^  - backends\[1\]: "10\.0\.0\.12" is not IPv4 address:port \(fix: write it like 10\.0\.0\.11:6443\)$/);
-            assert.match(lines[2], /^  - listenPort: 6443 collides with the apiserver backends\[0\] \(10\.0\.0\.11:6443\) on LB host lb1/);
+            assert.match(lines[1], /^ {2}- vip: "10\.0\.0\.300" is not an IPv4 address.*\(fix: /);
+            assert.match(lines[3], /^ {2}- backends\[1\]: "10\.0\.0\.12" is not IPv4 address:port \(fix: write it like 10\.0\.0\.11:6443\)$/);
+            assert.match(lines[2], /^ {2}- listenPort: 6443 collides with the apiserver backends\[0\] \(10\.0\.0\.11:6443\) on LB host lb1/);
             return true;
         },
     );

@@ -30,11 +30,12 @@ function command(name: string, inputs: Record<string, unknown>, dependencies: st
         parent,
         custom: true,
         dependencies,
+        aliases: [],
         inputs: { connection: secret(master), ...inputs },
     };
 }
 function component(type: string, name: string): Registration {
-    return { urn: urn(type, name), type, name, parent: "", custom: false, dependencies: [], inputs: {} };
+    return { urn: urn(type, name), type, name, parent: "", custom: false, dependencies: [], aliases: [], inputs: {} };
 }
 const release = (host: string): HostFacts => ({
     kind: "release",
@@ -86,6 +87,7 @@ function program(subs: Substitutions): MockRuntime {
             parent: "",
             custom: true,
             dependencies: [],
+            aliases: [],
             inputs: {
                 apiVersion: "v1",
                 kind: "ConfigMap",

@@ -106,7 +106,7 @@ test("summary and graph: hosts with roles, certificates with SANs and uses, rele
     assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 16 \| 3 \| \d+ \|$/m);
     assert.match(
         summary,
-        /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \|  \| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m,
+        /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \| {2}\| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m,
     );
     assert.match(
         summary,
