@@ -4,7 +4,7 @@
 //   npm run bench                      sizes 3 etcd + 2 control planes + 2 lb + 0..200 workers, and 1..7 etcd members
 //   npm run bench -- --json out.json   the figures as JSON too
 //   npm run bench -- --workers 0,10 --etcd 3 --repeat 3
-//   npm run bench -- --hosts           deploy to test hosts first (root; see test/support/bench), and
+//   npm run bench -- --hosts           deploy to test hosts first (root; see test/support/testbed), and
 //                                      weigh each critical path with the step durations measured there
 //   npm run bench -- --hosts --prep-hosts 3,6,12   HostPrep deployed to that many hosts each time
 //   npm run bench -- --source-maps off             evaluate without source-mapped stack traces
@@ -32,11 +32,14 @@ const { values } = parseArgs({
         callgrind: { type: "string", default: "" },
     },
 });
-const numbers = (s: string) => (s === "" ? [] : s.split(",").map((n) => {
-    const v = Number(n);
-    if (!Number.isInteger(v) || v < 0) throw new Error(`not a count: ${n}`);
-    return v;
-}));
+const numbers = (s: string) =>
+    s === ""
+        ? []
+        : s.split(",").map((n) => {
+              const v = Number(n);
+              if (!Number.isInteger(v) || v < 0) throw new Error(`not a count: ${n}`);
+              return v;
+          });
 const repeat = Math.max(1, numbers(values.repeat!)[0] ?? 1);
 if (values["source-maps"] !== "on" && values["source-maps"] !== "off") throw new Error("--source-maps is on or off");
 
@@ -58,15 +61,42 @@ function table(header: string[], rows: (string | number)[][]): string {
 
 function programTable(results: SizeResult[]): string {
     return table(
-        ["etcd+cp+lb+workers", "hosts", "resources", "remote steps", "load s", "eval s", "eval CPU s", "ms/resource", "peak RSS MiB",
-            "critical path", "etcd chain", "lb chain", "cp chain", "worker chain", "incl. update-only", "estimate s"],
+        [
+            "etcd+cp+lb+workers",
+            "hosts",
+            "resources",
+            "remote steps",
+            "load s",
+            "eval s",
+            "eval CPU s",
+            "ms/resource",
+            "peak RSS MiB",
+            "critical path",
+            "etcd chain",
+            "lb chain",
+            "cp chain",
+            "worker chain",
+            "incl. update-only",
+            "estimate s",
+        ],
         results.map((r) => {
             const chain = (role: string) => (r.byRole[role] ? r.byRole[role].weight : "-");
             return [
-                `${r.size.etcd}+${r.size.controlPlanes}+${r.size.lbs}+${r.size.workers}`, r.hosts, r.resources, r.remoteSteps,
-                (r.loadMs / 1000).toFixed(1), (r.evalMs / 1000).toFixed(1), (r.evalCpuMs / 1000).toFixed(1),
-                (r.evalMs / r.resources).toFixed(1), (r.maxRssKiB / 1024).toFixed(0),
-                r.criticalPath.weight, chain("etcd"), chain("lb"), chain("control-plane"), chain("worker"), r.declaredPath.weight,
+                `${r.size.etcd}+${r.size.controlPlanes}+${r.size.lbs}+${r.size.workers}`,
+                r.hosts,
+                r.resources,
+                r.remoteSteps,
+                (r.loadMs / 1000).toFixed(1),
+                (r.evalMs / 1000).toFixed(1),
+                (r.evalCpuMs / 1000).toFixed(1),
+                (r.evalMs / r.resources).toFixed(1),
+                (r.maxRssKiB / 1024).toFixed(0),
+                r.criticalPath.weight,
+                chain("etcd"),
+                chain("lb"),
+                chain("control-plane"),
+                chain("worker"),
+                r.declaredPath.weight,
                 r.estimate ? (r.estimate.weight / 1000).toFixed(1) : "-",
             ];
         }),
@@ -74,10 +104,21 @@ function programTable(results: SizeResult[]): string {
 }
 
 function realHostsReport(r: RealHostsResult): string {
-    const lines = [`bench: ${r.hosts} hosts booted in ${(r.bootMs / 1000).toFixed(1)} s`, ""];
-    lines.push(table(["program", "hosts", "first run s", "remote commands", "command time s", "re-run s", "re-run commands"],
-        r.programs.map((p) => [p.program, p.hosts, (p.firstRunMs / 1000).toFixed(1), p.firstRunCommands, (p.firstRunCommandMs / 1000).toFixed(1),
-            (p.rerunMs / 1000).toFixed(1), p.rerunCommands])));
+    const lines = [`testbed: ${r.hosts} hosts booted in ${(r.bootMs / 1000).toFixed(1)} s`, ""];
+    lines.push(
+        table(
+            ["program", "hosts", "first run s", "remote commands", "command time s", "re-run s", "re-run commands"],
+            r.programs.map((p) => [
+                p.program,
+                p.hosts,
+                (p.firstRunMs / 1000).toFixed(1),
+                p.firstRunCommands,
+                (p.firstRunCommandMs / 1000).toFixed(1),
+                (p.rerunMs / 1000).toFixed(1),
+                p.rerunCommands,
+            ]),
+        ),
+    );
     const shown = new Set<string>();
     for (const p of r.programs) {
         // One step table per program (the smallest run of a program deployed to several sizes).
@@ -85,7 +126,12 @@ function realHostsReport(r: RealHostsResult): string {
         if (shown.has(program)) continue;
         shown.add(program);
         lines.push(`\n${p.program}, first run:`);
-        lines.push(table(["step", "runs", "median ms", "max ms"], p.steps.map((s) => [s.step, s.runs, s.medianMs, s.maxMs])));
+        lines.push(
+            table(
+                ["step", "runs", "median ms", "max ms"],
+                p.steps.map((s) => [s.step, s.runs, s.medianMs, s.maxMs]),
+            ),
+        );
     }
     return lines.join("\n");
 }
@@ -98,11 +144,22 @@ function stepDurations(r: RealHostsResult): Record<string, number> {
 }
 
 async function main() {
-    const report: { machine: Record<string, unknown>; options: typeof values; programCost?: SizeResult[]; instructions?: InstructionCount[]; realHosts?: RealHostsResult | { skipped: string } } = {
+    const report: {
+        machine: Record<string, unknown>;
+        options: typeof values;
+        programCost?: SizeResult[];
+        instructions?: InstructionCount[];
+        realHosts?: RealHostsResult | { skipped: string };
+    } = {
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg(), node: process.version, date: new Date().toISOString() },
         options: values,
     };
-    console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}`);
+    console.log(
+        `machine: ${os.cpus().length} CPUs, load average ${os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(" ")}, node ${process.version}`,
+    );
     let measured: RealHostsResult | undefined;
     if (values.hosts) {
         const prepHosts = [...new Set(numbers(values["prep-hosts"]!))].filter((n) => n > 0).sort((a, b) => a - b);
@@ -123,18 +180,33 @@ async function main() {
         const largest = report.programCost.reduce((a, b) => (b.hosts > a.hosts ? b : a));
         console.log(`\ncritical path at ${largest.hosts} hosts: ${largest.criticalPath.chain.join(" -> ")}`);
         if (largest.byRole.worker) console.log(`worker chain: ${largest.byRole.worker.chain.join(" -> ")}`);
-        if (largest.estimate) console.log(`estimated: ${(largest.estimate.weight / 1000).toFixed(1)} s along ${largest.estimate.chain.join(" -> ")}` +
-            (largest.estimate.unmeasured.length > 0 ? ` (not measured, counted at the median step: ${largest.estimate.unmeasured.join(", ")})` : ""));
+        if (largest.estimate)
+            console.log(
+                `estimated: ${(largest.estimate.weight / 1000).toFixed(1)} s along ${largest.estimate.chain.join(" -> ")}` +
+                    (largest.estimate.unmeasured.length > 0 ? ` (not measured, counted at the median step: ${largest.estimate.unmeasured.join(", ")})` : ""),
+            );
     }
     const callgrindWorkers = numbers(values.callgrind!);
     if (callgrindWorkers.length > 0) {
         console.log("\ninstructions (valgrind --tool=callgrind), whole evaluation process:");
-        const counts = await countInstructions(callgrindWorkers.map((workers) => ({ etcd: 3, controlPlanes: 2, lbs: 2, workers })), (l) => console.log(l),
-            { sourceMaps: values["source-maps"] === "on" });
+        const counts = await countInstructions(
+            callgrindWorkers.map((workers) => ({ etcd: 3, controlPlanes: 2, lbs: 2, workers })),
+            (l) => console.log(l),
+            { sourceMaps: values["source-maps"] === "on" },
+        );
         report.instructions = counts;
-        console.log(`\n${table(["etcd+cp+lb+workers", "hosts", "resources", "G instructions", "M instructions per resource over the smallest"],
-            counts.map((c) => [`${c.size.etcd}+${c.size.controlPlanes}+${c.size.lbs}+${c.size.workers}`, c.hosts, c.resources, (c.instructions / 1e9).toFixed(2),
-                c === counts[0] ? "-" : ((c.instructions - counts[0].instructions) / (c.resources - counts[0].resources) / 1e6).toFixed(1)]))}`);
+        console.log(
+            `\n${table(
+                ["etcd+cp+lb+workers", "hosts", "resources", "G instructions", "M instructions per resource over the smallest"],
+                counts.map((c) => [
+                    `${c.size.etcd}+${c.size.controlPlanes}+${c.size.lbs}+${c.size.workers}`,
+                    c.hosts,
+                    c.resources,
+                    (c.instructions / 1e9).toFixed(2),
+                    c === counts[0] ? "-" : ((c.instructions - counts[0].instructions) / (c.resources - counts[0].resources) / 1e6).toFixed(1),
+                ]),
+            )}`,
+        );
     }
     if (values.json) fs.writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }

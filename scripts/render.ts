@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { formatIssue, loadStackFile, SpecError } from "../components/spec";
-import { CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "../components/spec/load";
+import { formatIssue, loadStackFile, SpecError } from "../components/cluster-spec";
+import { CLUSTER_KEY, CONFIG_NAMESPACE, PRIVATE_KEY_KEY } from "../components/cluster-spec/load";
 import { installMockRuntime, settled, valueOf } from "./lib/mock-runtime";
 import { resolveAssets } from "./render/assets";
 import { collect } from "./render/collect";
@@ -68,15 +68,20 @@ async function main(argv: string[]): Promise<number> {
             delete cluster.ssh[key];
         }
     }
-    configNotes.push(`SSH credentials: the placeholder secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}, which appears only in connections, never in files or steps`);
+    configNotes.push(
+        `SSH credentials: the placeholder secret ${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}, which appears only in connections, never in files or steps`,
+    );
 
     const substitutions = new Substitutions();
     const recording = installMockRuntime({ project: CONFIG_NAMESPACE, stack, outputs: deployPlaceholders(substitutions) });
-    pulumi.runtime.setAllConfig({
-        [`${CONFIG_NAMESPACE}:${CLUSTER_KEY}`]: JSON.stringify(cluster),
-        [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]: SSH_KEY_PLACEHOLDER,
-    }, [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pulumi.runtime.setAllConfig(
+        {
+            [`${CONFIG_NAMESPACE}:${CLUSTER_KEY}`]: JSON.stringify(cluster),
+            [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`]: SSH_KEY_PLACEHOLDER,
+        },
+        [`${CONFIG_NAMESPACE}:${PRIVATE_KEY_KEY}`],
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program runs now, after the mock runtime and its config are set
     const program = require("../index") as Record<string, unknown>;
     await settled();
     await resolveAssets(recording.registrations);

@@ -3,7 +3,7 @@
  *   tsx scripts/validate.ts stacks/Pulumi.dev.yaml [more files...]
  * Prints a summary per valid file, every problem of an invalid one; exits 1 when any file has a problem.
  */
-import { formatIssue, loadStackFile, SpecError, type ClusterSpec, type Role } from "../components/spec";
+import { formatIssue, loadStackFile, SpecError, type ClusterSpec, type Role } from "../components/cluster-spec";
 
 function summary(spec: ClusterSpec): string[] {
     const roles: Role[] = ["etcd", "control-plane", "worker", "lb"];
@@ -17,9 +17,7 @@ function summary(spec: ClusterSpec): string[] {
     const versions = [
         `kubernetes ${b.kubernetes.version}${b.kubernetesNode ? ` (nodes ${b.kubernetesNode.version})` : ""}`,
         `etcd ${b.etcd.version}`,
-        ...(["containerd", "runc", "cniPlugins", "flannel", "flannelCniPlugin", "docker"] as const)
-            .filter((k) => b[k])
-            .map((k) => `${k} ${b[k]!.version}`),
+        ...(["containerd", "runc", "cniPlugins", "flannel", "flannelCniPlugin", "docker"] as const).filter((k) => b[k]).map((k) => `${k} ${b[k]!.version}`),
     ].join(", ");
     const endpoint = spec.loadBalancer ? `VIP ${spec.loadBalancer.vip}:${spec.loadBalancer.port}` : "no load balancer";
     return [

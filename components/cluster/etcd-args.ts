@@ -1,9 +1,9 @@
 import type { Host } from "../host";
 import type { CaKeyPair } from "../pki";
 import type { EtcdClusterArgs } from "../etcd";
-import { etcdReleaseFile } from "../spec/artifacts";
-import { hostsWithRole } from "../spec/hosts";
-import type { ClusterSpec } from "../spec/schema";
+import { etcdReleaseFile } from "../cluster-spec/artifacts";
+import { hostsWithRole } from "../cluster-spec/hosts";
+import type { ClusterSpec } from "../cluster-spec/schema";
 
 /**
  * The etcd cluster's Args from the spec, one source for its host declarations and its

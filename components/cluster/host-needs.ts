@@ -2,8 +2,8 @@ import { controlPlaneHostNeeds } from "../control-plane/needs";
 import { etcdHostNeeds } from "../etcd";
 import { flannelHostNeeds } from "../flannel/needs";
 import { DEFAULT_SYSCTL, mergeHostNeeds, type HostNeeds, type Issue, type MergedNeeds, type NeedsDeclaration, type ReleaseNeed } from "../host";
-import { releaseNeed, type ReleaseFile, type ResolvedReleases } from "../spec/artifacts";
-import type { ClusterSpec, HostSpec } from "../spec/schema";
+import { releaseNeed, type ReleaseFile, type ResolvedReleases } from "../cluster-spec/artifacts";
+import type { ClusterSpec, HostSpec } from "../cluster-spec/schema";
 import { lbHostNeeds } from "../lb";
 import { workerHostNeeds } from "../worker/needs";
 import { etcdArgs } from "./etcd-args";
@@ -29,9 +29,11 @@ export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releases?: R
     if (roles.has("etcd")) out.push({ owner: "etcd", path: "binaries.etcd", needs: etcdHostNeeds(etcdArgs(spec, hostsOf(spec))) });
     if (roles.has("control-plane")) {
         out.push({
-            owner: "control-plane", path: "network.apiserverPort",
+            owner: "control-plane",
+            path: "network.apiserverPort",
             needs: controlPlaneHostNeeds({
-                apiserverPort: spec.network.apiserverPort, apiserverPortPath: "network.apiserverPort",
+                apiserverPort: spec.network.apiserverPort,
+                apiserverPortPath: "network.apiserverPort",
                 releases: needsOf(releases?.controlPlane),
             }),
         });

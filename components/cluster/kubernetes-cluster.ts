@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { argsError, type Host } from "../host";
-import { apiserverEndpoint, resolveReleases, type ClusterSpec } from "../spec";
+import { apiserverEndpoint, resolveReleases, type ClusterSpec } from "../cluster-spec";
 import { planHosts } from "./host-needs";
 import { deployEtcd } from "./phase-etcd";
 import { prepareHosts } from "./phase-hosts";
@@ -35,7 +35,9 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         const hosts = new Map(args.hosts.map((h) => [h.name, h]));
         const releases = resolveReleases(spec);
         const planned = planHosts(spec, releases);
-        const missing = spec.hosts.filter((h) => !hosts.has(h.name)).map((h, i) => ({ path: `hosts[${i}]`, message: `no connection given for host ${h.name}`, hint: "pass clusterHosts(spec, credentials)" }));
+        const missing = spec.hosts
+            .filter((h) => !hosts.has(h.name))
+            .map((h, i) => ({ path: `hosts[${i}]`, message: `no connection given for host ${h.name}`, hint: "pass clusterHosts(spec, credentials)" }));
         if (missing.length + planned.issues.length > 0) throw argsError(this, "KubernetesCluster", name, [...missing, ...planned.issues]);
 
         const plans = prepareHosts(this, spec, hosts, planned.hosts);
@@ -51,8 +53,10 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         }));
         this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
-            apiserverEndpoint: this.apiserverEndpoint, etcdEndpoints: this.etcdEndpoints,
-            certificateExpiry: this.certificateExpiry, hostReports: this.hostReports,
+            apiserverEndpoint: this.apiserverEndpoint,
+            etcdEndpoints: this.etcdEndpoints,
+            certificateExpiry: this.certificateExpiry,
+            hostReports: this.hostReports,
         });
     }
 }

@@ -1,7 +1,7 @@
 import type { Host } from "../host";
 import type { NginxKeepalivedLBArgs } from "../lb";
-import { hostsWithRole } from "../spec/hosts";
-import type { ClusterSpec } from "../spec/schema";
+import { hostsWithRole } from "../cluster-spec/hosts";
+import type { ClusterSpec } from "../cluster-spec/schema";
 
 /** The spec's hosts as plain addresses, for the pure planning that runs before any connection exists. */
 export function hostsOf(spec: ClusterSpec): Map<string, Host> {

@@ -2,17 +2,21 @@ import type * as pulumi from "@pulumi/pulumi";
 import { EtcdCluster } from "../etcd";
 import type { Host, HostPlan } from "../host";
 import { CertificateAuthority } from "../pki";
-import type { ClusterSpec } from "../spec/schema";
+import type { ClusterSpec } from "../cluster-spec/schema";
 import { etcdArgs } from "./etcd-args";
 
 /** Phase 2: the etcd cluster on the etcd hosts, running the release their host plans installed. */
 export function deployEtcd(parent: pulumi.Resource, name: string, spec: ClusterSpec, hosts: Map<string, Host>, plans: Map<string, HostPlan>) {
-    const ca = new CertificateAuthority(`${name}-etcd-ca`, {
-        commonName: `${spec.name}-etcd-ca`,
-        algorithm: spec.pki.keyAlgorithm,
-        validityHours: spec.pki.caValidityHours,
-        rotation: String(spec.pki.caRotation),
-    }, { parent });
+    const ca = new CertificateAuthority(
+        `${name}-etcd-ca`,
+        {
+            commonName: `${spec.name}-etcd-ca`,
+            algorithm: spec.pki.keyAlgorithm,
+            validityHours: spec.pki.caValidityHours,
+            rotation: String(spec.pki.caRotation),
+        },
+        { parent },
+    );
     const base = etcdArgs(spec, hosts);
     const installed = Object.fromEntries(base.members.map((m) => [m.name, plans.get(m.name)!.release("etcd", base.release.version!)]));
     const etcd = new EtcdCluster(`${name}-etcd`, { ...base, ca, installed }, { parent, dependsOn: base.members.map((m) => plans.get(m.name)!.prep.ready) });

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Host, HostPlan } from "../host";
 import { NginxKeepalivedLB } from "../lb";
-import type { ClusterSpec } from "../spec/schema";
+import type { ClusterSpec } from "../cluster-spec/schema";
 import { loadBalancerArgs } from "./lb-args";
 
 /** Phase 3: nginx + keepalived on the lb hosts, after their host plans installed the packages; none without lb hosts. */

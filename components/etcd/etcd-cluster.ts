@@ -38,39 +38,67 @@ export class EtcdCluster extends pulumi.ComponentResource {
         if (issues.length > 0) throw argsError(this, "EtcdCluster", name, issues);
         for (const w of warnings) pulumi.log.warn(`EtcdCluster ${name}: ${w.path}: ${w.message} (${w.hint})`, this);
 
-        const ca: CaKeyPair = args.ca
-            ?? new CertificateAuthority(`${name}-ca`, { commonName: `${name}-etcd-ca`, algorithm: args.keyAlgorithm }, { parent: this });
-        const client = new Certificate(`${name}-client`, {
-            ca, profile: "client", commonName: `${name}-etcd-client`, algorithm: args.keyAlgorithm,
-            validityHours: args.certificateValidityHours, rotation: args.clientCertificateRotation,
-        }, { parent: this });
+        const ca: CaKeyPair =
+            args.ca ?? new CertificateAuthority(`${name}-ca`, { commonName: `${name}-etcd-ca`, algorithm: args.keyAlgorithm }, { parent: this });
+        const client = new Certificate(
+            `${name}-client`,
+            {
+                ca,
+                profile: "client",
+                commonName: `${name}-etcd-client`,
+                algorithm: args.keyAlgorithm,
+                validityHours: args.certificateValidityHours,
+                rotation: args.clientCertificateRotation,
+            },
+            { parent: this },
+        );
 
         // Members start in parallel (a new cluster needs a quorum up at once); restarts and joins
         // then roll along the chain in plan order, initial members first.
         const hosts = new Map(args.members.map((h) => [h.name, h]));
         const chain = new RestartChain();
-        const members = plan.order.map((m) => new EtcdMember(`${name}-${m.name}`, {
-            host: hosts.get(m.name)!, plan, ca, client, keyAlgorithm: args.keyAlgorithm,
-            certificateValidityHours: args.certificateValidityHours, release: args.release,
-            installed: args.installed?.[m.name], chain,
-        }, { parent: this }));
+        const members = plan.order.map(
+            (m) =>
+                new EtcdMember(
+                    `${name}-${m.name}`,
+                    {
+                        host: hosts.get(m.name)!,
+                        plan,
+                        ca,
+                        client,
+                        keyAlgorithm: args.keyAlgorithm,
+                        certificateValidityHours: args.certificateValidityHours,
+                        release: args.release,
+                        installed: args.installed?.[m.name],
+                        chain,
+                    },
+                    { parent: this },
+                ),
+        );
 
         const last = plan.order.at(-1)!;
-        const healthy = new WaitFor(`${name}-healthy`, {
-            host: hosts.get(last.name)!,
-            description: `all ${plan.members.length} etcd members started and healthy`,
-            check: renderMembersHealthyCheck(plan.clientPort, plan.members),
-            timeoutSeconds: plan.healthTimeoutSeconds,
-            after: [chain.last!.command],
-        }, { parent: this });
+        const healthy = new WaitFor(
+            `${name}-healthy`,
+            {
+                host: hosts.get(last.name)!,
+                description: `all ${plan.members.length} etcd members started and healthy`,
+                check: renderMembersHealthyCheck(plan.clientPort, plan.members),
+                timeoutSeconds: plan.healthTimeoutSeconds,
+                after: [chain.last!.command],
+            },
+            { parent: this },
+        );
 
         this.memberNames = plan.members.map((m) => m.name);
         this.clientEndpoints = healthy.whenReady(plan.members.map((m) => memberUrl(m.address, plan.clientPort)));
         this.caCertPem = healthy.whenReady(ca.certPem);
         this.clientCertPem = pulumi.secret(healthy.whenReady(client.certPem));
         this.clientKeyPem = pulumi.secret(healthy.whenReady(client.privateKeyPem));
-        this.clientBundle = pulumi.secret(pulumi.all([this.clientEndpoints, this.caCertPem, this.clientCertPem, this.clientKeyPem])
-            .apply(([endpoints, caCertPem, clientCertPem, clientKeyPem]): EtcdClientBundle => ({ endpoints, caCertPem, clientCertPem, clientKeyPem })));
+        this.clientBundle = pulumi.secret(
+            pulumi
+                .all([this.clientEndpoints, this.caCertPem, this.clientCertPem, this.clientKeyPem])
+                .apply(([endpoints, caCertPem, clientCertPem, clientKeyPem]): EtcdClientBundle => ({ endpoints, caCertPem, clientCertPem, clientKeyPem })),
+        );
         const expiry: Record<string, pulumi.Output<string>> = { client: client.validityEndTime };
         for (const [i, m] of plan.order.entries()) {
             expiry[`${m.name}/server`] = members[i].certificateExpiry.server;

@@ -1,9 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import {
-    BinaryRelease, gate, Host, InstalledRelease, releaseArgsFor, remoteScript, RemoteFile, RestartChain,
-    SystemdUnit,
-} from "../host";
+import { BinaryRelease, gate, Host, InstalledRelease, releaseArgsFor, remoteScript, RemoteFile, RestartChain, SystemdUnit } from "../host";
 import { pathSlug } from "../host/names";
 import { CaKeyPair, Certificate, KeyAlgorithm } from "../pki";
 import type { EtcdReleaseArgs } from "./args";
@@ -58,18 +55,27 @@ export class EtcdMember extends pulumi.ComponentResource {
         const file = (path: string, content: pulumi.Input<string>, mode?: string) =>
             new RemoteFile(`${name}-${pathSlug(path)}`, { host, path, content, mode }, child);
 
-        const release: InstalledRelease = args.installed
-            ?? new BinaryRelease(`${name}-etcd`, releaseArgsFor(host, etcdReleaseNeed(args.release)), child);
+        const release: InstalledRelease = args.installed ?? new BinaryRelease(`${name}-etcd`, releaseArgsFor(host, etcdReleaseNeed(args.release)), child);
 
         // etcd's gRPC gateway dials the member itself with the server certificate, so that
         // certificate needs client auth too (as kubeadm issues it): profile "peer".
-        const issued = { ca, profile: "peer" as const, commonName: member.name, algorithm: args.keyAlgorithm,
-            validityHours: args.certificateValidityHours, rotation: plan.certificateRotation[member.name] };
-        const server = new Certificate(`${name}-server`, {
-            ...issued,
-            dnsNames: [member.name, "localhost", ...plan.extraSans.dnsNames],
-            ipAddresses: [member.address, "127.0.0.1", ...plan.extraSans.ipAddresses],
-        }, child);
+        const issued = {
+            ca,
+            profile: "peer" as const,
+            commonName: member.name,
+            algorithm: args.keyAlgorithm,
+            validityHours: args.certificateValidityHours,
+            rotation: plan.certificateRotation[member.name],
+        };
+        const server = new Certificate(
+            `${name}-server`,
+            {
+                ...issued,
+                dnsNames: [member.name, "localhost", ...plan.extraSans.dnsNames],
+                ipAddresses: [member.address, "127.0.0.1", ...plan.extraSans.ipAddresses],
+            },
+            child,
+        );
         const peer = new Certificate(`${name}-peer`, { ...issued, dnsNames: [member.name], ipAddresses: [member.address] }, child);
         this.certificateExpiry = { server: server.validityEndTime, peer: peer.validityEndTime };
 
@@ -77,10 +83,17 @@ export class EtcdMember extends pulumi.ComponentResource {
         const caFile = file(p.caCert, ca.certPem);
         const tlsFiles = [
             caFile,
-            file(p.serverCert, server.certPem), file(p.serverKey, server.privateKeyPem, "0600"),
-            file(p.peerCert, peer.certPem), file(p.peerKey, peer.privateKeyPem, "0600"),
+            file(p.serverCert, server.certPem),
+            file(p.serverKey, server.privateKeyPem, "0600"),
+            file(p.peerCert, peer.certPem),
+            file(p.peerKey, peer.privateKeyPem, "0600"),
         ];
-        const clientFiles = [caFile, file(p.clientCert, client.certPem), file(p.clientKey, client.privateKeyPem, "0600"), file(p.etcdctlEnv, renderEtcdctlEnv())];
+        const clientFiles = [
+            caFile,
+            file(p.clientCert, client.certPem),
+            file(p.clientKey, client.privateKeyPem, "0600"),
+            file(p.etcdctlEnv, renderEtcdctlEnv()),
+        ];
         const memberEnv = file(p.memberEnv, renderMemberEnv(member, plan));
         // The steps below run etcdctl or etcdutl: after the release and etcdctl's files.
         const tools = [release.command, ...clientFiles.map((f) => f.command)];
@@ -89,83 +102,143 @@ export class EtcdMember extends pulumi.ComponentResource {
         // cluster, or by joining the running one.
         const firstStart: pulumi.Resource[] = [];
         let bootstrap: pulumi.Input<string>;
-        const initialCluster = renderInitialCluster(plan.order.filter((m) => plan.initialMembers.includes(m.name)), plan.peerPort);
+        const initialCluster = renderInitialCluster(
+            plan.order.filter((m) => plan.initialMembers.includes(m.name)),
+            plan.peerPort,
+        );
         if (plan.initialMembers.includes(member.name)) {
             bootstrap = renderBootstrapEnv({ initialCluster, state: "new", token: plan.token });
             if (plan.restoreSnapshotPath !== undefined) {
-                firstStart.push(new command.remote.Command(`${name}-restore`, {
-                    connection: host.connection,
-                    create: remoteScript(host, renderRestoreScript({
-                        member, snapshotPath: plan.restoreSnapshotPath, dataDir: plan.dataDir,
-                        peerPort: plan.peerPort, initialCluster, token: plan.token,
-                    })),
-                    logging: "stderr",
-                }, { ...child, dependsOn: tools }));
+                firstStart.push(
+                    new command.remote.Command(
+                        `${name}-restore`,
+                        {
+                            connection: host.connection,
+                            create: remoteScript(
+                                host,
+                                renderRestoreScript({
+                                    member,
+                                    snapshotPath: plan.restoreSnapshotPath,
+                                    dataDir: plan.dataDir,
+                                    peerPort: plan.peerPort,
+                                    initialCluster,
+                                    token: plan.token,
+                                }),
+                            ),
+                            logging: "stderr",
+                        },
+                        { ...child, dependsOn: tools },
+                    ),
+                );
             }
         } else {
             // Joined through the members running before it in chain order.
-            const through = plan.order.slice(0, plan.order.findIndex((m) => m.name === member.name)).map((m) => memberUrl(m.address, plan.clientPort));
+            const through = plan.order
+                .slice(
+                    0,
+                    plan.order.findIndex((m) => m.name === member.name),
+                )
+                .map((m) => memberUrl(m.address, plan.clientPort));
             const previous = args.chain.last;
-            const join = new command.remote.Command(`${name}-join`, {
-                connection: host.connection,
-                create: remoteScript(host, renderJoinScript(member, plan.peerPort, plan.dataDir, through)),
-                logging: "stderr",
-            }, {
-                ...child,
-                dependsOn: [...tools, ...(previous ? [previous] : [])],
-                // A member joins once; later member lists must not re-run (or re-add) it.
-                ignoreChanges: ["create"],
-            });
+            const join = new command.remote.Command(
+                `${name}-join`,
+                {
+                    connection: host.connection,
+                    create: remoteScript(host, renderJoinScript(member, plan.peerPort, plan.dataDir, through)),
+                    logging: "stderr",
+                },
+                {
+                    ...child,
+                    dependsOn: [...tools, ...(previous ? [previous] : [])],
+                    // A member joins once; later member lists must not re-run (or re-add) it.
+                    ignoreChanges: ["create"],
+                },
+            );
             firstStart.push(join);
             bootstrap = join.stdout.apply((out) =>
-                renderBootstrapEnv({ initialCluster: parseJoinOutput(out, member.name), state: "existing", token: plan.token }));
+                renderBootstrapEnv({ initialCluster: parseJoinOutput(out, member.name), state: "existing", token: plan.token }),
+            );
         }
         const bootstrapEnv = file(p.bootstrapEnv, bootstrap);
 
         // The unit's text changes only with the binary's path, so SystemdUnit restarts etcd on
         // nothing else: the chain link below does, in turn. The content waits for everything
         // the first start needs.
-        const startsAfter = [release.checksum, release.command.urn, memberEnv.contentHash, bootstrapEnv.contentHash,
-            ...tlsFiles.map((f) => f.contentHash), ...clientFiles.map((f) => f.contentHash), ...firstStart.map((r) => r.urn)];
-        const unit = new SystemdUnit(`${name}-etcd`, {
-            host, name: ETCD_UNIT, content: gate(startsAfter, renderEtcdUnit(release.paths.etcd)),
-        }, child);
-
-        args.chain.add(name, {
-            host,
-            unit: ETCD_UNIT,
-            restartOn: [release.checksum, memberEnv.contentHash, ...tlsFiles.map((f) => f.contentHash)],
-            ready: {
-                description: `etcd cluster healthy (after ${member.name})`,
-                check: renderClusterHealthyCheck(plan.clientPort),
-                timeoutSeconds: plan.healthTimeoutSeconds,
+        const startsAfter = [
+            release.checksum,
+            release.command.urn,
+            memberEnv.contentHash,
+            bootstrapEnv.contentHash,
+            ...tlsFiles.map((f) => f.contentHash),
+            ...clientFiles.map((f) => f.contentHash),
+            ...firstStart.map((r) => r.urn),
+        ];
+        const unit = new SystemdUnit(
+            `${name}-etcd`,
+            {
+                host,
+                name: ETCD_UNIT,
+                content: gate(startsAfter, renderEtcdUnit(release.paths.etcd)),
             },
-            after: [unit],
-        }, child);
+            child,
+        );
+
+        args.chain.add(
+            name,
+            {
+                host,
+                unit: ETCD_UNIT,
+                restartOn: [release.checksum, memberEnv.contentHash, ...tlsFiles.map((f) => f.contentHash)],
+                ready: {
+                    description: `etcd cluster healthy (after ${member.name})`,
+                    check: renderClusterHealthyCheck(plan.clientPort),
+                    timeoutSeconds: plan.healthTimeoutSeconds,
+                },
+                after: [unit],
+            },
+            child,
+        );
 
         // Delete-only step that depends on the unit, so on removal it runs first: the member
         // leaves the cluster while its service still runs, then SystemdUnit stops it.
         const others = plan.members.filter((m) => m.name !== member.name).map((m) => memberUrl(m.address, plan.clientPort));
-        new command.remote.Command(`${name}-leave`, {
-            connection: host.connection,
-            delete: remoteScript(host, renderLeaveScript(member, plan, others)),
-            logging: "stderr",
-        }, {
-            ...child,
-            dependsOn: [unit],
-            // The script finds the current members itself; the list only backs it up, so
-            // adding or removing other hosts does not touch this member's step.
-            ignoreChanges: ["delete"],
-        });
+        new command.remote.Command(
+            `${name}-leave`,
+            {
+                connection: host.connection,
+                delete: remoteScript(host, renderLeaveScript(member, plan, others)),
+                logging: "stderr",
+            },
+            {
+                ...child,
+                dependsOn: [unit],
+                // The script finds the current members itself; the list only backs it up, so
+                // adding or removing other hosts does not touch this member's step.
+                ignoreChanges: ["delete"],
+            },
+        );
 
         if (plan.backup) {
             const script = file(p.backupScript, renderBackupScript(member.name, plan.clientPort, plan.backup), "0755");
-            const service = new SystemdUnit(`${name}-backup-service`, {
-                host, name: BACKUP_SERVICE, content: gate([script.contentHash], renderBackupService()), enable: false,
-            }, child);
-            new SystemdUnit(`${name}-backup-timer`, {
-                host, name: BACKUP_TIMER, content: gate([service.activation.urn, unit.activation.urn], renderBackupTimer(plan.backup.schedule)),
-            }, child);
+            const service = new SystemdUnit(
+                `${name}-backup-service`,
+                {
+                    host,
+                    name: BACKUP_SERVICE,
+                    content: gate([script.contentHash], renderBackupService()),
+                    enable: false,
+                },
+                child,
+            );
+            new SystemdUnit(
+                `${name}-backup-timer`,
+                {
+                    host,
+                    name: BACKUP_TIMER,
+                    content: gate([service.activation.urn, unit.activation.urn], renderBackupTimer(plan.backup.schedule)),
+                },
+                child,
+            );
         }
         this.registerOutputs({ certificateExpiry: this.certificateExpiry });
     }

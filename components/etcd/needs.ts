@@ -11,7 +11,7 @@ export function etcdReleaseNeed(release: EtcdReleaseArgs): ReleaseNeed {
     return {
         name: "etcd",
         version,
-        url: release.localPath === undefined ? release.url ?? etcdReleaseUrl(version, release.arch ?? ETCD_DEFAULT_ARCH) : undefined,
+        url: release.localPath === undefined ? (release.url ?? etcdReleaseUrl(version, release.arch ?? ETCD_DEFAULT_ARCH)) : undefined,
         localPath: release.localPath,
         checksum: { algorithm: "sha256", digest: release.sha256.toLowerCase() },
         archive: "tar.gz",

@@ -6,8 +6,16 @@ import * as ipaddr from "ipaddr.js";
 import type { Issue } from "../host/issues";
 import { calendarProblem, hostAddressProblem, hostPathProblem } from "../host/value-checks";
 import {
-    ETCD_BACKUP_DIR, ETCD_BACKUP_RETENTION, ETCD_BACKUP_SCHEDULE, ETCD_CLIENT_PORT, ETCD_DATA_DIR, ETCD_DEFAULT_ARCH,
-    ETCD_DEFAULT_VERSION, ETCD_HEALTH_TIMEOUT_SECONDS, ETCD_PEER_PORT, type EtcdClusterArgs,
+    ETCD_BACKUP_DIR,
+    ETCD_BACKUP_RETENTION,
+    ETCD_BACKUP_SCHEDULE,
+    ETCD_CLIENT_PORT,
+    ETCD_DATA_DIR,
+    ETCD_DEFAULT_ARCH,
+    ETCD_DEFAULT_VERSION,
+    ETCD_HEALTH_TIMEOUT_SECONDS,
+    ETCD_PEER_PORT,
+    type EtcdClusterArgs,
 } from "./args";
 import { ETCD_PATHS, type MemberEndpoint } from "./layout";
 import type { BackupSettings } from "./render-backup";
@@ -54,7 +62,11 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     if (members.length === 0) issue("members", "is empty", "list at least one member host (three or five for a fault-tolerant cluster)");
     if (members.length > 0 && members.length % 2 === 0) {
         const n = members.length;
-        warnings.push({ path: "members", message: `${n} members tolerate no more failures than ${n - 1} do (quorum ${Math.floor(n / 2) + 1})`, hint: "use an odd count" });
+        warnings.push({
+            path: "members",
+            message: `${n} members tolerate no more failures than ${n - 1} do (quorum ${Math.floor(n / 2) + 1})`,
+            hint: "use an odd count",
+        });
     }
 
     let network: [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined;
@@ -68,7 +80,11 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     const seenAddresses = new Set<string>();
     members.forEach((m, i) => {
         if (!MEMBER_NAME.test(m.name)) {
-            issue(`members[${i}].name`, `"${m.name}" is not a lower-case DNS label`, "use letters, digits, '-' and '.': it names the etcd member and is a certificate SAN");
+            issue(
+                `members[${i}].name`,
+                `"${m.name}" is not a lower-case DNS label`,
+                "use letters, digits, '-' and '.': it names the etcd member and is a certificate SAN",
+            );
         } else if (names.indexOf(m.name) !== i) {
             issue(`members[${i}].name`, `"${m.name}" is listed more than once`, "give every member host its own name");
         }
@@ -81,8 +97,12 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
         const normal = ipaddr.process(m.address).toString();
         if (seenAddresses.has(normal)) issue(where, `${m.address} is used by more than one member`, "give every member its own address");
         seenAddresses.add(normal);
-        const unusable = addr.kind() === "ipv4" ? hostAddressProblem(m.address)
-            : addr.range() === "loopback" || addr.range() === "unspecified" ? "is not reachable" : undefined;
+        const unusable =
+            addr.kind() === "ipv4"
+                ? hostAddressProblem(m.address)
+                : addr.range() === "loopback" || addr.range() === "unspecified"
+                  ? "is not reachable"
+                  : undefined;
         if (unusable) issue(where, `${m.address} ${unusable}`, "give the address the other members reach this host on");
         if (network && (addr.kind() !== network[0].kind() || !addr.match(network))) {
             issue(where, `${m.address} is outside the hosts' network ${args.network}, so the other members cannot reach it`, "fix the address or `network`");
@@ -101,7 +121,10 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
 
     const clientPort = args.clientPort ?? ETCD_CLIENT_PORT;
     const peerPort = args.peerPort ?? ETCD_PEER_PORT;
-    for (const [label, port] of [["clientPort", clientPort], ["peerPort", peerPort]] as const) {
+    for (const [label, port] of [
+        ["clientPort", clientPort],
+        ["peerPort", peerPort],
+    ] as const) {
         if (!Number.isInteger(port) || port < 1 || port > 65535) issue(label, `${port} is not a TCP port`, "give a port in 1..65535");
     }
     if (clientPort === peerPort) issue("peerPort", `clientPort and peerPort are both ${clientPort}`, "give the two APIs their own ports");
@@ -127,20 +150,26 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     const version = release.version ?? ETCD_DEFAULT_VERSION;
     const arch = release.arch ?? ETCD_DEFAULT_ARCH;
     if (!VERSION.test(version)) issue("release.version", `"${version}" is not a version`, `write it like ${ETCD_DEFAULT_VERSION}`);
-    if (!/^[a-z0-9_]+$/.test(arch)) issue("release.arch", `"${arch}" is not a release architecture`, `write it as in the tarball's name, like "amd64" or "arm64"`);
-    if (!/^[0-9a-fA-F]{64}$/.test(release.sha256)) issue("release.sha256", `"${release.sha256}" is not 64 hex characters`, "copy the tarball's line from the release's SHA256SUMS");
+    if (!/^[a-z0-9_]+$/.test(arch))
+        issue("release.arch", `"${arch}" is not a release architecture`, `write it as in the tarball's name, like "amd64" or "arm64"`);
+    if (!/^[0-9a-fA-F]{64}$/.test(release.sha256))
+        issue("release.sha256", `"${release.sha256}" is not 64 hex characters`, "copy the tarball's line from the release's SHA256SUMS");
     if (release.url !== undefined && release.localPath !== undefined) issue("release", "gives both url and localPath", "keep one of them");
 
     if (args.installed !== undefined) {
         for (const [member, handle] of Object.entries(args.installed)) {
             const where = `installed.${member}`;
             if (!names.includes(member)) issue(where, `"${member}" is not in members`, "key installed releases by member name");
-            if (handle.version !== version) issue(`${where}.version`, `is ${handle.version} but release.version is ${version}`, "give release.version the installed version");
+            if (handle.version !== version)
+                issue(`${where}.version`, `is ${handle.version} but release.version is ${version}`, "give release.version the installed version");
             for (const binary of ["etcd", "etcdctl"]) {
                 const path = handle.paths[binary];
                 if (path !== `${ETCD_PATHS.binDir}/${binary}`) {
-                    issue(`${where}.paths.${binary}`, path === undefined ? "is missing" : `is ${path}, not on the members' scripts' PATH`,
-                        `install the release with ${binary} linked into ${ETCD_PATHS.binDir} (BinaryRelease's default)`);
+                    issue(
+                        `${where}.paths.${binary}`,
+                        path === undefined ? "is missing" : `is ${path}, not on the members' scripts' PATH`,
+                        `install the release with ${binary} linked into ${ETCD_PATHS.binDir} (BinaryRelease's default)`,
+                    );
                 }
             }
         }
@@ -167,7 +196,8 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     if (restoreSnapshotPath !== undefined) absolute("restore.snapshotPath", restoreSnapshotPath);
 
     const healthTimeoutSeconds = args.healthTimeoutSeconds ?? ETCD_HEALTH_TIMEOUT_SECONDS;
-    if (!(healthTimeoutSeconds > 0)) issue("healthTimeoutSeconds", `${healthTimeoutSeconds} is not a positive number of seconds`, `leave it unset for ${ETCD_HEALTH_TIMEOUT_SECONDS}`);
+    if (!(healthTimeoutSeconds > 0))
+        issue("healthTimeoutSeconds", `${healthTimeoutSeconds} is not a positive number of seconds`, `leave it unset for ${ETCD_HEALTH_TIMEOUT_SECONDS}`);
     const validity = args.certificateValidityHours;
     if (validity !== undefined && !(Number.isInteger(validity) && validity > 0)) {
         issue("certificateValidityHours", `${validity} is not a positive whole number of hours`, "leave it unset for one year (8760)");
@@ -178,7 +208,14 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     const plan: EtcdPlan = {
         members,
         order: [...initial, ...members.filter((m) => !initialMembers.includes(m.name))],
-        initialMembers, clientPort, peerPort, dataDir, extraFlags, token, backup, restoreSnapshotPath,
+        initialMembers,
+        clientPort,
+        peerPort,
+        dataDir,
+        extraFlags,
+        token,
+        backup,
+        restoreSnapshotPath,
         certificateRotation,
         extraSans: { dnsNames: sans.filter((s) => !ipaddr.isValid(s)), ipAddresses: sans.filter((s) => ipaddr.isValid(s)) },
         healthTimeoutSeconds,

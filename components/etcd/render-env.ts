@@ -35,10 +35,24 @@ function envLines(vars: [string, string][]): string {
 
 /** Flags the component sets itself: extra flags may not override them. */
 export const MANAGED_FLAGS = [
-    "name", "data-dir", "listen-peer-urls", "listen-client-urls", "advertise-client-urls",
-    "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
-    "cert-file", "key-file", "trusted-ca-file", "client-cert-auth", "peer-cert-file", "peer-key-file",
-    "peer-trusted-ca-file", "peer-client-cert-auth", "config-file",
+    "name",
+    "data-dir",
+    "listen-peer-urls",
+    "listen-client-urls",
+    "advertise-client-urls",
+    "initial-advertise-peer-urls",
+    "initial-cluster",
+    "initial-cluster-state",
+    "initial-cluster-token",
+    "cert-file",
+    "key-file",
+    "trusted-ca-file",
+    "client-cert-auth",
+    "peer-cert-file",
+    "peer-key-file",
+    "peer-trusted-ca-file",
+    "peer-client-cert-auth",
+    "config-file",
 ];
 
 /** The member's environment file (read by etcd.service): identity, URLs, TLS on both sides, data dir. */
@@ -62,7 +76,9 @@ export function renderMemberEnv(member: MemberEndpoint, cluster: ClusterSettings
         // zap is the only logger of 3.5 and available in 3.4 (whose default, capnslog, is deprecated).
         ["ETCD_LOGGER", "zap"],
     ];
-    const extra = Object.keys(cluster.extraFlags).sort().map((k): [string, string] => [flagToEnvName(k), cluster.extraFlags[k]]);
+    const extra = Object.keys(cluster.extraFlags)
+        .sort()
+        .map((k): [string, string] => [flagToEnvName(k), cluster.extraFlags[k]]);
     return [
         `# etcd member ${member.name}: read by ${ETCD_UNIT}; a change restarts this member only.`,
         envLines(vars),

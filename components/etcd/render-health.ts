@@ -7,10 +7,7 @@ import { etcdctl, LOAD_ETCDCTL_ENV, localClientUrl, type MemberEndpoint } from "
  * local endpoint, so the check text never changes when members are added or removed.
  */
 export function renderClusterHealthyCheck(clientPort: number): string {
-    return [
-        LOAD_ETCDCTL_ENV,
-        `${etcdctl(localClientUrl(clientPort))} endpoint health --cluster`,
-    ].join("\n");
+    return [LOAD_ETCDCTL_ENV, `${etcdctl(localClientUrl(clientPort))} endpoint health --cluster`].join("\n");
 }
 
 /**
@@ -19,7 +16,10 @@ export function renderClusterHealthyCheck(clientPort: number): string {
  * Run once after the rolling chain; it resolves the component's outputs.
  */
 export function renderMembersHealthyCheck(clientPort: number, expected: MemberEndpoint[]): string {
-    const names = expected.map((m) => m.name).sort().join(" ");
+    const names = expected
+        .map((m) => m.name)
+        .sort()
+        .join(" ");
     const ctl = etcdctl(localClientUrl(clientPort));
     return [
         LOAD_ETCDCTL_ENV,

@@ -54,7 +54,10 @@ printf '%s\\n' "$members" | awk -F', ' -v p="$peer" -v n="$name" '
 
 /** Reads the initial-cluster value out of the join script's output; throws when it is not there. */
 export function parseJoinOutput(stdout: string, memberName: string): string {
-    const line = stdout.split("\n").map((l) => l.trim()).find((l) => l.startsWith("ETCD_INITIAL_CLUSTER="));
+    const line = stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .find((l) => l.startsWith("ETCD_INITIAL_CLUSTER="));
     const value = line?.slice("ETCD_INITIAL_CLUSTER=".length) ?? "";
     if (!/^[^=,\s]+=[^,\s]+(,[^=,\s]+=[^,\s]+)*$/.test(value) || !value.split(",").some((e) => e.startsWith(`${memberName}=`))) {
         throw new Error(`etcd member ${memberName}: the join step printed no usable initial-cluster (got ${JSON.stringify(stdout.trim())})`);

@@ -43,11 +43,15 @@ export function artifactSource(
 ): { source: ArtifactSource; dependsOn: pulumi.Resource[] } {
     if (given.localPath === undefined) return { source: { url: given.url! }, dependsOn: [] };
     const stagedPath = `${STAGING_DIR}/k8s-binary-${digest.slice(0, 32)}-${path.basename(given.localPath)}`;
-    const upload = new command.remote.CopyToRemote(`${name}-upload`, {
-        connection: host.connection,
-        source: new pulumi.asset.FileAsset(given.localPath),
-        remotePath: stagedPath,
-        triggers: [digest],
-    }, { parent });
+    const upload = new command.remote.CopyToRemote(
+        `${name}-upload`,
+        {
+            connection: host.connection,
+            source: new pulumi.asset.FileAsset(given.localPath),
+            remotePath: stagedPath,
+            triggers: [digest],
+        },
+        { parent },
+    );
     return { source: { stagedPath }, dependsOn: [upload] };
 }

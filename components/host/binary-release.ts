@@ -67,9 +67,7 @@ export interface InstallPlan {
 export function renderInstallScript(plan: InstallPlan): string {
     const dest = `${RELEASE_ROOT}/${plan.name}/${plan.version}`;
     const fetch = renderFetch(plan.source, '"$work/artifact"');
-    const unpack = plan.archive === "tar.gz"
-        ? [`tar -xzf "$work/artifact" -C "$work/unpacked"`]
-        : [`cp "$work/artifact" "$work/unpacked/${plan.binaries[0]}"`];
+    const unpack = plan.archive === "tar.gz" ? [`tar -xzf "$work/artifact" -C "$work/unpacked"`] : [`cp "$work/artifact" "$work/unpacked/${plan.binaries[0]}"`];
     const names = plan.binaries.map(shellQuote).join(" ");
     return [
         `dest=${shellQuote(dest)}`,
@@ -98,9 +96,10 @@ export function renderInstallScript(plan: InstallPlan): string {
         ...unpack.map((l) => `  ${l}`),
         ...plan.binaries.map((b) => {
             const member = plan.archivePaths[b];
-            const find = member !== undefined
-                ? `found=$work/unpacked/${shellQuote(member.replace(/^\.\//, ""))}; [ -f "$found" ] || found=""`
-                : `found=$(find "$work/unpacked" -type f -name ${shellQuote(b)} | head -n 1)`;
+            const find =
+                member !== undefined
+                    ? `found=$work/unpacked/${shellQuote(member.replace(/^\.\//, ""))}; [ -f "$found" ] || found=""`
+                    : `found=$(find "$work/unpacked" -type f -name ${shellQuote(b)} | head -n 1)`;
             return [
                 `  ${find}`,
                 `  if [ -z "$found" ]; then echo "${plan.name} ${plan.version}: no file ${member ?? `named ${b}`} in the artifact from $src" >&2; exit 1; fi`,
@@ -168,9 +167,16 @@ export interface InstalledRelease {
 /** BinaryRelease's Args for a declared release need. */
 export function releaseArgsFor(host: Host, need: ReleaseNeed, binDir?: string): BinaryReleaseArgs {
     return {
-        host, name: need.name, version: need.version, url: need.url, localPath: need.localPath,
+        host,
+        name: need.name,
+        version: need.version,
+        url: need.url,
+        localPath: need.localPath,
         [need.checksum.algorithm]: need.checksum.digest,
-        archive: need.archive, binaries: need.binaries, archivePaths: need.archivePaths, binDir,
+        archive: need.archive,
+        binaries: need.binaries,
+        archivePaths: need.archivePaths,
+        binDir,
     };
 }
 
@@ -201,27 +207,46 @@ export class BinaryRelease extends pulumi.ComponentResource implements Installed
         this.name = args.name;
         this.version = args.version;
         const binDir = args.binDir ?? "/usr/local/bin";
-        const checksum: Checksum = args.sha256 !== undefined
-            ? { algorithm: "sha256", digest: args.sha256.toLowerCase() }
-            : { algorithm: "sha512", digest: args.sha512!.toLowerCase() };
+        const checksum: Checksum =
+            args.sha256 !== undefined
+                ? { algorithm: "sha256", digest: args.sha256.toLowerCase() }
+                : { algorithm: "sha512", digest: args.sha512!.toLowerCase() };
         this.installDir = `${RELEASE_ROOT}/${args.name}/${args.version}`;
         this.paths = Object.fromEntries(args.binaries.map((b) => [b, `${binDir}/${b}`]));
 
         const { source, dependsOn } = artifactSource(name, args.host, args, checksum.digest, this);
         const plan: InstallPlan = {
-            name: args.name, version: args.version, checksum, archive: args.archive, binaries: args.binaries,
-            archivePaths: args.archivePaths ?? {}, binDir, source, owner: name,
+            name: args.name,
+            version: args.version,
+            checksum,
+            archive: args.archive,
+            binaries: args.binaries,
+            archivePaths: args.archivePaths ?? {},
+            binDir,
+            source,
+            owner: name,
         };
-        this.command = new command.remote.Command(`${name}-install`, {
-            connection: args.host.connection,
-            create: remoteScript(args.host, renderInstallScript(plan)),
-            delete: remoteScript(args.host, renderUninstallScript(plan)),
-            logging: "stderr",
-        }, { parent: this, dependsOn });
+        this.command = new command.remote.Command(
+            `${name}-install`,
+            {
+                connection: args.host.connection,
+                create: remoteScript(args.host, renderInstallScript(plan)),
+                delete: remoteScript(args.host, renderUninstallScript(plan)),
+                logging: "stderr",
+            },
+            { parent: this, dependsOn },
+        );
         this.checksum = this.command.create.apply(() => checksum.digest);
         this.facts = {
-            kind: "release", host: args.host.name, name: args.name, version: args.version, source: artifactOrigin(args),
-            checksum: `${checksum.algorithm}:${checksum.digest}`, binaries: [...args.binaries], installDir: this.installDir, binDir,
+            kind: "release",
+            host: args.host.name,
+            name: args.name,
+            version: args.version,
+            source: artifactOrigin(args),
+            checksum: `${checksum.algorithm}:${checksum.digest}`,
+            binaries: [...args.binaries],
+            installDir: this.installDir,
+            binDir,
         };
         this.registerOutputs({ installDir: this.installDir, checksum: this.checksum, facts: this.facts });
     }
@@ -235,11 +260,13 @@ function validateReleaseArgs(args: BinaryReleaseArgs): void {
     if (args.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(args.sha256)) problems.push(`sha256 "${args.sha256}" is not 64 hex characters`);
     if (args.sha512 !== undefined && !/^[0-9a-fA-F]{128}$/.test(args.sha512)) problems.push(`sha512 "${args.sha512}" is not 128 hex characters`);
     if (args.binaries.length === 0) problems.push("binaries is empty: name at least one executable to install");
-    if (args.archive === "binary" && args.binaries.length !== 1) problems.push(`a single-binary artifact installs exactly one binary, not ${args.binaries.length}`);
+    if (args.archive === "binary" && args.binaries.length !== 1)
+        problems.push(`a single-binary artifact installs exactly one binary, not ${args.binaries.length}`);
     for (const b of args.binaries) if (!/^[A-Za-z0-9._-]+$/.test(b)) problems.push(`binary name "${b}" must be a plain file name`);
     for (const [b, member] of Object.entries(args.archivePaths ?? {})) {
         if (!args.binaries.includes(b)) problems.push(`archivePaths names "${b}", which is not in binaries`);
-        if (member.split("/").includes("..") || member.startsWith("/")) problems.push(`archivePaths.${b} "${member}" must be a relative path inside the archive`);
+        if (member.split("/").includes("..") || member.startsWith("/"))
+            problems.push(`archivePaths.${b} "${member}" must be a relative path inside the archive`);
     }
     if (!/^[A-Za-z0-9._-]+$/.test(args.name) || !/^[A-Za-z0-9._+-]+$/.test(args.version)) problems.push("name and version must be plain path segments");
     if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);

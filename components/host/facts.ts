@@ -13,15 +13,15 @@ export const FACTS_OUTPUT = "facts";
 /** A file's or unit's text when it is not a secret; only the mark when it is. */
 export type ContentFacts =
     | {
-        /** The text as written on the host. */
-        content: string;
-        /** The text is not a secret. */
-        secret: false;
-    }
+          /** The text as written on the host. */
+          content: string;
+          /** The text is not a secret. */
+          secret: false;
+      }
     | {
-        /** The text is a Pulumi secret: it travels on stdin only, and no fact holds it or its digest. */
-        secret: true;
-    };
+          /** The text is a Pulumi secret: it travels on stdin only, and no fact holds it or its digest. */
+          secret: true;
+      };
 
 /** A file written by RemoteFile. */
 export type RemoteFileFacts = {
@@ -112,8 +112,9 @@ export const FACT_KINDS: Record<HostFacts["kind"], string> = {
  */
 export function contentFacts(text: pulumi.Input<string>): pulumi.Output<ContentFacts> {
     const value = pulumi.output(text);
-    return pulumi.output(pulumi.isSecret(value)).apply((secret) =>
-        secret ? pulumi.output<ContentFacts>({ secret: true }) : value.apply((content): ContentFacts => ({ content, secret: false })));
+    return pulumi
+        .output(pulumi.isSecret(value))
+        .apply((secret) => (secret ? pulumi.output<ContentFacts>({ secret: true }) : value.apply((content): ContentFacts => ({ content, secret: false }))));
 }
 
 /** The origin facts of an artifact given as `url` or `localPath`. */

@@ -28,19 +28,25 @@ export class HostPlan extends pulumi.ComponentResource {
     constructor(name: string, args: HostPlanArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:HostPlan", name, {}, opts);
         const { host, needs } = args;
-        this.prep = new HostPrep(`${name}-prep`, {
-            ...args.prep,
-            host,
-            openPorts: needs.ports.map(firewallEntry),
-            packages: needs.packages,
-            requiredModules: needs.requiredModules,
-            optionalModules: needs.optionalModules,
-            sysctl: needs.sysctl,
-        }, { parent: this });
-        this.releases = Object.fromEntries(needs.releases.map((r) => [
-            releaseKey(r),
-            new BinaryRelease(`${name}-${r.name}-${r.version}`, releaseArgsFor(host, r), { parent: this, dependsOn: [this.prep.ready] }),
-        ]));
+        this.prep = new HostPrep(
+            `${name}-prep`,
+            {
+                ...args.prep,
+                host,
+                openPorts: needs.ports.map(firewallEntry),
+                packages: needs.packages,
+                requiredModules: needs.requiredModules,
+                optionalModules: needs.optionalModules,
+                sysctl: needs.sysctl,
+            },
+            { parent: this },
+        );
+        this.releases = Object.fromEntries(
+            needs.releases.map((r) => [
+                releaseKey(r),
+                new BinaryRelease(`${name}-${r.name}-${r.version}`, releaseArgsFor(host, r), { parent: this, dependsOn: [this.prep.ready] }),
+            ]),
+        );
         this.registerOutputs({});
     }
 

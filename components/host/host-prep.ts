@@ -3,9 +3,19 @@ import * as command from "@pulumi/command";
 import { Host, remoteScript } from "./connection";
 import { RemoteFile } from "./remote-file";
 import {
-    DEFAULT_SYSCTL, FIREWALL_ENTRY, renderFirewallScript, renderHostnameScript, renderHostsBlock, renderHostsFileScript,
-    renderKernelScript, renderModulesConf, renderPackagesScript, renderSelinuxScript, renderSwapOffScript,
-    renderSysctlConf, renderTimeSyncScript,
+    DEFAULT_SYSCTL,
+    FIREWALL_ENTRY,
+    renderFirewallScript,
+    renderHostnameScript,
+    renderHostsBlock,
+    renderHostsFileScript,
+    renderKernelScript,
+    renderModulesConf,
+    renderPackagesScript,
+    renderSelinuxScript,
+    renderSwapOffScript,
+    renderSysctlConf,
+    renderTimeSyncScript,
 } from "./prep-render";
 
 /** Arguments of {@link HostPrep}. */
@@ -57,36 +67,58 @@ export class HostPrep extends pulumi.ComponentResource {
         const host = args.host;
         const badEntries = (args.openPorts ?? []).filter((e) => !FIREWALL_ENTRY.test(e));
         if (badEntries.length > 0) {
-            throw new Error(`HostPrep ${host.name}: openPorts ${badEntries.map((e) => `"${e}"`).join(", ")} must look like "6443/tcp", "30000-32767/udp" or "vrrp"`);
+            throw new Error(
+                `HostPrep ${host.name}: openPorts ${badEntries.map((e) => `"${e}"`).join(", ")} must look like "6443/tcp", "30000-32767/udp" or "vrrp"`,
+            );
         }
         const sysctl = args.sysctl ?? { ...DEFAULT_SYSCTL };
         const required = args.requiredModules ?? ["br_netfilter", "overlay"];
         const optional = args.optionalModules ?? [];
         const step = (suffix: string, script: string, extra: Partial<command.remote.CommandArgs> = {}, dependsOn: pulumi.Resource[] = []) =>
-            new command.remote.Command(`${name}-${suffix}`, {
-                connection: host.connection,
-                create: remoteScript(host, script),
-                logging: "stderr",
-                ...extra,
-            }, { parent: this, dependsOn });
+            new command.remote.Command(
+                `${name}-${suffix}`,
+                {
+                    connection: host.connection,
+                    create: remoteScript(host, script),
+                    logging: "stderr",
+                    ...extra,
+                },
+                { parent: this, dependsOn },
+            );
 
         const hostname = step("hostname", renderHostnameScript(args.hostname ?? host.name));
         const hostsFile = step("etc-hosts", renderHostsFileScript(), { stdin: renderHostsBlock(args.hostsEntries ?? []) });
         const swap = step("swap", args.disableSwap === false ? `echo "swap: left as is"` : renderSwapOffScript());
         const sysctlFile = new RemoteFile(`${name}-sysctl`, { host, path: SYSCTL_FILE, content: renderSysctlConf(sysctl) }, { parent: this });
-        const modulesFile = new RemoteFile(`${name}-modules`, { host, path: MODULES_FILE, content: renderModulesConf([...required, ...optional]) }, { parent: this });
+        const modulesFile = new RemoteFile(
+            `${name}-modules`,
+            { host, path: MODULES_FILE, content: renderModulesConf([...required, ...optional]) },
+            { parent: this },
+        );
         const packages = step("packages", renderPackagesScript(args.packages ?? ["conntrack", "ipset", "socat", "curl"]));
         // Modules before sysctl: the bridge-nf keys exist only once br_netfilter is loaded.
-        const kernel = step("kernel", renderKernelScript({
-            requiredModules: required, optionalModules: optional, sysctlFile: SYSCTL_FILE, sysctlKeys: sysctl,
-            sysctlFailure: args.sysctlFailure ?? "fail",
-        }), {}, [sysctlFile.command, modulesFile.command]);
+        const kernel = step(
+            "kernel",
+            renderKernelScript({
+                requiredModules: required,
+                optionalModules: optional,
+                sysctlFile: SYSCTL_FILE,
+                sysctlKeys: sysctl,
+                sysctlFailure: args.sysctlFailure ?? "fail",
+            }),
+            {},
+            [sysctlFile.command, modulesFile.command],
+        );
         const firewall = step("firewall", renderFirewallScript(args.firewall ?? "open", args.openPorts ?? []));
         const selinux = step("selinux", args.selinuxPermissive === false ? `echo "selinux: left as is"` : renderSelinuxScript());
         const steps = [hostname, hostsFile, swap, packages, kernel, firewall, selinux];
         this.ready = step("time-sync", renderTimeSyncScript(args.requireTimeSync ?? false), {}, steps);
         this.report = pulumi.all([...steps, this.ready].map((s) => s.stdout)).apply((outs) =>
-            outs.map((o) => o.trim()).filter((o) => o.length > 0).join("\n"));
+            outs
+                .map((o) => o.trim())
+                .filter((o) => o.length > 0)
+                .join("\n"),
+        );
         this.registerOutputs({ report: this.report });
     }
 }

@@ -105,16 +105,25 @@ export class ImageArchive extends pulumi.ComponentResource {
         const sha256 = args.sha256.toLowerCase();
         const { source, dependsOn } = artifactSource(name, args.host, args, sha256, this);
         const plan: ImageImportPlan = { ref: args.ref, sha256, digest: args.digest, namespace, source };
-        this.command = new command.remote.Command(`${name}-import`, {
-            connection: args.host.connection,
-            create: remoteScript(args.host, renderImageImportScript(plan)),
-            delete: remoteScript(args.host, renderImageRemoveScript(plan)),
-            logging: "stderr",
-        }, { parent: this, dependsOn });
+        this.command = new command.remote.Command(
+            `${name}-import`,
+            {
+                connection: args.host.connection,
+                create: remoteScript(args.host, renderImageImportScript(plan)),
+                delete: remoteScript(args.host, renderImageRemoveScript(plan)),
+                logging: "stderr",
+            },
+            { parent: this, dependsOn },
+        );
         this.digest = this.command.create.apply(() => args.digest);
         this.facts = {
-            kind: "image", host: args.host.name, ref: args.ref, digest: args.digest, namespace,
-            source: artifactOrigin(args), archiveChecksum: `sha256:${sha256}`,
+            kind: "image",
+            host: args.host.name,
+            ref: args.ref,
+            digest: args.digest,
+            namespace,
+            source: artifactOrigin(args),
+            archiveChecksum: `sha256:${sha256}`,
         };
         this.registerOutputs({ digest: this.digest, facts: this.facts });
     }

@@ -153,7 +153,11 @@ export function mergeHostNeeds(host: string, declarations: NeedsDeclaration[]): 
                 for (const [b, member] of Object.entries(r.archivePaths ?? {})) {
                     const had = a.archivePaths?.[b];
                     if (had !== undefined && had !== member)
-                        issues.push({ path: d.path, message: `${r.name} ${r.version}: ${b} is ${member} for ${d.owner} but ${had} for ${seen.owner.owner}`, hint: "use one member path" });
+                        issues.push({
+                            path: d.path,
+                            message: `${r.name} ${r.version}: ${b} is ${member} for ${d.owner} but ${had} for ${seen.owner.owner}`,
+                            hint: "use one member path",
+                        });
                     else a.archivePaths = { ...a.archivePaths, [b]: member };
                 }
             }

@@ -13,9 +13,7 @@ export const DEFAULT_SYSCTL: Readonly<Record<string, string>> = {
 
 /** The managed /etc/hosts block: one line per host, sorted by name for a stable file. */
 export function renderHostsBlock(entries: { name: string; address: string }[]): string {
-    const lines = [...entries]
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((e) => `${e.address} ${e.name}`);
+    const lines = [...entries].sort((a, b) => a.name.localeCompare(b.name)).map((e) => `${e.address} ${e.name}`);
     return [HOSTS_BEGIN, ...lines, HOSTS_END].join("\n") + "\n";
 }
 
@@ -91,12 +89,13 @@ export function renderKernelScript(opts: {
     sysctlKeys: Record<string, string>;
     sysctlFailure: "fail" | "warn";
 }): string {
-    const check = (m: string) => [
-        `[ -d /sys/module/${m} ]`,
-        `grep -qw "^${m}" /proc/modules 2>/dev/null`,
-        `grep -qs "/${m}.ko" "/lib/modules/$(uname -r)/modules.builtin"`,
-        ...(MODULE_EVIDENCE[m] ? [MODULE_EVIDENCE[m]] : []),
-    ].join(" || ");
+    const check = (m: string) =>
+        [
+            `[ -d /sys/module/${m} ]`,
+            `grep -qw "^${m}" /proc/modules 2>/dev/null`,
+            `grep -qs "/${m}.ko" "/lib/modules/$(uname -r)/modules.builtin"`,
+            ...(MODULE_EVIDENCE[m] ? [MODULE_EVIDENCE[m]] : []),
+        ].join(" || ");
     const lines = [`missing=""`];
     const all = [...opts.requiredModules.map((m) => [m, true] as const), ...opts.optionalModules.map((m) => [m, false] as const)];
     for (const [m, required] of all) {
@@ -113,9 +112,10 @@ export function renderKernelScript(opts: {
     for (const key of Object.keys(opts.sysctlKeys).sort()) {
         lines.push(`v=$(sysctl -n ${key} 2>/dev/null || echo unavailable); [ "$v" = ${shellQuote(opts.sysctlKeys[key])} ] || wrong="$wrong ${key}=$v"`);
     }
-    const verdict = opts.sysctlFailure === "fail"
-        ? `if [ -n "$wrong" ]; then echo "sysctl values not applied (wanted those in ${opts.sysctlFile}):$wrong" >&2; exit 1; fi`
-        : `if [ -n "$wrong" ]; then echo "sysctl: not applied:$wrong"; else echo "sysctl: applied"; fi`;
+    const verdict =
+        opts.sysctlFailure === "fail"
+            ? `if [ -n "$wrong" ]; then echo "sysctl values not applied (wanted those in ${opts.sysctlFile}):$wrong" >&2; exit 1; fi`
+            : `if [ -n "$wrong" ]; then echo "sysctl: not applied:$wrong"; else echo "sysctl: applied"; fi`;
     lines.push(verdict);
     return lines.join("\n");
 }
@@ -205,6 +205,8 @@ export function renderTimeSyncScript(require: boolean): string {
         `if command -v timedatectl >/dev/null; then state=$(timedatectl show -p NTPSynchronized --value 2>/dev/null || echo unknown); fi`,
         `if [ "$state" != yes ] && command -v chronyc >/dev/null && chronyc -n tracking 2>/dev/null | grep -q "Leap status *: Normal"; then state=yes; fi`,
         `echo "time sync: $state ($(date -u +%Y-%m-%dT%H:%M:%SZ))"`,
-        ...(require ? [`if [ "$state" != yes ]; then echo "the clock of $(hostname) is not synchronised: enable chrony or systemd-timesyncd" >&2; exit 1; fi`] : []),
+        ...(require
+            ? [`if [ "$state" != yes ]; then echo "the clock of $(hostname) is not synchronised: enable chrony or systemd-timesyncd" >&2; exit 1; fi`]
+            : []),
     ].join("\n");
 }

@@ -38,11 +38,7 @@ export interface RollingRestartStep {
 /** Restarts a unit, failing with its journal when it does not come back active. Reads (and drops) the fingerprint on stdin. */
 export function renderUnitRestartScript(unit: string): string {
     const u = shellQuote(unit);
-    return [
-        "cat > /dev/null",
-        `systemctl restart ${u}`,
-        `systemctl is-active --quiet ${u} || { journalctl -u ${u} -n 30 --no-pager >&2; exit 1; }`,
-    ].join("\n");
+    return ["cat > /dev/null", `systemctl restart ${u}`, `systemctl is-active --quiet ${u} || { journalctl -u ${u} -n 30 --no-pager >&2; exit 1; }`].join("\n");
 }
 
 /**
@@ -63,21 +59,29 @@ export class RestartChain {
     add(name: string, args: RollingRestartArgs, opts: pulumi.ComponentResourceOptions): RollingRestartStep {
         const previous = this.tail ? [this.tail] : [];
         const print = fingerprint(args.restartOn);
-        const restart = new command.remote.Command(`${name}-restart`, {
-            connection: args.host.connection,
-            // A changed fingerprint is an in-place update, which restarts; the first start is the unit's.
-            update: remoteScript(args.host, renderUnitRestartScript(args.unit)),
-            stdin: print,
-            logging: "stderr",
-        }, { ...opts, dependsOn: [...(args.after ?? []), ...previous] });
-        const ready = new WaitFor(`${name}-healthy`, {
-            host: args.host,
-            description: args.ready.description,
-            check: args.ready.check,
-            triggers: [print],
-            timeoutSeconds: args.ready.timeoutSeconds,
-            after: [restart],
-        }, opts);
+        const restart = new command.remote.Command(
+            `${name}-restart`,
+            {
+                connection: args.host.connection,
+                // A changed fingerprint is an in-place update, which restarts; the first start is the unit's.
+                update: remoteScript(args.host, renderUnitRestartScript(args.unit)),
+                stdin: print,
+                logging: "stderr",
+            },
+            { ...opts, dependsOn: [...(args.after ?? []), ...previous] },
+        );
+        const ready = new WaitFor(
+            `${name}-healthy`,
+            {
+                host: args.host,
+                description: args.ready.description,
+                check: args.ready.check,
+                triggers: [print],
+                timeoutSeconds: args.ready.timeoutSeconds,
+                after: [restart],
+            },
+            opts,
+        );
         this.tail = ready;
         return { restart, ready, fingerprint: print };
     }

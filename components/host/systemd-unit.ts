@@ -90,27 +90,35 @@ export class SystemdUnit extends pulumi.ComponentResource {
             throw new Error(`SystemdUnit on ${args.host.name}: "${args.name}" is not a unit name like "etcd.service"`);
         }
         const enable = args.enable ?? true;
-        this.unitFile = new RemoteFile(`${name}-file`, {
-            host: args.host,
-            path: `${UNIT_DIR}/${args.name}`,
-            content: args.content,
-        }, { parent: this });
+        this.unitFile = new RemoteFile(
+            `${name}-file`,
+            {
+                host: args.host,
+                path: `${UNIT_DIR}/${args.name}`,
+                content: args.content,
+            },
+            { parent: this },
+        );
         const script = renderActivateScript(args.name, enable, "restart", name);
         const updateScript = renderActivateScript(args.name, enable, args.restartCommand ?? "restart", name);
-        this.activation = new command.remote.Command(`${name}-activate`, {
-            connection: args.host.connection,
-            create: remoteScript(args.host, script),
-            update: remoteScript(args.host, updateScript),
-            delete: remoteScript(args.host, renderDeactivateScript(args.name, name)),
-            // A changed fingerprint is an in-place update: exactly one restart, no replacement.
-            stdin: fingerprint([this.unitFile.contentHash, ...(args.restartOn ?? [])]),
-            logging: "stderr",
-        }, {
-            parent: this,
-            dependsOn: [this.unitFile.command],
-            // Never two resources for one unit name: the old one is removed before a new one starts.
-            deleteBeforeReplace: true,
-        });
+        this.activation = new command.remote.Command(
+            `${name}-activate`,
+            {
+                connection: args.host.connection,
+                create: remoteScript(args.host, script),
+                update: remoteScript(args.host, updateScript),
+                delete: remoteScript(args.host, renderDeactivateScript(args.name, name)),
+                // A changed fingerprint is an in-place update: exactly one restart, no replacement.
+                stdin: fingerprint([this.unitFile.contentHash, ...(args.restartOn ?? [])]),
+                logging: "stderr",
+            },
+            {
+                parent: this,
+                dependsOn: [this.unitFile.command],
+                // Never two resources for one unit name: the old one is removed before a new one starts.
+                deleteBeforeReplace: true,
+            },
+        );
         this.facts = contentFacts(args.content).apply((c) => ({ kind: "unit" as const, host: args.host.name, unit: args.name, enabled: enable, ...c }));
         this.registerOutputs({ facts: this.facts });
     }

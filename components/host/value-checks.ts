@@ -42,8 +42,7 @@ export function blockProblem(cidr: string): string | undefined {
 
 /** Kernel interface names (IFNAMSIZ: 15 bytes); the charset also keeps configs and scripts unambiguous. */
 export function interfaceNameProblem(name: string): string | undefined {
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name) || name === "." || name === "..")
-        return "is not a network interface name (1-15 letters, digits, '_', '.', '-')";
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name) || name === "." || name === "..") return "is not a network interface name (1-15 letters, digits, '_', '.', '-')";
     return undefined;
 }
 

@@ -51,14 +51,17 @@ export class WaitFor extends pulumi.ComponentResource {
         if (!(timeout > 0) || !(interval > 0)) {
             throw new Error(`WaitFor "${args.description}" on ${args.host.name}: timeoutSeconds and intervalSeconds must be positive`);
         }
-        this.command = new command.remote.Command(`${name}-wait`, {
-            connection: args.host.connection,
-            create: pulumi.output(args.check).apply((check) =>
-                remoteScript(args.host, renderWaitScript(args.description, check, timeout, interval))),
-            // Re-runs in place when a trigger changes, e.g. after the restart it follows.
-            stdin: fingerprint(args.triggers ?? []),
-            logging: "stderr",
-        }, { parent: this, dependsOn: args.after });
+        this.command = new command.remote.Command(
+            `${name}-wait`,
+            {
+                connection: args.host.connection,
+                create: pulumi.output(args.check).apply((check) => remoteScript(args.host, renderWaitScript(args.description, check, timeout, interval))),
+                // Re-runs in place when a trigger changes, e.g. after the restart it follows.
+                stdin: fingerprint(args.triggers ?? []),
+                logging: "stderr",
+            },
+            { parent: this, dependsOn: args.after },
+        );
         this.registerOutputs({});
     }
 

@@ -35,41 +35,65 @@ export class NginxKeepalivedLBMember extends pulumi.ComponentResource {
         const { plan, self } = args;
         const host = self.host;
         const packages = plan.installPackages
-            ? [new command.remote.Command(`${name}-packages`, {
-                connection: host.connection,
-                create: remoteScript(host, renderPackageInstallScript()),
-                logging: "stderr",
-            }, { parent: this })]
+            ? [
+                  new command.remote.Command(
+                      `${name}-packages`,
+                      {
+                          connection: host.connection,
+                          create: remoteScript(host, renderPackageInstallScript()),
+                          logging: "stderr",
+                      },
+                      { parent: this },
+                  ),
+              ]
             : [];
 
-        const nginxFile = new RemoteFile(`${name}-${pathSlug(NGINX_CONF_PATH)}`, {
-            host, path: NGINX_CONF_PATH, content: renderNginxConfig(plan),
-        }, { parent: this, dependsOn: packages });
+        const nginxFile = new RemoteFile(
+            `${name}-${pathSlug(NGINX_CONF_PATH)}`,
+            {
+                host,
+                path: NGINX_CONF_PATH,
+                content: renderNginxConfig(plan),
+            },
+            { parent: this, dependsOn: packages },
+        );
         // A backend change is a reload: nginx keeps running, the track script stays green, the VIP stays put.
-        this.nginx = new SystemdUnit(`${name}-${pathSlug(NGINX_UNIT)}`, {
-            host,
-            name: NGINX_UNIT,
-            content: renderNginxUnit(),
-            restartOn: [nginxFile.contentHash],
-            restartCommand: "reload-or-restart",
-        }, { parent: this, dependsOn: [nginxFile.command] });
+        this.nginx = new SystemdUnit(
+            `${name}-${pathSlug(NGINX_UNIT)}`,
+            {
+                host,
+                name: NGINX_UNIT,
+                content: renderNginxUnit(),
+                restartOn: [nginxFile.contentHash],
+                restartCommand: "reload-or-restart",
+            },
+            { parent: this, dependsOn: [nginxFile.command] },
+        );
 
-        const keepalivedFile = new RemoteFile(`${name}-${pathSlug(KEEPALIVED_CONF_PATH)}`, {
-            host,
-            path: KEEPALIVED_CONF_PATH,
-            content: pulumi.secret(pulumi.output(args.authPass).apply((pass) => renderKeepalivedConfig(plan, self, pass))),
-            mode: "0600",
-        }, { parent: this, dependsOn: packages });
-        this.keepalived = new SystemdUnit(`${name}-${pathSlug(KEEPALIVED_UNIT)}`, {
-            host,
-            name: KEEPALIVED_UNIT,
-            content: renderKeepalivedUnit(plan, self),
-            restartOn: [keepalivedFile.contentHash],
-            restartCommand: "restart",
-        }, {
-            parent: this,
-            dependsOn: [keepalivedFile.command, this.nginx.activation, ...(args.rollAfter ? [args.rollAfter] : [])],
-        });
+        const keepalivedFile = new RemoteFile(
+            `${name}-${pathSlug(KEEPALIVED_CONF_PATH)}`,
+            {
+                host,
+                path: KEEPALIVED_CONF_PATH,
+                content: pulumi.secret(pulumi.output(args.authPass).apply((pass) => renderKeepalivedConfig(plan, self, pass))),
+                mode: "0600",
+            },
+            { parent: this, dependsOn: packages },
+        );
+        this.keepalived = new SystemdUnit(
+            `${name}-${pathSlug(KEEPALIVED_UNIT)}`,
+            {
+                host,
+                name: KEEPALIVED_UNIT,
+                content: renderKeepalivedUnit(plan, self),
+                restartOn: [keepalivedFile.contentHash],
+                restartCommand: "restart",
+            },
+            {
+                parent: this,
+                dependsOn: [keepalivedFile.command, this.nginx.activation, ...(args.rollAfter ? [args.rollAfter] : [])],
+            },
+        );
         this.registerOutputs({});
     }
 }

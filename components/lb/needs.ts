@@ -12,11 +12,16 @@ import { LB_PACKAGES } from "./render-packages";
  */
 export function lbHostNeeds(args: NginxKeepalivedLBArgs): Record<string, Partial<HostNeeds>> {
     const port = args.listenPort ?? LB_DEFAULTS.listenPort;
-    return Object.fromEntries(args.hosts.map((h): [string, Partial<HostNeeds>] => [h.host.name, {
-        packages: [...LB_PACKAGES],
-        ports: [
-            { protocol: "tcp", port, what: "apiserver load balancer" },
-            { protocol: "vrrp", what: "keepalived VRRP of the apiserver VIP" },
-        ],
-    }]));
+    return Object.fromEntries(
+        args.hosts.map((h): [string, Partial<HostNeeds>] => [
+            h.host.name,
+            {
+                packages: [...LB_PACKAGES],
+                ports: [
+                    { protocol: "tcp", port, what: "apiserver load balancer" },
+                    { protocol: "vrrp", what: "keepalived VRRP of the apiserver VIP" },
+                ],
+            },
+        ]),
+    );
 }

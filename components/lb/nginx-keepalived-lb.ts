@@ -45,9 +45,18 @@ export class NginxKeepalivedLB extends pulumi.ComponentResource {
         // already runs the new settings.
         const members: NginxKeepalivedLBMember[] = [];
         for (const self of restartOrder(plan)) {
-            members.push(new NginxKeepalivedLBMember(`${name}-${self.host.name}`, {
-                plan, self, authPass: authPass.result, rollAfter: members.at(-1)?.keepalived.activation,
-            }, { parent: this }));
+            members.push(
+                new NginxKeepalivedLBMember(
+                    `${name}-${self.host.name}`,
+                    {
+                        plan,
+                        self,
+                        authPass: authPass.result,
+                        rollAfter: members.at(-1)?.keepalived.activation,
+                    },
+                    { parent: this },
+                ),
+            );
         }
         const last = members.at(-1)!.keepalived.activation;
 
@@ -59,25 +68,33 @@ export class NginxKeepalivedLB extends pulumi.ComponentResource {
         // preemption the run waits until it is back on the MASTER, where it will stay.
         const master = plan.hosts[0];
         const onMaster = plan.preempt
-            ? new WaitFor(`${name}-vip-on-master`, {
-                host: master.host,
-                description: `VIP ${plan.vip} held by the MASTER ${master.host.name}`,
-                check: renderVipHeldCheck(plan.vip, master.interface),
-                timeoutSeconds: VIP_WAIT_SECONDS,
-                intervalSeconds: 1,
-                triggers,
-            }, { parent: this, dependsOn: [last] })
+            ? new WaitFor(
+                  `${name}-vip-on-master`,
+                  {
+                      host: master.host,
+                      description: `VIP ${plan.vip} held by the MASTER ${master.host.name}`,
+                      check: renderVipHeldCheck(plan.vip, master.interface),
+                      timeoutSeconds: VIP_WAIT_SECONDS,
+                      intervalSeconds: 1,
+                      triggers,
+                  },
+                  { parent: this, dependsOn: [last] },
+              )
             : undefined;
         // Checked from the lowest-priority host, so (with preemption) the connection crosses the network.
         const checker = plan.hosts[plan.hosts.length - 1];
-        const answers = new WaitFor(`${name}-vip-answers`, {
-            host: checker.host,
-            description: `${endpoint.url} accepting connections`,
-            check: renderVipAnswersCheck(plan.vip, plan.listenPort),
-            timeoutSeconds: VIP_WAIT_SECONDS,
-            intervalSeconds: 1,
-            triggers,
-        }, { parent: this, dependsOn: [onMaster ? onMaster.command : last] });
+        const answers = new WaitFor(
+            `${name}-vip-answers`,
+            {
+                host: checker.host,
+                description: `${endpoint.url} accepting connections`,
+                check: renderVipAnswersCheck(plan.vip, plan.listenPort),
+                timeoutSeconds: VIP_WAIT_SECONDS,
+                intervalSeconds: 1,
+                triggers,
+            },
+            { parent: this, dependsOn: [onMaster ? onMaster.command : last] },
+        );
 
         // Derived from the check's output, so it carries the dependency: whoever takes the endpoint runs after the VIP answers.
         this.endpoint = answers.command.stdout.apply(() => endpoint);

@@ -59,7 +59,8 @@ export function planLB(args: NginxKeepalivedLBArgs): LBPlanResult {
     };
     const integer = (path: string, value: number | undefined, fallback: number, min: number, max: number): number => {
         const v = value ?? fallback;
-        if (!Number.isInteger(v) || v < min || v > max) add(path, `must be an integer in ${min}..${max}, got ${v}`, `give a whole number from ${min} to ${max}`);
+        if (!Number.isInteger(v) || v < min || v > max)
+            add(path, `must be an integer in ${min}..${max}, got ${v}`, `give a whole number from ${min} to ${max}`);
         return v;
     };
 
@@ -80,7 +81,8 @@ export function planLB(args: NginxKeepalivedLBArgs): LBPlanResult {
         else names.set(h.host.name, i);
         address(`${at}.host.address`, h.host.address, "give the host's IPv4 address");
         const sameAddress = addresses.get(h.host.address);
-        if (sameAddress !== undefined) add(`${at}.host.address`, `${h.host.address} is also the address of hosts[${sameAddress}]`, "give each LB host its own address");
+        if (sameAddress !== undefined)
+            add(`${at}.host.address`, `${h.host.address} is also the address of hosts[${sameAddress}]`, "give each LB host its own address");
         else addresses.set(h.host.address, i);
         if (h.interface !== undefined) iface(`${at}.interface`, h.interface);
         const fallback = LB_DEFAULTS.firstPriority - LB_DEFAULTS.priorityStep * i;
@@ -115,8 +117,11 @@ export function planLB(args: NginxKeepalivedLBArgs): LBPlanResult {
         if (backend.address === args.vip) add(at, `${key} points at the vip itself`, "give the apiserver's own address");
         const lbHost = addresses.get(backend.address);
         if (lbHost !== undefined && backend.port === listenPort) {
-            add("listenPort", `${listenPort} collides with the apiserver ${at} (${key}) on LB host ${hostArgs[lbHost].host.name}: both would bind ${listenPort} there`,
-                "set listenPort to a free port (e.g. 8443) or run the LB on other hosts");
+            add(
+                "listenPort",
+                `${listenPort} collides with the apiserver ${at} (${key}) on LB host ${hostArgs[lbHost].host.name}: both would bind ${listenPort} there`,
+                "set listenPort to a free port (e.g. 8443) or run the LB on other hosts",
+            );
         }
         return backend;
     });

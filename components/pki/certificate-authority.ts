@@ -34,13 +34,17 @@ export class CertificateAuthority extends pulumi.ComponentResource {
             parent: this,
             replacementTrigger: args.rotation,
         });
-        const cert = new tls.SelfSignedCert(`${name}-cert`, {
-            privateKeyPem: key.privateKeyPem,
-            subject: { commonName: args.commonName, organization: args.organization },
-            isCaCertificate: true,
-            validityPeriodHours: args.validityHours ?? DEFAULT_CA_VALIDITY_HOURS,
-            allowedUses: CA_ALLOWED_USES,
-        }, { parent: this });
+        const cert = new tls.SelfSignedCert(
+            `${name}-cert`,
+            {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: args.commonName, organization: args.organization },
+                isCaCertificate: true,
+                validityPeriodHours: args.validityHours ?? DEFAULT_CA_VALIDITY_HOURS,
+                allowedUses: CA_ALLOWED_USES,
+            },
+            { parent: this },
+        );
         this.certPem = cert.certPem;
         this.privateKeyPem = pulumi.secret(key.privateKeyPem);
         this.validityEndTime = cert.validityEndTime;

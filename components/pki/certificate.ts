@@ -50,19 +50,27 @@ export class Certificate extends pulumi.ComponentResource {
             parent: this,
             replacementTrigger: args.rotation,
         });
-        const request = new tls.CertRequest(`${name}-csr`, {
-            privateKeyPem: key.privateKeyPem,
-            subject: { commonName: args.commonName, organization: args.organization },
-            dnsNames: args.dnsNames ? [...args.dnsNames] : undefined,
-            ipAddresses: args.ipAddresses ? [...args.ipAddresses] : undefined,
-        }, { parent: this });
-        const cert = new tls.LocallySignedCert(`${name}-cert`, {
-            certRequestPem: request.certRequestPem,
-            caCertPem: args.ca.certPem,
-            caPrivateKeyPem: args.ca.privateKeyPem,
-            validityPeriodHours: args.validityHours ?? DEFAULT_CERT_VALIDITY_HOURS,
-            allowedUses: allowedUsesFor(args.profile),
-        }, { parent: this });
+        const request = new tls.CertRequest(
+            `${name}-csr`,
+            {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: args.commonName, organization: args.organization },
+                dnsNames: args.dnsNames ? [...args.dnsNames] : undefined,
+                ipAddresses: args.ipAddresses ? [...args.ipAddresses] : undefined,
+            },
+            { parent: this },
+        );
+        const cert = new tls.LocallySignedCert(
+            `${name}-cert`,
+            {
+                certRequestPem: request.certRequestPem,
+                caCertPem: args.ca.certPem,
+                caPrivateKeyPem: args.ca.privateKeyPem,
+                validityPeriodHours: args.validityHours ?? DEFAULT_CERT_VALIDITY_HOURS,
+                allowedUses: allowedUsesFor(args.profile),
+            },
+            { parent: this },
+        );
         this.certPem = cert.certPem;
         this.privateKeyPem = pulumi.secret(key.privateKeyPem);
         this.validityEndTime = cert.validityEndTime;

@@ -33,9 +33,10 @@ export function renderKubeconfig(input: KubeconfigInput): string {
         throw new Error(`kubeconfig for ${input.user}: server "${input.server}" must be an https:// URL`);
     }
     const context = `${input.user}@${input.clusterName}`;
-    const user: Record<string, string> = input.token !== undefined
-        ? { token: input.token }
-        : { "client-certificate-data": b64(input.clientCertPem!), "client-key-data": b64(input.clientKeyPem!) };
+    const user: Record<string, string> =
+        input.token !== undefined
+            ? { token: input.token }
+            : { "client-certificate-data": b64(input.clientCertPem!), "client-key-data": b64(input.clientKeyPem!) };
     return stringify({
         apiVersion: "v1",
         kind: "Config",

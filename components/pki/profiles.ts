@@ -13,9 +13,12 @@ export type CertificateProfile = "server" | "client" | "peer";
 export function allowedUsesFor(profile: CertificateProfile): string[] {
     const base = ["digital_signature", "key_encipherment"];
     switch (profile) {
-        case "server": return [...base, "server_auth"];
-        case "client": return [...base, "client_auth"];
-        case "peer": return [...base, "server_auth", "client_auth"];
+        case "server":
+            return [...base, "server_auth"];
+        case "client":
+            return [...base, "client_auth"];
+        case "peer":
+            return [...base, "server_auth", "client_auth"];
     }
 }
 
@@ -29,8 +32,11 @@ export const DEFAULT_CERT_VALIDITY_HOURS = 8760;
 /** The tls provider's PrivateKey arguments for an algorithm. */
 export function privateKeyArgs(algorithm: KeyAlgorithm): { algorithm: string; ecdsaCurve?: string; rsaBits?: number } {
     switch (algorithm) {
-        case "ECDSA": return { algorithm: "ECDSA", ecdsaCurve: "P256" };
-        case "RSA": return { algorithm: "RSA", rsaBits: 2048 };
-        case "ED25519": return { algorithm: "ED25519" };
+        case "ECDSA":
+            return { algorithm: "ECDSA", ecdsaCurve: "P256" };
+        case "RSA":
+            return { algorithm: "RSA", rsaBits: 2048 };
+        case "ED25519":
+            return { algorithm: "ED25519" };
     }
 }

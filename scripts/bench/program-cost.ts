@@ -29,7 +29,11 @@ export interface InstructionCount {
     instructions: number;
 }
 
-async function evaluateOnce(size: ClusterSize, options: EvaluationOptions, callgrind = false): Promise<EvaluationResult & { processMs: number; instructions?: number }> {
+async function evaluateOnce(
+    size: ClusterSize,
+    options: EvaluationOptions,
+    callgrind = false,
+): Promise<EvaluationResult & { processMs: number; instructions?: number }> {
     validatedSyntheticCluster(size);
     const raw = syntheticCluster(size) as { hosts: { name: string; roles: string[] }[] };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-binary-bench-eval-"));
@@ -77,7 +81,12 @@ export interface EvaluationOptions {
 }
 
 /** Evaluates each size `repeat` times, one process at a time (the figures are wall times). */
-export async function measureProgramCost(sizes: ClusterSize[], repeat: number, progress: (line: string) => void, options: EvaluationOptions): Promise<SizeResult[]> {
+export async function measureProgramCost(
+    sizes: ClusterSize[],
+    repeat: number,
+    progress: (line: string) => void,
+    options: EvaluationOptions,
+): Promise<SizeResult[]> {
     const results: SizeResult[] = [];
     for (const size of sizes) {
         const runs: (EvaluationResult & { processMs: number })[] = [];

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { parseClusterSpec, type ClusterSpec } from "../../components/spec";
+import { parseClusterSpec, type ClusterSpec } from "../../components/cluster-spec";
 
 /** The example stack whose releases and settings the synthetic specs reuse. */
 export const TEMPLATE_STACK = path.resolve(__dirname, "../../stacks/Pulumi.seed001.yaml");
@@ -24,10 +24,13 @@ const VIP = "10.200.255.100";
 
 /** The raw `k8s-binary:cluster` value for a cluster of that size (SSH key from the secret config key). */
 export function syntheticCluster(size: ClusterSize): Record<string, unknown> {
-    const doc = YAML.parse(fs.readFileSync(TEMPLATE_STACK, "utf8")) as { config: Record<string, any> };
+    const doc = YAML.parse(fs.readFileSync(TEMPLATE_STACK, "utf8")) as { config: { "k8s-binary:cluster": Record<string, Record<string, unknown>> } };
     const template = doc.config["k8s-binary:cluster"];
     const kinds: [string, string, number][] = [
-        ["etcd", "etcd", size.etcd], ["cp", "control-plane", size.controlPlanes], ["lb", "lb", size.lbs], ["w", "worker", size.workers],
+        ["etcd", "etcd", size.etcd],
+        ["cp", "control-plane", size.controlPlanes],
+        ["lb", "lb", size.lbs],
+        ["w", "worker", size.workers],
     ];
     const hosts: { name: string; address: string; roles: string[] }[] = [];
     for (const [prefix, role, count] of kinds)

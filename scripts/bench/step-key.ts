@@ -6,7 +6,10 @@
  * `bench-etcd-etcd001-etcd-install` (instance `bench-etcd`) are both `<host>-etcd-install`.
  */
 export function stepKey(name: string, hosts: ReadonlySet<string>, instancePrefixes: readonly string[] = []): string {
-    const key = name.split("-").map((t) => (hosts.has(t) ? "<host>" : t)).join("-");
+    const key = name
+        .split("-")
+        .map((t) => (hosts.has(t) ? "<host>" : t))
+        .join("-");
     const prefix = instancePrefixes.find((p) => key.startsWith(`${p}-`));
     return prefix === undefined ? key : key.slice(prefix.length + 1);
 }

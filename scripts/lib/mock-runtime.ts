@@ -2,12 +2,20 @@
  * Pulumi's mock runtime, recording what a program registers: the one mock runtime of the unit
  * tests, the offline render (scripts/render.ts) and the benchmarks (scripts/bench/evaluate.ts).
  *
- * The SDK's mocks see neither a resource's parent nor its dependencies, nor what a component
- * registers with `registerOutputs` (where the host primitives put their facts, see
+ * The SDK's mocks see neither a resource's parent, its dependencies nor its aliases, nor what a
+ * component registers with `registerOutputs` (where the host primitives put their facts, see
  * components/host/facts.ts); the recording monitor reads them off the requests.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as sdkState from "@pulumi/pulumi/runtime/state";
+
+/**
+ * Recorded inputs or outputs: whatever the program passed, as the SDK's `deserializeProperties`
+ * returns it (typed `any` there); tests read them at any depth.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK deserializes properties to `any`
+export type RecordedProperties = Record<string, any>;
 
 /** A resource as the program registered it. */
 export interface Registration {
@@ -23,8 +31,17 @@ export interface Registration {
     custom: boolean;
     /** URNs it depends on (`dependsOn` and input dependencies), sorted, as the engine would receive them. */
     dependencies: string[];
+    /** Its aliases as the engine would receive them: a whole URN, or a spec's name and parent URN (each only when given). */
+    aliases: RecordedAlias[];
     /** Inputs as the engine would receive them; secrets are still wrapped (see rpc-values.ts). */
-    inputs: Record<string, any>;
+    inputs: RecordedProperties;
+}
+
+/** One alias of a registration. */
+export interface RecordedAlias {
+    urn?: string;
+    name?: string;
+    parent?: string;
 }
 
 /** What a mock runtime records while the program runs. */
@@ -32,7 +49,7 @@ export interface MockRuntime {
     /** Every registration, in the order the runtime answered them. */
     registrations: Registration[];
     /** What each component passed to `registerOutputs`, by URN; secrets still wrapped. */
-    outputs: Map<string, Record<string, any>>;
+    outputs: Map<string, RecordedProperties>;
 }
 
 /** A provider resource's outputs besides its echoed inputs: the values only a deployment makes. */
@@ -56,7 +73,12 @@ interface RegisterResourceRequest {
     getParent(): string;
     getCustom(): boolean;
     getDependenciesList(): string[];
+    getAliasesList(): AliasMessage[];
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+interface AliasMessage {
+    getUrn(): string;
+    getSpec(): { getName(): string; getParenturn(): string } | undefined;
 }
 interface RegisterResourceResponse {
     getUrn(): string;
@@ -66,6 +88,12 @@ interface RegisterResourceOutputsRequest {
     getOutputs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0] | undefined;
 }
 type Callback<T> = (err: unknown, response: T) => void;
+
+function recordAlias(alias: AliasMessage): RecordedAlias {
+    const spec = alias.getSpec();
+    if (!spec) return { urn: alias.getUrn() };
+    return { ...(spec.getName() ? { name: spec.getName() } : {}), ...(spec.getParenturn() ? { parent: spec.getParenturn() } : {}) };
+}
 
 /** Makes the SDK's mock monitor record each registration with its parent and dependencies, and each component's outputs. */
 function record(monitor: MockMonitor, recording: MockRuntime): void {
@@ -77,6 +105,7 @@ function record(monitor: MockMonitor, recording: MockRuntime): void {
             parent: req.getParent() ?? "",
             custom: req.getCustom(),
             dependencies: [...req.getDependenciesList()].sort(),
+            aliases: req.getAliasesList().map(recordAlias),
             inputs: pulumi.runtime.deserializeProperties(req.getObject()),
         };
         return registerResource(req, (err: unknown, res: RegisterResourceResponse | undefined) => {
@@ -114,7 +143,7 @@ export function installMockRuntime(options: MockRuntimeOptions = {}): MockRuntim
 // The SDK's own bookkeeping of outstanding RPCs (what `pulumi.runtime.disconnect` drains); both
 // are internal to the SDK, so they are reached by name and checked in `settled`.
 const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-const rpcDone = (): Promise<void> => (require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { rpcDone: Promise<void> } } }).getStore().settings.rpcDone;
+const rpcDone = (): Promise<void> => (sdkState as unknown as { getStore(): { settings: { rpcDone: Promise<void> } } }).getStore().settings.rpcDone;
 
 /**
  * Waits until the mock runtime has finished every registration, including those that
@@ -123,7 +152,8 @@ const rpcDone = (): Promise<void> => (require("@pulumi/pulumi/runtime/state") as
  * sleep, so a check that something was *not* registered is a real check.
  */
 export async function settled(): Promise<void> {
-    if (typeof runtime.waitForRPCs !== "function") throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs: settled() needs another way to drain the mock runtime");
+    if (typeof runtime.waitForRPCs !== "function")
+        throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs: settled() needs another way to drain the mock runtime");
     for (;;) {
         await runtime.waitForRPCs();
         const drained = rpcDone();
@@ -134,5 +164,10 @@ export async function settled(): Promise<void> {
 
 /** The value of an Output once known (under the mock runtime every value is). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        output.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }

@@ -7,7 +7,7 @@ export function isSecret(value: unknown): boolean {
 }
 
 /** A recorded value with every secret wrapper removed. */
-export function unwrap(value: unknown): any {
+export function unwrap(value: unknown): unknown {
     if (isSecret(value)) return unwrap(pulumi.runtime.unwrapRpcSecret(value));
     if (Array.isArray(value)) return value.map(unwrap);
     if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));

@@ -4,7 +4,7 @@
 // never read back from scripts. Everything sorted, so the result depends only on what the
 // program declared.
 import { FACT_KINDS, FACTS_OUTPUT, type ArtifactOrigin, type HostFacts } from "../../components/host/facts";
-import type { ClusterSpec } from "../../components/spec";
+import type { ClusterSpec } from "../../components/cluster-spec";
 import type { MockRuntime, Registration } from "../lib/mock-runtime";
 import { containsSecret, isSecret, unwrap } from "../lib/rpc-values";
 import { SECRET_PLACEHOLDER, type Substitutions } from "./placeholders";
@@ -155,7 +155,8 @@ function factsOf(r: Registration, outputs: MockRuntime["outputs"]): HostFacts | 
     if (kind === undefined) return undefined;
     const facts = outputs.get(r.urn)?.[FACTS_OUTPUT];
     if (isSecret(facts)) throw new Error(`${label(r)} registered its facts as a secret: facts must hold no secret content (components/host/facts.ts)`);
-    if (facts?.kind !== kind) throw new Error(`${label(r)} registered no ${kind} facts (output "${FACTS_OUTPUT}"): the render cannot show what it puts on its host`);
+    if (facts?.kind !== kind)
+        throw new Error(`${label(r)} registered no ${kind} facts (output "${FACTS_OUTPUT}"): the render cannot show what it puts on its host`);
     return facts as HostFacts;
 }
 
@@ -167,7 +168,7 @@ function originText(source: ArtifactOrigin): string {
 export function collect(spec: ClusterSpec, recording: MockRuntime, subs: Substitutions): Rendered {
     const regs = recording.registrations;
     const byUrn = new Map(regs.map((r) => [r.urn, r]));
-    const nameOf = (urn: string) => byUrn.get(urn) ? label(byUrn.get(urn)!) : urn;
+    const nameOf = (urn: string) => (byUrn.get(urn) ? label(byUrn.get(urn)!) : urn);
     const waitsFor = new Map<string, Set<string>>();
     const inherited = (urn: string): Set<string> => {
         const known = waitsFor.get(urn);
@@ -181,7 +182,9 @@ export function collect(spec: ClusterSpec, recording: MockRuntime, subs: Substit
     const order = deploymentOrder(regs, waitsFor);
 
     const hostByAddress = new Map(spec.hosts.map((h) => [h.address, h]));
-    const hosts = new Map<string, RenderedHost>(spec.hosts.map((h) => [h.name, { name: h.name, address: h.address, roles: [...h.roles], files: [], units: [], steps: [] }]));
+    const hosts = new Map<string, RenderedHost>(
+        spec.hosts.map((h) => [h.name, { name: h.name, address: h.address, roles: [...h.roles], files: [], units: [], steps: [] }]),
+    );
     const unplaced: string[] = [];
     const text = (value: unknown) => subs.apply(String(unwrap(value)));
 
@@ -203,15 +206,27 @@ export function collect(spec: ClusterSpec, recording: MockRuntime, subs: Substit
             // A secret file's text is the placeholder text the step's stdin holds under the render.
             const content = facts.secret ? text(writer.inputs.stdin) : subs.apply(facts.content);
             host.files.push({
-                path: facts.path, mode: facts.mode, owner: facts.owner, group: facts.group, content,
-                secret: facts.secret || SECRET_PLACEHOLDER.test(content), resource: writer.name,
+                path: facts.path,
+                mode: facts.mode,
+                owner: facts.owner,
+                group: facts.group,
+                content,
+                secret: facts.secret || SECRET_PLACEHOLDER.test(content),
+                resource: writer.name,
             });
             writtenBy.set(writer.urn, facts.path);
         } else if (facts.kind === "unit") {
             host.units.push({ unit: facts.unit, enabled: facts.enabled, resource: r.name });
         } else if (facts.kind === "release") {
             const source = originText(facts.source);
-            releases.push({ key: [facts.name, facts.version, source, facts.checksum].join("\u0000"), name: facts.name, version: facts.version, source, checksum: facts.checksum, hosts: [host.name] });
+            releases.push({
+                key: [facts.name, facts.version, source, facts.checksum].join("\u0000"),
+                name: facts.name,
+                version: facts.version,
+                source,
+                checksum: facts.checksum,
+                hosts: [host.name],
+            });
         } else {
             const source = originText(facts.source);
             images.push({ key: [facts.ref, facts.digest, source].join("\u0000"), ref: facts.ref, digest: facts.digest, source, hosts: [host.name] });
@@ -239,11 +254,19 @@ export function collect(spec: ClusterSpec, recording: MockRuntime, subs: Substit
         let upload: RenderedStep["upload"];
         if (r.type === "command:remote:CopyToRemote") {
             const source = unwrap(r.inputs.source) as { asset?: string; value?: string } | undefined;
-            upload = { from: source?.asset === "file" ? String(source.value) : `a ${source?.asset ?? "unknown"} asset`, to: String(unwrap(r.inputs.remotePath)) };
+            upload = {
+                from: source?.asset === "file" ? String(source.value) : `a ${source?.asset ?? "unknown"} asset`,
+                to: String(unwrap(r.inputs.remotePath)),
+            };
             scripts.push({ when: "create", body: `# uploads ${upload.from} over SFTP to ${upload.to}\n` });
         }
         const step: RenderedStep = {
-            order: order.get(r.urn)!, resource: r.name, type: r.type, sudo, scripts, upload,
+            order: order.get(r.urn)!,
+            resource: r.name,
+            type: r.type,
+            sudo,
+            scripts,
+            upload,
             after: r.dependencies.map(nameOf).sort(compare),
             inheritedCount: [...waitsFor.get(r.urn)!].filter((d) => !r.dependencies.includes(d)).length,
         };
@@ -271,8 +294,14 @@ export function collect(spec: ClusterSpec, recording: MockRuntime, subs: Substit
         hosts: [...hosts.values()],
         clusterObjects,
         certificates: certificates(regs, byUrn, [...hosts.values()]),
-        releases: merged(releases, spec.hosts.map((h) => h.name)).sort((a, b) => compare(a.name, b.name) || compare(a.version, b.version) || compare(a.source, b.source)),
-        images: merged(images, spec.hosts.map((h) => h.name)).sort((a, b) => compare(a.ref, b.ref) || compare(a.digest, b.digest) || compare(a.source, b.source)),
+        releases: merged(
+            releases,
+            spec.hosts.map((h) => h.name),
+        ).sort((a, b) => compare(a.name, b.name) || compare(a.version, b.version) || compare(a.source, b.source)),
+        images: merged(
+            images,
+            spec.hosts.map((h) => h.name),
+        ).sort((a, b) => compare(a.ref, b.ref) || compare(a.digest, b.digest) || compare(a.source, b.source)),
         graph: graph(regs, byUrn, nameOf),
         unplaced: unplaced.sort(compare),
     };
@@ -293,7 +322,9 @@ function graph(regs: Registration[], byUrn: Map<string, Registration>, nameOf: (
                 type: r.type,
                 parent: parent ? nameOf(parent) : undefined,
                 dependencies: r.dependencies.map(nameOf).sort(compare),
-                secretInputs: Object.keys(r.inputs).filter((k) => k !== "connection" && containsSecret(r.inputs[k])).sort(compare),
+                secretInputs: Object.keys(r.inputs)
+                    .filter((k) => k !== "connection" && containsSecret(r.inputs[k]))
+                    .sort(compare),
                 depth,
             });
             visit(r.urn, depth + 1);
@@ -303,27 +334,36 @@ function graph(regs: Registration[], byUrn: Map<string, Registration>, nameOf: (
     return out;
 }
 
+/** The inputs of @pulumi/tls's certificates and requests that the render reports. */
+interface TlsInputs {
+    subject?: { commonName?: string; organization?: string | string[] };
+    dnsNames?: string[];
+    ipAddresses?: string[];
+    allowedUses?: string[];
+    validityPeriodHours?: number | string;
+    caCertPem?: string;
+}
+
 function certificates(regs: Registration[], byUrn: Map<string, Registration>, hosts: RenderedHost[]): RenderedCertificate[] {
     const componentName = (r: Registration) => byUrn.get(r.parent)?.name ?? r.name;
     const certNameToComponent = new Map<string, string>();
     for (const r of regs) if (/Cert$/.test(r.type) && r.type.startsWith("tls:")) certNameToComponent.set(r.name, componentName(r));
-    const installedAt = (certResource: string) => hosts.flatMap((h) => h.files
-        .filter((f) => f.content.includes(`<certificate ${certResource}:`))
-        .map((f) => `${h.name}:${f.path}`));
+    const installedAt = (certResource: string) =>
+        hosts.flatMap((h) => h.files.filter((f) => f.content.includes(`<certificate ${certResource}:`)).map((f) => `${h.name}:${f.path}`));
     const out: RenderedCertificate[] = [];
     for (const r of regs) {
-        const inputs = unwrap(r.inputs) as Record<string, any>;
-        let subjectFrom: Record<string, any> | undefined;
+        const inputs = unwrap(r.inputs) as TlsInputs;
+        let subjectFrom: TlsInputs | undefined;
         let issuer = "self-signed";
         if (r.type === "tls:index/selfSignedCert:SelfSignedCert") subjectFrom = inputs;
         else if (r.type === "tls:index/locallySignedCert:LocallySignedCert") {
             // The request it signs is its sibling in the Certificate component.
             const request = regs.find((c) => c.type === "tls:index/certRequest:CertRequest" && c.parent === r.parent);
-            subjectFrom = request && (unwrap(request.inputs) as Record<string, any>);
+            subjectFrom = request && (unwrap(request.inputs) as TlsInputs);
             const ca = /<certificate (\S+): issued at deploy>/.exec(String(inputs.caCertPem ?? ""));
-            issuer = ca ? certNameToComponent.get(ca[1]) ?? ca[1] : "unknown";
+            issuer = ca ? (certNameToComponent.get(ca[1]) ?? ca[1]) : "unknown";
         } else continue;
-        const subject = (subjectFrom?.subject ?? {}) as { commonName?: string; organization?: string | string[] };
+        const subject = subjectFrom?.subject ?? {};
         out.push({
             name: componentName(r),
             issuer,

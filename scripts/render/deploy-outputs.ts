@@ -3,8 +3,13 @@
 // placeholder by the substitutions in everything written.
 import type { ProviderOutputs } from "../lib/mock-runtime";
 import {
-    certificatePlaceholder, certRequestPlaceholder, privateKeyPlaceholder, randomPlaceholder, randomToken,
-    Substitutions, validityEndPlaceholder,
+    certificatePlaceholder,
+    certRequestPlaceholder,
+    privateKeyPlaceholder,
+    randomPlaceholder,
+    randomToken,
+    Substitutions,
+    validityEndPlaceholder,
 } from "./placeholders";
 
 /** The render's provider outputs; registers in `substitutions` what must be rewritten on the way out. */
@@ -13,7 +18,13 @@ export function deployPlaceholders(substitutions: Substitutions): ProviderOutput
         if (type === "tls:index/privateKey:PrivateKey") {
             const key = privateKeyPlaceholder(name);
             substitutions.addEncoded(key);
-            return { privateKeyPem: key, privateKeyOpenssh: key, privateKeyPemPkcs8: key, publicKeyPem: `<public key of ${name}>`, publicKeyOpenssh: `<public key of ${name}>` };
+            return {
+                privateKeyPem: key,
+                privateKeyOpenssh: key,
+                privateKeyPemPkcs8: key,
+                publicKeyPem: `<public key of ${name}>`,
+                publicKeyOpenssh: `<public key of ${name}>`,
+            };
         }
         if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: certRequestPlaceholder(name) };
         if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") {

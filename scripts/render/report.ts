@@ -30,13 +30,18 @@ export function renderSummary(r: Rendered, notes: RunNotes): string {
         "",
         "| host | address | roles | files | secret files | steps |",
         "|---|---|---|---|---|---|",
-        ...r.hosts.map((h) => `| ${h.name} | ${h.address} | ${h.roles.join(", ")} | ${h.files.length} | ${h.files.filter((f) => f.secret).length} | ${h.steps.length} |`),
+        ...r.hosts.map(
+            (h) => `| ${h.name} | ${h.address} | ${h.roles.join(", ")} | ${h.files.length} | ${h.files.filter((f) => f.secret).length} | ${h.steps.length} |`,
+        ),
         "",
         "## Certificates",
         "",
         "| certificate | issuer | CN | O | DNS SANs | IP SANs | allowed uses | validity (h) | installed at |",
         "|---|---|---|---|---|---|---|---|---|",
-        ...r.certificates.map((c) => `| ${cell(c.name)} | ${cell(c.issuer)} | ${cell(c.commonName)} | ${cell(c.organization.join(", "))} | ${cell(c.dnsNames.join(", "))} | ${c.ipAddresses.join(", ")} | ${c.allowedUses.join(", ")} | ${c.validityHours} | ${c.installedAt.join("<br>")} |`),
+        ...r.certificates.map(
+            (c) =>
+                `| ${cell(c.name)} | ${cell(c.issuer)} | ${cell(c.commonName)} | ${cell(c.organization.join(", "))} | ${cell(c.dnsNames.join(", "))} | ${c.ipAddresses.join(", ")} | ${c.allowedUses.join(", ")} | ${c.validityHours} | ${c.installedAt.join("<br>")} |`,
+        ),
         "",
         "## Releases",
         "",
@@ -49,16 +54,14 @@ export function renderSummary(r: Rendered, notes: RunNotes): string {
         ...(r.images.length === 0
             ? ["None imported from archives."]
             : [
-                "| image | digest | archive source | hosts |",
-                "|---|---|---|---|",
-                ...r.images.map((x) => `| ${cell(x.ref)} | \`${x.digest}\` | ${cell(x.source)} | ${x.hosts.join(", ")} |`),
-            ]),
+                  "| image | digest | archive source | hosts |",
+                  "|---|---|---|---|",
+                  ...r.images.map((x) => `| ${cell(x.ref)} | \`${x.digest}\` | ${cell(x.source)} | ${x.hosts.join(", ")} |`),
+              ]),
         "",
         "## In-cluster objects",
         "",
-        ...(r.clusterObjects.length === 0
-            ? ["None declared."]
-            : r.clusterObjects.map((o) => `- ${o.type} ${o.name}`)),
+        ...(r.clusterObjects.length === 0 ? ["None declared."] : r.clusterObjects.map((o) => `- ${o.type} ${o.name}`)),
         "",
         "## Stack outputs",
         "",
@@ -87,7 +90,9 @@ export function renderGraph(r: Rendered): string {
 
 /** A host's file index: mode, owner, path, whether secret, and the step that writes it. */
 export function renderFileIndex(h: RenderedHost): string {
-    const rows = h.files.map((f: RenderedFile) => `${f.mode} ${f.owner}:${f.group} ${f.path}${f.secret ? "  [secret at deploy: placeholders shown]" : ""}  <- ${f.resource}`);
+    const rows = h.files.map(
+        (f: RenderedFile) => `${f.mode} ${f.owner}:${f.group} ${f.path}${f.secret ? "  [secret at deploy: placeholders shown]" : ""}  <- ${f.resource}`,
+    );
     return `# mode owner:group path  <- step that writes it (files/<path> holds the content)\n${rows.join("\n")}${rows.length ? "\n" : ""}`;
 }
 
@@ -104,9 +109,7 @@ export function stepFileName(index: number, step: RenderedStep): string {
 
 /** One step as a bash file: a header saying how and when it runs, then each script. */
 export function renderStep(h: RenderedHost, step: RenderedStep): string {
-    const lines = [
-        `# ${step.resource} (${step.type}) on ${h.name} ${h.address}${step.sudo ? ", through sudo -n" : ""}`,
-    ];
+    const lines = [`# ${step.resource} (${step.type}) on ${h.name} ${h.address}${step.sudo ? ", through sudo -n" : ""}`];
     if (step.after.length > 0) lines.push("# waits for:", ...step.after.map((a) => `#   ${a}`));
     if (step.inheritedCount > 0) lines.push(`# and for ${step.inheritedCount} more through its components (see graph.txt)`);
     if (step.stdin && "file" in step.stdin) lines.push(`# stdin: the content of ${step.stdin.file} (see ../files${step.stdin.file})`);

@@ -28,8 +28,7 @@ after(async () => {
 
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n") : []);
 const ran = (r: RunResult) => r.commandLog.map((c) => `${c.urn.split("::").pop()}:${c.phase}`);
-const opsOf = (r: RunResult) =>
-    Object.fromEntries(r.operations.filter((o) => o.type.startsWith("command:")).map((o) => [o.name, o.op]));
+const opsOf = (r: RunResult) => Object.fromEntries(r.operations.filter((o) => o.type.startsWith("command:")).map((o) => [o.name, o.op]));
 
 function run(stateFile: string, steps: object[], connection: object = sshd.connection) {
     return runProgram({ program, stateFile, config: { connection: JSON.stringify(connection), steps: JSON.stringify(steps) } });
@@ -40,7 +39,12 @@ describe("engine over SSH: a resource's life across runs", () => {
     let d: string;
     let upload: string;
     const steps = (v: number) => [
-        { name: "upd", create: `echo create-v${v} >> ${d}/upd.log; echo out-v${v}`, update: `echo update-v${v} >> ${d}/upd.log`, delete: `echo delete >> ${d}/upd.log` },
+        {
+            name: "upd",
+            create: `echo create-v${v} >> ${d}/upd.log; echo out-v${v}`,
+            update: `echo update-v${v} >> ${d}/upd.log`,
+            delete: `echo delete >> ${d}/upd.log`,
+        },
         { name: "again", create: `echo create-v${v} >> ${d}/again.log` },
         {
             name: "trig",
@@ -77,9 +81,21 @@ describe("engine over SSH: a resource's life across runs", () => {
     it("first run: every create runs once; stdin reaches the command; dependents wait", async () => {
         first = await run(state, steps(1));
         assert.ok(Object.values(opsOf(first)).every((op) => op === "create"));
-        for (const f of ["upd", "again", "trig", "dbr", "gone"]) assert.deepEqual(lines(`${d}/${f}.log`), [f === "gone" ? "created" : f === "dbr" ? "create" : "create-v1"]);
+        for (const f of ["upd", "again", "trig", "dbr", "gone"])
+            assert.deepEqual(lines(`${d}/${f}.log`), [f === "gone" ? "created" : f === "dbr" ? "create" : "create-v1"]);
         assert.deepEqual(first.outputs.stdout, {
-            upd: "out-v1", again: "", trig: "gen-v1", dbr: "", secret: "", env: "accepted", local: "local-env", slow: "", "after-slow": "", slow2: "", unchained: "", gone: "",
+            upd: "out-v1",
+            again: "",
+            trig: "gen-v1",
+            dbr: "",
+            secret: "",
+            env: "accepted",
+            local: "local-env",
+            slow: "",
+            "after-slow": "",
+            slow2: "",
+            unchained: "",
+            gone: "",
         });
         // stdin: on the host, not in any command line, not logged under logging "none"; secret in state.
         assert.equal(fs.readFileSync(`${d}/secret.txt`, "utf8"), "TOPSECRET-123");
@@ -106,8 +122,19 @@ describe("engine over SSH: a resource's life across runs", () => {
         fs.writeFileSync(upload, "content v2\n");
         const third = await run(state, steps(2));
         assert.deepEqual(opsOf(third), {
-            upd: "update", again: "update", trig: "delete", dbr: "replace", secret: "same", env: "same", local: "same", copy: "update",
-            slow: "same", "after-slow": "same", slow2: "same", unchained: "same", gone: "delete",
+            upd: "update",
+            again: "update",
+            trig: "delete",
+            dbr: "replace",
+            secret: "same",
+            env: "same",
+            local: "same",
+            copy: "update",
+            slow: "same",
+            "after-slow": "same",
+            slow2: "same",
+            unchained: "same",
+            gone: "delete",
         });
         assert.ok(third.operations.some((o) => o.name === "trig" && o.op === "replace"));
         assert.deepEqual(lines(`${d}/upd.log`), ["create-v1", "update-v2"]);
@@ -124,7 +151,10 @@ describe("engine over SSH: a resource's life across runs", () => {
         assert.equal(order[order.length - 1].endsWith(":delete"), true);
         const st = readState(state);
         assert.equal(st.pendingDeletes.length, 0);
-        assert.equal(Object.values(st.resources).some((r) => r.name === "gone"), false);
+        assert.equal(
+            Object.values(st.resources).some((r) => r.name === "gone"),
+            false,
+        );
     });
 });
 
@@ -148,7 +178,12 @@ describe("engine over SSH: failures", () => {
             return true;
         });
         assert.deepEqual(lines(`${d}/log`), ["first"]);
-        assert.deepEqual(Object.values(readState(state).resources).map((r) => r.name).sort(), ["first", "k8s-binary-test"]);
+        assert.deepEqual(
+            Object.values(readState(state).resources)
+                .map((r) => r.name)
+                .sort(),
+            ["first", "k8s-binary-test"],
+        );
 
         const fixed = await run(state, steps(false));
         assert.deepEqual(opsOf(fixed), { first: "same", bad: "create", dependent: "create" });

@@ -38,13 +38,18 @@ after(async () => {
 /** A program writing one plain and one secret file on the loopback host, or nothing (which removes them). */
 function program(withFiles: boolean): string {
     const file = path.join(dir, withFiles ? "files.ts" : "empty.ts");
-    fs.writeFileSync(file, withFiles ? [
-        `import * as pulumi from "@pulumi/pulumi";`,
-        `import { RemoteFile } from ${JSON.stringify(path.join(REPO, "components/host"))};`,
-        `const host = { name: "loop", address: "127.0.0.1", connection: pulumi.secret(new pulumi.Config().requireObject<any>("connection")) };`,
-        `new RemoteFile("loop-plain", { host, path: ${JSON.stringify(path.join(dir, "plain.conf"))}, content: "a=1\\n" });`,
-        `new RemoteFile("loop-key", { host, path: ${JSON.stringify(path.join(dir, "key.pem"))}, content: pulumi.secret(${JSON.stringify(SECRET)}), mode: "0600" });`,
-    ].join("\n") : "export {};\n");
+    fs.writeFileSync(
+        file,
+        withFiles
+            ? [
+                  `import * as pulumi from "@pulumi/pulumi";`,
+                  `import { RemoteFile } from ${JSON.stringify(path.join(REPO, "components/host"))};`,
+                  `const host = { name: "loop", address: "127.0.0.1", connection: pulumi.secret(new pulumi.Config().requireObject<any>("connection")) };`,
+                  `new RemoteFile("loop-plain", { host, path: ${JSON.stringify(path.join(dir, "plain.conf"))}, content: "a=1\\n" });`,
+                  `new RemoteFile("loop-key", { host, path: ${JSON.stringify(path.join(dir, "key.pem"))}, content: pulumi.secret(${JSON.stringify(SECRET)}), mode: "0600" });`,
+              ].join("\n")
+            : "export {};\n",
+    );
     return file;
 }
 
@@ -59,8 +64,25 @@ test("RemoteFile's facts are in its state; a secret file's only as a mark", asyn
         assert.ok(!r.secretOutputs.some((p) => p.startsWith("facts")), `${name}'s facts are not secret`);
         return r.outputs.facts;
     };
-    assert.deepEqual(facts("loop-plain"), { kind: "file", host: "loop", path: path.join(dir, "plain.conf"), mode: "0644", owner: "root", group: "root", content: "a=1\n", secret: false });
-    assert.deepEqual(facts("loop-key"), { kind: "file", host: "loop", path: path.join(dir, "key.pem"), mode: "0600", owner: "root", group: "root", secret: true });
+    assert.deepEqual(facts("loop-plain"), {
+        kind: "file",
+        host: "loop",
+        path: path.join(dir, "plain.conf"),
+        mode: "0644",
+        owner: "root",
+        group: "root",
+        content: "a=1\n",
+        secret: false,
+    });
+    assert.deepEqual(facts("loop-key"), {
+        kind: "file",
+        host: "loop",
+        path: path.join(dir, "key.pem"),
+        mode: "0600",
+        owner: "root",
+        group: "root",
+        secret: true,
+    });
     const leaks = findLeaks(plainState(state), { key: SECRET, "sha256 of the key": createHash("sha256").update(SECRET).digest("hex") });
     assert.deepEqual(leaks, [], describeLeaks(leaks));
 });

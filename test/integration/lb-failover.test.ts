@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { requireBench, startBench, type Bench, type BenchHost } from "../support/bench";
+import { requireTestbed, startTestbed, type Testbed, type TestbedHost } from "../support/testbed";
 import { readState, runProgram, type RunResult } from "../support/engine";
 import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 import { killTlsBackend, startTlsBackends, whichBackend, type HostExec } from "../support/tls-backends";
 
 /*
  * NginxKeepalivedLB on real hosts: nginx and keepalived from this machine's packages under
- * systemd in two bench hosts, three HTTPS stand-in apiservers on a third, the component's real
+ * systemd in two testbed hosts, three HTTPS stand-in apiservers on a third, the component's real
  * commands over SSH through the test engine. VIP movements are timed by sampling both hosts'
  * eth0 addresses every ~50 ms from the machine's side (`ip -n <netns>`), which also works while
  * a host is powered off.
@@ -27,10 +27,8 @@ class VipWatcher {
     private readonly child: ChildProcess;
     private buffer = "";
 
-    constructor(hosts: BenchHost[], vip: string) {
-        const checks = hosts.map((h) =>
-            `[[ $(ip -n ${h.netns} -4 -o addr show dev eth0 2>/dev/null) == *" ${vip}/32 "* ]] && out+=" ${h.name}"`,
-        ).join("\n");
+    constructor(hosts: TestbedHost[], vip: string) {
+        const checks = hosts.map((h) => `[[ $(ip -n ${h.netns} -4 -o addr show dev eth0 2>/dev/null) == *" ${vip}/32 "* ]] && out+=" ${h.name}"`).join("\n");
         const script = `while :; do out=$EPOCHREALTIME\n${checks}\necho "$out"; sleep 0.05; done`;
         this.child = spawn("bash", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
         this.child.stdout!.setEncoding("utf8");
@@ -70,7 +68,8 @@ class VipWatcher {
         for (;;) {
             const last = this.samples.at(-1);
             if (last && this.samples[0].t <= last.t - forMs && this.between(last.t - forMs, last.t).every((s) => want(s.holders))) return;
-            if (Date.now() > deadline) throw new Error(`VIP: not steadily ${what} for ${forMs} ms within ${timeoutMs} ms; holders: ${this.history(deadline - timeoutMs - forMs)}`);
+            if (Date.now() > deadline)
+                throw new Error(`VIP: not steadily ${what} for ${forMs} ms within ${timeoutMs} ms; holders: ${this.history(deadline - timeoutMs - forMs)}`);
             await sleep(25);
         }
     }
@@ -111,22 +110,22 @@ function sleep(ms: number): Promise<void> {
 
 const only = (name: string) => (h: string[]) => h.length === 1 && h[0] === name;
 
-test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGKILL hazard, no-op rerun", async (t) => {
-    if (!requireBench(t)) return;
-    const bench: Bench = await startBench({ hosts: ["lb1", "lb2", "b1"] });
+test("NginxKeepalivedLB on the testbed: VIP, balancing, reload, failover, the SIGKILL hazard, no-op rerun", async (t) => {
+    if (!requireTestbed(t)) return;
+    const testbed: Testbed = await startTestbed({ hosts: ["lb1", "lb2", "b1"] });
     const work = mkdtempSync(join(tmpdir(), "lb-failover-"));
     const stateFile = join(work, "state.json");
-    const [lb1, lb2, b1] = bench.hosts;
-    const vip = bench.address(100);
+    const [lb1, lb2, b1] = testbed.hosts;
+    const vip = testbed.address(100);
     const watcher = new VipWatcher([lb1, lb2], vip);
     t.after(async () => {
         watcher.stop();
-        await bench.stop();
+        await testbed.stop();
         rmSync(work, { recursive: true, force: true });
     });
-    const exec: HostExec = (host, command, options) => bench.exec(host, command, options);
+    const exec: HostExec = (host, command, options) => testbed.exec(host, command, options);
     const inHost = async (host: string, command: string): Promise<string> => {
-        const r = await bench.exec(host, command);
+        const r = await testbed.exec(host, command);
         assert.equal(r.code, 0, `${host}: ${command}: ${r.stderr}`);
         return r.stdout.trim();
     };
@@ -141,13 +140,18 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     const lbHosts = [lb1, lb2].map((h) => ({ name: h.name, address: h.address, connection: { ...h.connection, hostKey: h.hostKey } }));
     /** The Args of the latest run: each run changes only what it names. */
     let args: object = {
-        vip, interface: "eth0", virtualRouterId: 51, backends: backends.map((b) => `${b.address}:${b.port}`), preempt: true,
+        vip,
+        interface: "eth0",
+        virtualRouterId: 51,
+        backends: backends.map((b) => `${b.address}:${b.port}`),
+        preempt: true,
     };
     const up = async (change: object = {}): Promise<{ result: RunResult; ms: number }> => {
         args = { ...args, ...change };
         const started = Date.now();
         const result = await runProgram({
-            program: PROGRAM, stateFile,
+            program: PROGRAM,
+            stateFile,
             config: { "lb:hosts": JSON.stringify(lbHosts), "lb:args": JSON.stringify(args) },
         });
         return { result, ms: Date.now() - started };
@@ -173,14 +177,22 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
      */
     const startingState = async (holder: string) => {
         await watcher.steady(only(holder), 3000, 30_000, `on ${holder} alone`);
-        for (const h of ["lb1", "lb2"]) assert.equal(await inHost(h, `systemctl is-active ${LB_UNIT} ${VIP_UNIT} | sort -u`), "active", `${h}: nginx and keepalived active before measuring`);
+        for (const h of ["lb1", "lb2"])
+            assert.equal(
+                await inHost(h, `systemctl is-active ${LB_UNIT} ${VIP_UNIT} | sort -u`),
+                "active",
+                `${h}: nginx and keepalived active before measuring`,
+            );
         await clientBack(Date.now());
         assert.deepEqual(watcher.now(), [holder], "still settled after the client check");
     };
     /** Waits until a backend's port accepts connections (`open`) or refuses them, inside its host; fails after 10 s. */
     const backendPort = async (b: { host: string; port: number; name: string }, open: boolean) => {
         const probe = `bash -c '</dev/tcp/127.0.0.1/${b.port}' 2>/dev/null`;
-        const r = await bench.exec(b.host, `for i in $(seq 200); do if ${probe}; then ${open ? "exit 0" : ":"}; else ${open ? ":" : "exit 0"}; fi; sleep 0.05; done; exit 1`);
+        const r = await testbed.exec(
+            b.host,
+            `for i in $(seq 200); do if ${probe}; then ${open ? "exit 0" : ":"}; else ${open ? ":" : "exit 0"}; fi; sleep 0.05; done; exit 1`,
+        );
         assert.equal(r.code, 0, `backend ${b.name} ${open ? "accepting" : "refusing"} connections`);
     };
     const spread = async (n: number): Promise<Record<string, number>> => {
@@ -233,15 +245,30 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     await t.test("a second run with no change runs no remote command", async () => {
         const { result, ms } = await up();
         figure("no-change run", `${ms} ms, ${result.commandLog.length} remote commands`);
-        assert.deepEqual(result.commandLog.map((c) => c.commandLine), []);
-        assert.deepEqual(result.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`), []);
+        assert.deepEqual(
+            result.commandLog.map((c) => c.commandLine),
+            [],
+        );
+        assert.deepEqual(
+            result.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`),
+            [],
+        );
     });
 
     await t.test("installPackages: false (the host preparation's job) drops the package steps and touches nothing else", async () => {
         const { result } = await up({ installPackages: false });
-        assert.deepEqual(result.operations.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`).sort(),
-            ["delete apiserver-lb1-packages", "delete apiserver-lb2-packages"]);
-        assert.deepEqual(result.commandLog.map((c) => c.commandLine), [], "removing the step uninstalls nothing");
+        assert.deepEqual(
+            result.operations
+                .filter((o) => o.op !== "same")
+                .map((o) => `${o.op} ${o.name}`)
+                .sort(),
+            ["delete apiserver-lb1-packages", "delete apiserver-lb2-packages"],
+        );
+        assert.deepEqual(
+            result.commandLog.map((c) => c.commandLine),
+            [],
+            "removing the step uninstalls nothing",
+        );
     });
 
     await t.test("a killed backend: traffic keeps flowing to the others", async () => {
@@ -255,7 +282,11 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         const seen = await spread(20);
         figure("20 connections with one backend killed", JSON.stringify(seen));
         assert.equal(seen[dead.name], undefined);
-        assert.equal(Object.values(seen).reduce((a, b) => a + b, 0), 20, "every connection answered");
+        assert.equal(
+            Object.values(seen).reduce((a, b) => a + b, 0),
+            20,
+            "every connection answered",
+        );
         await startTlsBackends(exec, b1, [dead.port], [vip]);
         await backendPort(dead, true);
     });
@@ -268,15 +299,24 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         const { result, ms } = await up({ backends: backends.filter((b) => b.port !== 6445).map((b) => `${b.address}:${b.port}`) });
         const to = Date.now();
         figure("backend change run", `${ms} ms, ${result.commandLog.length} remote commands`);
-        const changed = result.operations.filter((o) => o.op !== "same" && o.type === "command:remote:Command").map((o) => o.name).sort();
+        const changed = result.operations
+            .filter((o) => o.op !== "same" && o.type === "command:remote:Command")
+            .map((o) => o.name)
+            .sort();
         assert.deepEqual(changed, [
-            "apiserver-lb1-etc-k8s-binary-lb-nginx.conf-write", "apiserver-lb1-k8s-apiserver-lb.service-activate",
-            "apiserver-lb2-etc-k8s-binary-lb-nginx.conf-write", "apiserver-lb2-k8s-apiserver-lb.service-activate",
-            "apiserver-vip-answers-wait", "apiserver-vip-on-master-wait",
+            "apiserver-lb1-etc-k8s-binary-lb-nginx.conf-write",
+            "apiserver-lb1-k8s-apiserver-lb.service-activate",
+            "apiserver-lb2-etc-k8s-binary-lb-nginx.conf-write",
+            "apiserver-lb2-k8s-apiserver-lb.service-activate",
+            "apiserver-vip-answers-wait",
+            "apiserver-vip-on-master-wait",
         ]);
         assert.ok(result.commandLog.some((c) => /reload-or-restart k8s-apiserver-lb\.service/.test(c.commandLine)));
-        assert.deepEqual(await Promise.all(["lb1", "lb2"].map((h) => inHost(h, `systemctl show -p MainPID --value ${LB_UNIT}`))), pids,
-            "reloaded, not restarted");
+        assert.deepEqual(
+            await Promise.all(["lb1", "lb2"].map((h) => inHost(h, `systemctl show -p MainPID --value ${LB_UNIT}`))),
+            pids,
+            "reloaded, not restarted",
+        );
         const samples = watcher.between(from, to);
         assert.ok(samples.length > 10 && samples.every((s) => only("lb1")(s.holders)), "the VIP stayed on lb1 throughout");
         const seen = await spread(10);
@@ -306,8 +346,10 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         const dropIn = `/etc/systemd/system/${VIP_UNIT}.d/no-safeguards.conf`;
         const restore = `rm -rf /etc/systemd/system/${VIP_UNIT}.d && systemctl daemon-reload && systemctl start ${VIP_UNIT}`;
         try {
-            await inHost("lb1", `mkdir -p /etc/systemd/system/${VIP_UNIT}.d && ` +
-                `printf '[Service]\\nExecStopPost=\\nRestart=no\\n' > ${dropIn} && systemctl daemon-reload`);
+            await inHost(
+                "lb1",
+                `mkdir -p /etc/systemd/system/${VIP_UNIT}.d && ` + `printf '[Service]\\nExecStopPost=\\nRestart=no\\n' > ${dropIn} && systemctl daemon-reload`,
+            );
             // Still the starting state after the reload: the kill below must find the VIP on lb1.
             await watcher.steady(only("lb1"), 1500, 10_000, "on lb1 alone after the reload");
             const t0 = Date.now();
@@ -315,7 +357,10 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
             const both = await watcher.until((h) => h.length === 2, t0, 8000, "on both hosts");
             const observed = Date.now();
             await watcher.until((s) => s.length === 2, observed + 2000, 5000, "still on both hosts 2 s later");
-            assert.ok(watcher.between(both, Date.now()).every((s) => s.holders.length === 2), "both hosts keep the VIP while keepalived stays dead");
+            assert.ok(
+                watcher.between(both, Date.now()).every((s) => s.holders.length === 2),
+                "both hosts keep the VIP while keepalived stays dead",
+            );
             figure("hazard without safeguards", `VIP on both hosts from ${both - t0} ms after the SIGKILL on, for as long as keepalived stays dead`);
         } catch (error) {
             await inHost("lb1", restore);
@@ -340,9 +385,11 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         const both = watcher.duration(t0, back, (h) => h.length === 2);
         const none = watcher.duration(t0, back, (h) => h.length === 0);
         const onBackup = watcher.duration(t0, back, only("lb2"));
-        figure("keepalived SIGKILL on MASTER",
+        figure(
+            "keepalived SIGKILL on MASTER",
             `stale VIP removed after ${gone - t0} ms; VIP on both hosts ${both} ms; on no host ${none} ms; ` +
-            `on BACKUP ${onBackup} ms; back on lb1 (keepalived restarted) after ${back - t0} ms`);
+                `on BACKUP ${onBackup} ms; back on lb1 (keepalived restarted) after ${back - t0} ms`,
+        );
         assert.ok(gone - t0 < 1000, "ExecStopPost removes the VIP left by the killed keepalived");
         assert.equal(both, 0, "never on two hosts");
         assert.equal(Number(await inHost("lb1", `systemctl show -p NRestarts --value ${VIP_UNIT}`)), restarts + 1, "restarted by systemd");
@@ -352,13 +399,13 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
     await t.test("the whole MASTER host killed: the VIP moves; booted again, it takes the VIP back", async () => {
         await startingState("lb1");
         const t0 = Date.now();
-        await bench.killHost("lb1");
+        await testbed.killHost("lb1");
         const moved = await watcher.until((h) => h.includes("lb2"), t0, 10_000, "on lb2");
         const client = await clientBack(t0);
         figure("MASTER host killed -> VIP on BACKUP", `${moved - t0} ms (client through the VIP again after ${client} ms)`);
         assert.ok(moved - t0 < 5000);
 
-        const bootMs = await bench.bootHost("lb1");
+        const bootMs = await testbed.bootHost("lb1");
         const t1 = Date.now();
         const back = await watcher.until(only("lb1"), t1 - bootMs, 15_000, "back on lb1");
         figure("MASTER host booted -> VIP back", `${back - (t1 - bootMs)} ms after power-on (boot ${bootMs} ms)`);
@@ -370,9 +417,7 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         const from = Date.now();
         const { result, ms } = await up({ preempt: false, unicast: true });
         const to = Date.now();
-        const restarts = result.commandLog
-            .filter((c) => /systemctl restart k8s-apiserver-vip\.service/.test(c.commandLine))
-            .map((c) => c.host);
+        const restarts = result.commandLog.filter((c) => /systemctl restart k8s-apiserver-vip\.service/.test(c.commandLine)).map((c) => c.host);
         assert.deepEqual(restarts, [lb2.address, lb1.address], "lb2 (BACKUP) first, lb1 (MASTER) last");
         const touched = result.operations.filter((o) => o.op !== "same" && /k8s-apiserver-lb|nginx/.test(o.name)).map((o) => o.name);
         assert.deepEqual(touched, [], "nginx untouched");
@@ -381,8 +426,10 @@ test("NginxKeepalivedLB on the bench: VIP, balancing, reload, failover, the SIGK
         assert.deepEqual(watcher.now(), ["lb2"], "the MASTER's restart handed the VIP over and, without preemption, did not take it back");
         const t0 = Date.now();
         await watcher.until(() => true, t0 + 4000, 10_000, "sampled for 4 s of observation");
-        assert.ok(watcher.between(t0, t0 + 4000).every((s) => only("lb2")(s.holders)),
-            "lb1 (priority 150) is healthy again and hears lb2's unicast adverts: the VIP stays on lb2");
+        assert.ok(
+            watcher.between(t0, t0 + 4000).every((s) => only("lb2")(s.holders)),
+            "lb1 (priority 150) is healthy again and hears lb2's unicast adverts: the VIP stays on lb2",
+        );
         figure("MASTER back with preemption off", "VIP stayed on lb2 for 4 s of observation");
     });
 

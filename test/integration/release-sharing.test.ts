@@ -3,23 +3,31 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderInstallScript, renderUninstallScript, type InstallPlan } from "../../components/host/binary-release";
-import { requireBench, startBench, type Bench } from "../support/bench";
+import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
 import { builtEtcdRelease } from "../support/etcd-release";
 
 test("a release shared by two resources on one host", { timeout: 5 * 60_000 }, async (t) => {
-    if (!requireBench(t)) return;
+    if (!requireTestbed(t)) return;
     const release = builtEtcdRelease();
-    const bench: Bench = await startBench({ hosts: ["s1"] });
-    t.after(() => bench.stop());
-    const baseUrl = await bench.serveDirectory(release.dir);
+    const testbed: Testbed = await startTestbed({ hosts: ["s1"] });
+    t.after(() => testbed.stop());
+    const baseUrl = await testbed.serveDirectory(release.dir);
     const dest = `/opt/k8s-binary/etcd/${release.version}`;
     const plan = (owner: string, over: Partial<InstallPlan> = {}): InstallPlan => ({
-        name: "etcd", version: release.version, archive: "tar.gz", binaries: ["etcd", "etcdctl"], archivePaths: {}, binDir: "/usr/local/bin",
-        checksum: { algorithm: "sha256", digest: release.sha256 }, source: { url: `${baseUrl}/${release.file}` }, owner, ...over,
+        name: "etcd",
+        version: release.version,
+        archive: "tar.gz",
+        binaries: ["etcd", "etcdctl"],
+        archivePaths: {},
+        binDir: "/usr/local/bin",
+        checksum: { algorithm: "sha256", digest: release.sha256 },
+        source: { url: `${baseUrl}/${release.file}` },
+        owner,
+        ...over,
     });
     // The URL of a file the mirror does not have: a step that fetched anything would fail.
     const nothingToFetch = { source: { url: `${baseUrl}/no-such-file.tar.gz` } };
-    const run = async (script: string) => bench.exec("s1", `set -euo pipefail\n${script}`, { timeoutMs: 60_000 });
+    const run = async (script: string) => testbed.exec("s1", `set -euo pipefail\n${script}`, { timeoutMs: 60_000 });
     const ok = async (script: string): Promise<string> => {
         const r = await run(script);
         assert.equal(r.code, 0, r.stderr);
@@ -47,7 +55,10 @@ test("a release shared by two resources on one host", { timeout: 5 * 60_000 }, a
     await t.test("the same name and version with another digest is refused while others use it", async () => {
         const other = await run(renderInstallScript(plan("s1-other", { checksum: { algorithm: "sha256", digest: "0".repeat(64) } })));
         assert.notEqual(other.code, 0);
-        assert.match(other.stderr, new RegExp(`${dest} holds etcd ${release.version} with digest ${release.sha256} for s1-etcd s1-etcd-backup; .*cannot share it`));
+        assert.match(
+            other.stderr,
+            new RegExp(`${dest} holds etcd ${release.version} with digest ${release.sha256} for s1-etcd s1-etcd-backup; .*cannot share it`),
+        );
         assert.equal(await ok(`cat ${dest}/.checksum`), release.sha256);
         assert.equal(await owners(), "s1-etcd s1-etcd-backup");
     });

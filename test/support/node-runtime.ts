@@ -1,6 +1,6 @@
-// Files for the node-runtime proof on bench hosts (test/integration/node-runtime.test.ts):
+// Files for the node-runtime proof on testbed hosts (test/integration/node-runtime.test.ts):
 // containerd's config and a standalone kubelet with one static pod on a CNI bridge. WorkerNode will
-// render the production versions; the settings here that only bench hosts need say so.
+// render the production versions; the settings here that only testbed hosts need say so.
 
 /** One image archive the toolchain built, as images.json lists it. */
 export interface ImageRecord {
@@ -22,7 +22,7 @@ export function containerdFiles(args: { sandboxImage: string }): { path: string;
   sandbox = '${args.sandboxImage}'
 
 [plugins.'io.containerd.cri.v1.runtime']
-  # Bench hosts lack CAP_SYS_RESOURCE: runc may not lower oom_score_adj below containerd's own.
+  # Testbed hosts lack CAP_SYS_RESOURCE: runc may not lower oom_score_adj below containerd's own.
   restrict_oom_score_adj = true
 
 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
@@ -65,25 +65,36 @@ export function podSubnets(podCidr: string, nodes: string[]): Record<string, str
     if (Number(bits) > 24) throw new Error(`pod range ${podCidr} is smaller than one /24`);
     if (nodes.length > 2 ** (24 - Number(bits))) throw new Error(`pod range ${podCidr} holds fewer /24s than ${nodes.length} nodes`);
     const start = base.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-    return Object.fromEntries(nodes.map((node, i) => {
-        const n = start + i * 256;
-        return [node, `${Math.floor(n / 2 ** 24) % 256}.${Math.floor(n / 2 ** 16) % 256}.${Math.floor(n / 256) % 256}.0/24`];
-    }));
+    return Object.fromEntries(
+        nodes.map((node, i) => {
+            const n = start + i * 256;
+            return [node, `${Math.floor(n / 2 ** 24) % 256}.${Math.floor(n / 2 ** 16) % 256}.${Math.floor(n / 256) % 256}.0/24`];
+        }),
+    );
 }
 
 /** The CNI network pods get on a node: a bridge with addresses from the node's pod subnet. */
 export function bridgeConflist(subnet: string): string {
-    return JSON.stringify({
-        cniVersion: "1.0.0",
-        name: "bench-bridge",
-        plugins: [
-            {
-                type: "bridge", bridge: "cni0", isGateway: true, isDefaultGateway: true, hairpinMode: true, ipMasq: false,
-                ipam: { type: "host-local", ranges: [[{ subnet }]] },
-            },
-            { type: "portmap", capabilities: { portMappings: true } },
-        ],
-    }, null, 2);
+    return JSON.stringify(
+        {
+            cniVersion: "1.0.0",
+            name: "testbed-bridge",
+            plugins: [
+                {
+                    type: "bridge",
+                    bridge: "cni0",
+                    isGateway: true,
+                    isDefaultGateway: true,
+                    hairpinMode: true,
+                    ipMasq: false,
+                    ipam: { type: "host-local", ranges: [[{ subnet }]] },
+                },
+                { type: "portmap", capabilities: { portMappings: true } },
+            ],
+        },
+        null,
+        2,
+    );
 }
 
 /** A standalone kubelet's files: config, unit, and an agnhost static pod serving HTTP on 8080. */
@@ -94,7 +105,7 @@ kind: KubeletConfiguration
 staticPodPath: /etc/kubernetes/manifests
 containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
 cgroupDriver: systemd
-# Bench hosts see cgroup v1 controllers; kubelet refuses v1 from 1.35 unless told.
+# Testbed hosts see cgroup v1 controllers; kubelet refuses v1 from 1.35 unless told.
 failCgroupV1: false
 readOnlyPort: 0
 authentication:

@@ -27,9 +27,11 @@ export function encodedForms(secret: string): { form: string; text: string }[] {
     const forms: { form: string; text: string }[] = [{ form: "raw", text: secret }];
     for (let shift = 0; shift < 3; shift++) {
         // Encode behind `shift` filler bytes; keep only the characters that depend on the secret alone.
-        const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString("base64").replace(/=+$/, "");
+        const encoded = Buffer.concat([Buffer.alloc(shift), bytes])
+            .toString("base64")
+            .replace(/=+$/, "");
         const start = shift === 0 ? 0 : Math.ceil((shift * 8) / 6);
-        const end = encoded.length - (((bytes.length + shift) % 3) === 0 ? 0 : 1);
+        const end = encoded.length - ((bytes.length + shift) % 3 === 0 ? 0 : 1);
         const core = encoded.slice(start, Math.max(start, end));
         forms.push({ form: `base64@${shift}`, text: core });
         forms.push({ form: `base64url@${shift}`, text: core.replace(/\+/g, "-").replace(/\//g, "_") });

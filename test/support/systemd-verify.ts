@@ -24,20 +24,27 @@ export function verifyUnit(name: string, text: string, companions: Record<string
     try {
         const stubs = join(dir, "stubs");
         mkdirSync(stubs);
-        const rewrite = (unit: string) => unit.split("\n").map((line) => {
-            if (!EXEC_KEYS.test(line)) return line;
-            return line.replace(/=([-@:+!]*)(\/[^\s]+)/, (whole, prefixes: string, path: string) => {
-                if (existsSync(path)) return whole;
-                const stub = join(stubs, basename(path));
-                writeFileSync(stub, "#!/bin/sh\nexit 0\n");
-                chmodSync(stub, 0o755);
-                return `=${prefixes}${stub}`;
-            });
-        }).join("\n");
+        const rewrite = (unit: string) =>
+            unit
+                .split("\n")
+                .map((line) => {
+                    if (!EXEC_KEYS.test(line)) return line;
+                    return line.replace(/=([-@:+!]*)(\/[^\s]+)/, (whole, prefixes: string, path: string) => {
+                        if (existsSync(path)) return whole;
+                        const stub = join(stubs, basename(path));
+                        writeFileSync(stub, "#!/bin/sh\nexit 0\n");
+                        chmodSync(stub, 0o755);
+                        return `=${prefixes}${stub}`;
+                    });
+                })
+                .join("\n");
         const files = { [name]: text, ...companions };
         for (const [file, unit] of Object.entries(files)) writeFileSync(join(dir, file), rewrite(unit));
         const r = spawnSync("systemd-analyze", ["verify", "--man=no", ...Object.keys(files).map((f) => join(dir, f))], { encoding: "utf8" });
-        const problems = `${r.stdout}${r.stderr}`.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+        const problems = `${r.stdout}${r.stderr}`
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l.length > 0);
         return { code: r.status ?? -1, problems };
     } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,9 @@ export function familyPath(family: string): string {
         return execFileSync("bash", [SCRIPT, "path", family], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
     } catch (e) {
         const stderr = (e as { stderr?: string }).stderr ?? String(e);
-        throw new Error(`the toolchain's ${family} is not available: ${stderr.trim()} (npm test builds it; or run: npm run toolchain -- build ${family})`);
+        throw new Error(`the toolchain's ${family} is not available: ${stderr.trim()} (npm test builds it; or run: npm run toolchain -- build ${family})`, {
+            cause: e,
+        });
     }
 }
 

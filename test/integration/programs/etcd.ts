@@ -1,10 +1,8 @@
-// An EtcdCluster on bench hosts, used the way another Pulumi project would use it: everything
+// An EtcdCluster on testbed hosts, used the way another Pulumi project would use it: everything
 // comes from the `etcd:*` config the integration test sets per run.
 import * as pulumi from "@pulumi/pulumi";
 import { BinaryRelease, releaseArgsFor, type Host } from "../../../components/host";
-import {
-    EtcdCluster, etcdReleaseNeed, type EtcdBackupArgs, type EtcdReleaseArgs, type EtcdRestoreArgs,
-} from "../../../components/etcd";
+import { EtcdCluster, etcdReleaseNeed, type EtcdBackupArgs, type EtcdReleaseArgs, type EtcdRestoreArgs } from "../../../components/etcd";
 
 export default async () => {
     const config = new pulumi.Config("etcd");

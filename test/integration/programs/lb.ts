@@ -1,4 +1,4 @@
-// A program with one NginxKeepalivedLB on the bench hosts it is given: `lb:hosts` (Host[], in
+// A program with one NginxKeepalivedLB on the testbed hosts it is given: `lb:hosts` (Host[], in
 // priority order) and `lb:args` (the other Args, JSON). Exports the endpoint bundle and the MASTER.
 import * as pulumi from "@pulumi/pulumi";
 import type { Host } from "../../../components/host";

@@ -7,14 +7,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import * as sdkSettings from "@pulumi/pulumi/runtime/settings";
 import { EngineMonitor } from "./monitor";
 import { readState } from "./state";
 import type { ChildRequest, RunResult } from "./index";
 
-const settings = require("@pulumi/pulumi/runtime/settings") as {
-    setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean): void;
-    waitForRPCs(): Promise<void>;
-};
+// waitForRPCs is exported by the SDK's settings module but not declared in its types.
+const settings = sdkSettings as typeof sdkSettings & { waitForRPCs(): Promise<void> };
 
 // A run whose test process died (timeout, Ctrl-C) must not go on touching hosts.
 const parent = process.ppid;
@@ -37,6 +36,7 @@ async function main(): Promise<void> {
     let programError: unknown;
     const program = (async () => {
         await pulumi.runtime.runInPulumiStack(async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is loaded as Pulumi's Node.js language host loads it
             const mod = require(path.resolve(req.program));
             const main = Object.getOwnPropertyDescriptor(mod, "default") ? mod.default : mod;
             return main instanceof Function ? await main() : main;

@@ -35,7 +35,7 @@
  *
  * Usage (hosts' connections reach the program as config, e.g. JSON read with `requireObject`):
  *   const r = await runProgram({ program: "test/integration/programs/x.ts", stateFile,
- *       config: { hosts: JSON.stringify(bench.hosts) } });
+ *       config: { hosts: JSON.stringify(testbed.hosts) } });
  *   r.operations.filter((o) => o.op !== "same"); r.commandLog; readState(stateFile).resources;
  */
 import { spawn } from "node:child_process";

@@ -1,4 +1,7 @@
+import { createRequire } from "node:module";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import { commandProviders } from "./command";
 import { applyIgnoreChanges, decideStep } from "./diff";
 import { recordOnly, type CommandLogEntry, type Provider, type StepContext } from "./provider";
@@ -7,11 +10,8 @@ import { deletionOrder, writeState, type EngineState, type StateResource } from 
 import { tlsProviders } from "./tls";
 import { decode, encode, equal, parsePath, UNKNOWN, type PropertyMap, type PropertyPath } from "./values";
 
-/* The SDK's generated protobuf modules have no type declarations. */
-const resproto = require("@pulumi/pulumi/proto/resource_pb");
-const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", {
-    paths: [require.resolve("@pulumi/pulumi")],
-}));
+/* The protobuf runtime the SDK itself loads (a Struct of another copy would not serialise). */
+const structproto = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as typeof structTypes;
 
 export type OperationKind = "create" | "update" | "replace" | "delete" | "same";
 
@@ -31,7 +31,7 @@ const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 /** Providers performed by this engine; any other type is recorded only. */
 const PROVIDERS: Record<string, Provider> = { ...tlsProviders, ...randomProviders, ...commandProviders };
 
-type Callback = (err: any, resp?: any) => void;
+type Callback = (err: unknown, resp?: unknown) => void;
 
 /**
  * The resource monitor the SDK talks to. Where the SDK's MockMonitor asks a `newResource` mock for
@@ -106,7 +106,7 @@ export class EngineMonitor extends MockMonitor {
         };
     }
 
-    override async registerResource(req: any, callback: Callback): Promise<void> {
+    override async registerResource(req: resproto.RegisterResourceRequest, callback: Callback): Promise<void> {
         try {
             callback(null, await this.track(this.register(req)));
         } catch (err) {
@@ -114,7 +114,7 @@ export class EngineMonitor extends MockMonitor {
         }
     }
 
-    private async register(req: any): Promise<unknown> {
+    private async register(req: resproto.RegisterResourceRequest): Promise<unknown> {
         const type: string = req.getType();
         const name: string = req.getName();
         const parent: string = req.getParent();
@@ -129,13 +129,13 @@ export class EngineMonitor extends MockMonitor {
         const old: StateResource | undefined = this.state.resources[urn];
         const inputs = applyIgnoreChanges(old?.inputs ?? {}, decoded.value, old ? req.getIgnorechangesList() : []);
         const dependencies = new Set<string>(req.getDependenciesList());
-        req.getPropertydependenciesMap().forEach((v: any) => v.getUrnsList().forEach((u: string) => dependencies.add(u)));
+        req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u: string) => dependencies.add(u)));
         // An explicit provider ("<urn>::<id>") is a dependency too: it must outlive its resources.
         const providerRef: string = req.getProvider();
         if (providerRef) dependencies.add(providerRef.slice(0, providerRef.lastIndexOf("::")));
 
         const provider = custom ? (PROVIDERS[type] ?? recordOnly) : recordOnly;
-        const trigger = req.getReplacementTrigger?.();
+        const trigger = req.getReplacementTrigger();
         const replacementTrigger: unknown = trigger ? decode(trigger.toJavaScript()).value : null;
         const { op } = custom
             ? decideStep({
@@ -204,11 +204,12 @@ export class EngineMonitor extends MockMonitor {
         const resp = new resproto.RegisterResourceResponse();
         resp.setUrn(urn);
         resp.setId(id);
-        resp.setObject(structproto.Struct.fromJavaScript(object));
+        // encode() yields JSON values only (a Struct's JavaScriptValue); it types them unknown.
+        resp.setObject(structproto.Struct.fromJavaScript(object as Record<string, structTypes.JavaScriptValue>));
         return resp;
     }
 
-    override registerResourceOutputs(req: any, callback: Callback): void {
+    override registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, callback: Callback): void {
         try {
             const urn: string = req.getUrn();
             const { value, secretPaths } = decode(req.getOutputs()?.toJavaScript());
@@ -225,12 +226,12 @@ export class EngineMonitor extends MockMonitor {
         }
     }
 
-    override async invoke(req: any, callback: Callback): Promise<void> {
+    override async invoke(req: resproto.ResourceInvokeRequest, callback: Callback): Promise<void> {
         if (req.getTok() === "pulumi:pulumi:getResource") return super.invoke(req, callback);
         callback(new Error(`invoke ${req.getTok()} is not modelled by the test engine`));
     }
 
-    override async readResource(req: any, callback: Callback): Promise<void> {
+    override async readResource(req: resproto.ReadResourceRequest, callback: Callback): Promise<void> {
         callback(new Error(`reading an existing ${req.getType()} (.get) is not modelled by the test engine`));
     }
 
@@ -280,12 +281,7 @@ function previewOutputs(op: string, provider: Provider, old: StateResource | und
  * providers' own secret outputs there), and every secret input carried to the output of the same
  * name (the whole output if the provider changed its value), as the engine annotates them.
  */
-export function secretOutputPaths(
-    outputs: PropertyMap,
-    inputs: PropertyMap,
-    inputSecrets: PropertyPath[],
-    additional: string[],
-): PropertyPath[] {
+export function secretOutputPaths(outputs: PropertyMap, inputs: PropertyMap, inputSecrets: PropertyPath[], additional: string[]): PropertyPath[] {
     const out = new Set<PropertyPath>();
     for (const k of additional) if (k in outputs) out.add(k);
     for (const p of inputSecrets) {

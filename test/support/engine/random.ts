@@ -25,7 +25,10 @@ export function randomString(inputs: PropertyMap): string {
         [numeric, "0123456789", min("minNumeric")],
         [flag("special"), special, min("minSpecial")],
     ];
-    const all = classes.filter(([on]) => on).map(([, chars]) => chars).join("");
+    const all = classes
+        .filter(([on]) => on)
+        .map(([, chars]) => chars)
+        .join("");
     if (all === "") throw new Error("at least one of lower, upper, numeric or special must be true");
     const minimums = classes.reduce((n, [on, , m]) => n + (on ? m : 0), 0);
     if (minimums > length) throw new Error(`length (${length}) is smaller than the sum of the minimums (${minimums})`);

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
+import { MAX_WINDOW, PACKET_SIZE } from "ssh2/lib/Channel.js";
 import type { Plain } from "./values";
 
 /**
@@ -60,7 +61,7 @@ async function withRetry<T>(limit: number, attempt: () => Promise<T>): Promise<T
             return await attempt();
         } catch (err) {
             if (limit >= 0 && tries + 1 > limit) {
-                throw new Error(`after ${tries} failed attempts: ${(err as Error).message}`);
+                throw new Error(`after ${tries} failed attempts: ${(err as Error).message}`, { cause: err });
             }
         }
         await sleep(delay);
@@ -156,13 +157,30 @@ export interface ExecResult {
 // (its exec pipelines them without asking for a reply). Go's session.Setenv does wait, and fails
 // the command when the server refuses. So a session channel is opened and driven here through
 // ssh2's channel manager and protocol objects (ssh2 1.x internals, pinned by package-lock).
-const { MAX_WINDOW, PACKET_SIZE } = require("ssh2/lib/Channel.js") as { MAX_WINDOW: number; PACKET_SIZE: number };
+
+/** ssh2's protocol object: the requests sent here. */
+interface Ssh2Protocol {
+    session(id: number, window: number, packetSize: number): void;
+    env(id: number, name: string, value: string, wantReply: boolean): void;
+    exec(id: number, command: string, wantReply: boolean): void;
+}
+/** The parts of ssh2's Client and channels used here. */
+interface Ssh2ClientInternals {
+    _chanMgr: { add(onOpen: ((err: Error | undefined, chan: ClientChannel) => void) & { type?: string }): number };
+    _protocol: Ssh2Protocol;
+}
+interface Ssh2ChannelInternals {
+    _callbacks: ((hadErr: unknown) => void)[];
+    _client: Ssh2ClientInternals;
+    outgoing: { id: number };
+    subtype?: string;
+    allowHalfOpen?: boolean;
+}
 
 function openSessionChannel(client: Client): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
-        const c = client as any;
-        const onOpen = (err: Error | undefined, chan: ClientChannel) => (err ? reject(err) : resolve(chan));
-        (onOpen as any).type = "session";
+        const c = client as unknown as Ssh2ClientInternals;
+        const onOpen = Object.assign((err: Error | undefined, chan: ClientChannel) => (err ? reject(err) : resolve(chan)), { type: "session" });
         const id = c._chanMgr.add(onOpen);
         if (id === -1) return reject(new Error("ssh: no free channels"));
         c._protocol.session(id, MAX_WINDOW, PACKET_SIZE);
@@ -170,9 +188,9 @@ function openSessionChannel(client: Client): Promise<ClientChannel> {
 }
 
 /** Sends a channel request that wants a reply; resolves true when the server accepted it. */
-function channelRequest(chan: ClientChannel, send: (proto: any, id: number) => void): Promise<boolean> {
+function channelRequest(chan: ClientChannel, send: (proto: Ssh2Protocol, id: number) => void): Promise<boolean> {
     return new Promise((resolve) => {
-        const ch = chan as any;
+        const ch = chan as unknown as Ssh2ChannelInternals;
         ch._callbacks.push((hadErr: unknown) => resolve(!hadErr));
         send(ch._client._protocol, ch.outgoing.id);
     });
@@ -188,9 +206,7 @@ export async function exec(
     for (const [k, v] of Object.entries(opts.environment ?? {})) {
         if (!(await channelRequest(chan, (p, id) => p.env(id, k, v, true)))) {
             chan.close();
-            throw new Error(
-                `could not set environment variable "${k}": ssh: setenv failed (the SSH server accepts only names listed in its AcceptEnv)`,
-            );
+            throw new Error(`could not set environment variable "${k}": ssh: setenv failed (the SSH server accepts only names listed in its AcceptEnv)`);
         }
     }
     for (const [k, v] of Object.entries(opts.previousOutputs ?? {})) {
@@ -222,8 +238,9 @@ export async function exec(
         chan.close();
         throw new Error("ssh: exec request refused");
     }
-    (chan as any).subtype = "exec";
-    (chan as any).allowHalfOpen = true;
+    const internals = chan as unknown as Ssh2ChannelInternals;
+    internals.subtype = "exec";
+    internals.allowHalfOpen = true;
     if (opts.stdin) chan.write(opts.stdin);
     chan.end();
     return result;

@@ -28,7 +28,7 @@ export interface StateResource {
     deleteBeforeReplace: boolean;
     /** The `replacementTrigger` option's value at the last step (null when unset): a change replaces. */
     replacementTrigger?: unknown;
-    retainOnDelete: boolean;
+    retainOnDelete?: boolean;
     /** URN whose deletion makes deleting this one unnecessary (the `deletedWith` option). */
     deletedWith: string;
 }

@@ -189,7 +189,7 @@ function openssl(args: string[], cwd: string): string {
     try {
         return execFileSync("openssl", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     } catch (e) {
-        throw new Error(`openssl ${args[0]} failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
+        throw new Error(`openssl ${args[0]} failed: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`, { cause: e });
     }
 }
 
@@ -218,7 +218,11 @@ function csr(dir: string, keyPem: string, inputs: PropertyMap): string {
     return fs.readFileSync(path.join(dir, "req.csr"), "utf8");
 }
 
-const opensslTime = (d: Date) => d.toISOString().replace(/[-:T]/g, "").replace(/\.\d+Z$/, "Z");
+const opensslTime = (d: Date) =>
+    d
+        .toISOString()
+        .replace(/[-:T]/g, "")
+        .replace(/\.\d+Z$/, "Z");
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z");
 
 interface SignArgs {
@@ -236,7 +240,11 @@ function sign(dir: string, a: SignArgs): { certPem: string; validityStartTime: s
     const uses = strings(a.inputs.allowedUses);
     checkAllowedUses(uses);
     const isCa = a.inputs.isCaCertificate === true;
-    const ext = [isCa ? `basicConstraints = critical,CA:TRUE${typeof a.inputs.maxPathLength === "number" && a.inputs.maxPathLength > 0 ? `,pathlen:${a.inputs.maxPathLength}` : ""}` : "basicConstraints = critical,CA:FALSE"];
+    const ext = [
+        isCa
+            ? `basicConstraints = critical,CA:TRUE${typeof a.inputs.maxPathLength === "number" && a.inputs.maxPathLength > 0 ? `,pathlen:${a.inputs.maxPathLength}` : ""}`
+            : "basicConstraints = critical,CA:FALSE",
+    ];
     const ku = uses.filter((u) => KEY_USAGES[u]).map((u) => KEY_USAGES[u]);
     const eku = uses.filter((u) => EXT_KEY_USAGES[u]).map((u) => EXT_KEY_USAGES[u]);
     if (ku.length > 0) ext.push(`keyUsage = critical,${ku.join(",")}`);
@@ -249,7 +257,17 @@ function sign(dir: string, a: SignArgs): { certPem: string; validityStartTime: s
     }
     fs.writeFileSync(path.join(dir, "ext.cnf"), `[v3]\n${ext.join("\n")}\n`);
     fs.writeFileSync(path.join(dir, "index.txt"), "");
-    const dn = ["countryName", "stateOrProvinceName", "localityName", "streetAddress", "postalCode", "organizationName", "organizationalUnitName", "commonName", "serialNumber"];
+    const dn = [
+        "countryName",
+        "stateOrProvinceName",
+        "localityName",
+        "streetAddress",
+        "postalCode",
+        "organizationName",
+        "organizationalUnitName",
+        "commonName",
+        "serialNumber",
+    ];
     fs.writeFileSync(
         path.join(dir, "ca.cnf"),
         `[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nserial = serial\nnew_certs_dir = .\ndefault_md = default\npolicy = p\nunique_subject = no\n` +
@@ -316,7 +334,16 @@ export const tlsProviders: Record<string, Provider> = {
         update: async (_ctx, old) => old.outputs,
         delete: async () => undefined,
         diff: () => "replace",
-        computed: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh", "publicKeyPem", "publicKeyOpenssh", "publicKeyFingerprintMd5", "publicKeyFingerprintSha256", "id"],
+        computed: [
+            "privateKeyPem",
+            "privateKeyPemPkcs8",
+            "privateKeyOpenssh",
+            "publicKeyPem",
+            "publicKeyOpenssh",
+            "publicKeyFingerprintMd5",
+            "publicKeyFingerprintSha256",
+            "id",
+        ],
     },
     "tls:index/certRequest:CertRequest": {
         create: async (_ctx, inputs) => {

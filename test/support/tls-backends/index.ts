@@ -26,26 +26,34 @@ const DIR = "/var/lib/tls-backends";
  * through the load balancer.
  */
 export async function startTlsBackends(
-    exec: HostExec, host: { name: string; address: string }, ports: number[], extraIps: string[],
+    exec: HostExec,
+    host: { name: string; address: string },
+    ports: number[],
+    extraIps: string[],
 ): Promise<{ backends: TlsBackend[]; certPem: string }> {
     const sans = [host.address, ...extraIps].map((ip) => `IP:${ip}`).join(",");
     // Copied in: the repository's path may be invisible inside a host (hosts have their own /tmp).
     const copied = await exec(host.name, `mkdir -p ${DIR} && cat > ${DIR}/server.js`, { input: readFileSync(SERVER, "utf8") });
     if (copied.code !== 0) throw new Error(`server script into ${host.name}: ${copied.stderr}`);
-    const cert = await exec(host.name, [
-        `mkdir -p ${DIR}`,
-        `[ -s ${DIR}/cert.pem ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 ` +
-            `-subj /CN=${host.name} -addext subjectAltName=${sans} -keyout ${DIR}/key.pem -out ${DIR}/cert.pem 2>/dev/null`,
-        `cat ${DIR}/cert.pem`,
-    ].join(" && "));
+    const cert = await exec(
+        host.name,
+        [
+            `mkdir -p ${DIR}`,
+            `[ -s ${DIR}/cert.pem ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 ` +
+                `-subj /CN=${host.name} -addext subjectAltName=${sans} -keyout ${DIR}/key.pem -out ${DIR}/cert.pem 2>/dev/null`,
+            `cat ${DIR}/cert.pem`,
+        ].join(" && "),
+    );
     if (cert.code !== 0) throw new Error(`certificate for ${host.name}'s backends: ${cert.stderr}`);
     const backends: TlsBackend[] = [];
     for (const port of ports) {
         const b: TlsBackend = { name: `${host.name}-${port}`, host: host.name, address: host.address, port, unit: `tls-backend-${port}` };
-        const run = await exec(host.name,
+        const run = await exec(
+            host.name,
             `systemctl reset-failed ${b.unit} 2>/dev/null; systemd-run --quiet --unit=${b.unit} ` +
-            `/usr/bin/node ${DIR}/server.js ${b.name} ${port} ${DIR}/cert.pem ${DIR}/key.pem && ` +
-            `for i in $(seq 50); do bash -c '</dev/tcp/127.0.0.1/${port}' 2>/dev/null && exit 0; sleep 0.1; done; exit 1`);
+                `/usr/bin/node ${DIR}/server.js ${b.name} ${port} ${DIR}/cert.pem ${DIR}/key.pem && ` +
+                `for i in $(seq 50); do bash -c '</dev/tcp/127.0.0.1/${port}' 2>/dev/null && exit 0; sleep 0.1; done; exit 1`,
+        );
         if (run.code !== 0) throw new Error(`backend ${b.name} did not start: ${run.stderr}`);
         backends.push(b);
     }

@@ -6,11 +6,8 @@ const fs = require("node:fs");
 const https = require("node:https");
 
 const [name, port, certFile, keyFile] = process.argv.slice(2);
-const server = https.createServer(
-    { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) },
-    (req, res) => {
-        res.writeHead(200, { "content-type": "text/plain", connection: "close" });
-        res.end(`${name}\n`);
-    },
-);
+const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) }, (req, res) => {
+    res.writeHead(200, { "content-type": "text/plain", connection: "close" });
+    res.end(`${name}\n`);
+});
 server.listen(Number(port), "0.0.0.0");

@@ -1,0 +1,395 @@
+import { z } from "zod";
+import {
+    blockProblem,
+    calendarProblem,
+    hostAddressProblem,
+    hostNameProblem,
+    interfaceNameProblem,
+    localPathProblem,
+    userNameProblem,
+} from "../host/value-checks";
+import { isIPv4, isIPv4Cidr } from "./net";
+
+// Every field says what it is, its default, and how to write it: these descriptions are also the
+// "how to fix" hint of a validation error at that field.
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dnsName = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const labelName = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** A string passing one of the shared value checks (components/host/value-checks.ts), which the components run too. */
+const checked = (problem: (value: string) => string | undefined) =>
+    z.string().superRefine((value, ctx) => {
+        const found = problem(value);
+        if (found) ctx.addIssue({ code: "custom", message: found });
+    });
+
+const ipv4 = z.string().refine(isIPv4, "is not an IPv4 address in dotted-quad form");
+/** An address hosts reach each other on: IPv4, and not loopback, link-local, multicast or reserved. */
+const hostAddress = checked(hostAddressProblem);
+const cidr = checked((text) => (isIPv4Cidr(text) ? blockProblem(text) : "is not an IPv4 block in the form A.B.C.D/N"));
+const interfaceName = checked(interfaceNameProblem);
+const userName = checked(userNameProblem);
+const localPath = checked(localPathProblem);
+const port = z.number().int().min(1).max(65535);
+const hex = (length: number, algorithm: string) =>
+    z
+        .string()
+        .regex(new RegExp(`^[0-9a-fA-F]{${length}}$`), `is not a ${algorithm} digest (${length} hexadecimal characters)`)
+        .transform((s) => s.toLowerCase());
+const sha256 = hex(64, "sha256");
+const sha512 = hex(128, "sha512");
+/** `1.33.5`, `v1.33.5` or `1.7.1-flannel1`; stored without the leading `v`. */
+const version = z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, "is not a release version such as 1.33.5")
+    .transform((s) => s.replace(/^v/, ""));
+const sshHostKey = z
+    .string()
+    .regex(
+        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [A-Za-z0-9@._:+=,/-]+)*$/,
+        "is not an SSH public host key (type, key and an optional plain comment)",
+    )
+    .describe(
+        "The host's public SSH key as `ssh-keyscan` prints it or its .pub file holds, e.g. `ssh-ed25519 AAAA... root@node1` (the comment is optional): pins the key so a changed host key fails the connection. Default: not checked.",
+    );
+
+/** Far beyond a real cluster (Kubernetes tests 5,000 nodes); a larger list is a generated mistake. */
+const MAX_HOSTS = 10_000;
+
+/** An OCI image reference: registry/repository[:tag][@sha256:digest]. */
+const imageReference = z
+    .string()
+    .regex(
+        /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+        "is not an image reference such as registry/repository:tag",
+    );
+
+/** What a host does in the cluster; one host may hold several roles (seed 001 colocates etcd with masters and workers). */
+export const roleSchema = z.enum(["etcd", "control-plane", "worker", "lb"]).describe("One of `etcd`, `control-plane`, `worker`, `lb`.");
+export type Role = z.output<typeof roleSchema>;
+
+const labelKey = z.string().refine((key) => {
+    const parts = key.split("/");
+    if (parts.length > 2) return false;
+    const name = parts[parts.length - 1];
+    const prefix = parts.length === 2 ? parts[0] : undefined;
+    return labelName.test(name) && (prefix === undefined || dnsName.test(prefix));
+}, "is not a Kubernetes label key ([prefix/]name, name of at most 63 characters)");
+
+export const taintSchema = z
+    .strictObject({
+        key: labelKey.describe("Taint key, a label-style key such as `dedicated` or `example.com/gpu`. Required."),
+        value: z
+            .string()
+            .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "is not a label-style value (at most 63 characters)")
+            .optional()
+            .describe("Taint value. Default: none."),
+        effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).describe("One of `NoSchedule`, `PreferNoSchedule`, `NoExecute`. Required."),
+    })
+    .describe("A taint registered with the kubelet: `{key, value?, effect}`.");
+export type TaintSpec = z.output<typeof taintSchema>;
+
+export const hostSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .regex(dnsLabel, "is not a DNS label (lowercase letters, digits and '-', at most 63 characters)")
+            .describe("Unique host name, a DNS label such as `master01`: becomes the hostname, the node name and part of every resource name. Required."),
+        address: hostAddress.describe(
+            "The host's IPv4 address inside one of `network.hostSubnets`, used for SSH and by the other hosts (not loopback, link-local, multicast or reserved; the port goes in `sshPort`, the user in `sshUser`). Required, unique.",
+        ),
+        roles: z
+            .array(roleSchema)
+            .min(1, "needs at least one role")
+            .describe("The host's roles, any of `etcd`, `control-plane`, `worker`, `lb`, e.g. `[etcd, control-plane]`. Required."),
+        sshPort: port.optional().describe("SSH port of this host. Default: `ssh.port`."),
+        sshUser: userName.optional().describe("SSH user for this host, a plain login name. Default: `ssh.user`."),
+        hostKey: sshHostKey.optional(),
+        labels: z
+            .record(labelKey, z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "is not a label value (at most 63 characters)"))
+            .default({})
+            .describe("Node labels the kubelet registers (workers only), e.g. `{disktype: ssd}`. Default: none."),
+        taints: z.array(taintSchema).default([]).describe("Node taints the kubelet registers (workers only). Default: none."),
+    })
+    .describe("A machine: `{name, address, roles, sshPort?, sshUser?, hostKey?, labels?, taints?}`.");
+export type HostSpec = z.output<typeof hostSchema>;
+
+export const bastionSchema = z
+    .strictObject({
+        address: checked(hostNameProblem).describe("Address or DNS name of the jump host, without user or port (they go in `user` and `port`). Required."),
+        port: port.default(22).describe("SSH port of the jump host. Default: 22."),
+        user: userName.optional().describe("SSH user on the jump host. Default: `ssh.user`."),
+        hostKey: sshHostKey.optional(),
+    })
+    .describe("A jump host every SSH connection goes through; it uses the same key or agent as the hosts.");
+export type BastionSpec = z.output<typeof bastionSchema>;
+
+export const sshSchema = z
+    .strictObject({
+        user: userName.default("root").describe("SSH user on every host, a plain login name. Default: `root`."),
+        port: port.default(22).describe("SSH port on every host. Default: 22."),
+        sudo: z
+            .boolean()
+            .optional()
+            .describe("Run remote scripts through `sudo -n` (passwordless sudo needed). Default: true exactly for hosts whose SSH user is not root."),
+        agent: z
+            .boolean()
+            .default(false)
+            .describe("Authenticate with the SSH agent (`SSH_AUTH_SOCK`, or `ssh.agentSocketPath`) instead of a private key. Default: false."),
+        agentSocketPath: localPath.optional().describe("Agent socket to use when `ssh.agent` is true. Default: `$SSH_AUTH_SOCK`."),
+        privateKeyPath: localPath
+            .refine((p) => !p.endsWith(".pub"), "names a public key (.pub): give the private key file, without .pub")
+            .optional()
+            .describe(
+                "Path of the private key file on the machine running Pulumi (relative to the project directory, `~` expanded), read into a secret at deployment. Alternative to the secret config key `k8s-binary:sshPrivateKey`. Default: none.",
+            ),
+        bastion: bastionSchema.optional(),
+    })
+    .describe(
+        "How Pulumi reaches the hosts. Credentials: exactly one of the secret config key `k8s-binary:sshPrivateKey` (`pulumi config set --secret sshPrivateKey < key`), `ssh.privateKeyPath`, or `ssh.agent: true`.",
+    );
+export type SshSpec = z.output<typeof sshSchema>;
+
+const sourceFields = {
+    baseUrl: z
+        .string()
+        .regex(/^https?:\/\/[A-Za-z0-9._~:/%@+=,-]+$/, "must be an http(s) URL without spaces, quotes, query or shell characters")
+        .optional()
+        .describe(
+            "Download from this mirror instead of the project's official release site; it must keep the official path layout below the base. Default: the official URL.",
+        ),
+    localPath: localPath
+        .optional()
+        .describe(
+            "Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Default: download.",
+        ),
+};
+
+const singleFileSource = (what: string) =>
+    z
+        .strictObject({
+            version: version.describe(`${what} version, e.g. the one in the example stacks. Required.`),
+            ...sourceFields,
+            sha256: sha256.describe(`sha256 of the ${what} release file for \`arch\`, as published by the project (64 hex characters). Required.`),
+        })
+        .describe(`Where ${what} comes from: \`{version, sha256, baseUrl? | localPath?}\`.`);
+
+/** The Kubernetes binaries this project installs, by host role. */
+export const KUBERNETES_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"] as const;
+export type KubernetesBinary = (typeof KUBERNETES_BINARIES)[number];
+
+const kubernetesSource = z
+    .strictObject({
+        version: version.describe("Kubernetes version, e.g. `1.33.5`. Required."),
+        ...sourceFields,
+        sha256: z
+            .strictObject(
+                Object.fromEntries(
+                    KUBERNETES_BINARIES.map((b) => [
+                        b,
+                        sha256.optional().describe(`sha256 of the \`${b}\` release binary for \`arch\` (published next to it as \`${b}.sha256\`).`),
+                    ]),
+                ) as Record<KubernetesBinary, z.ZodOptional<typeof sha256>>,
+            )
+            .optional()
+            .describe(
+                "sha256 per individual release binary (dl.k8s.io/release/vX/bin/linux/ARCH/NAME), one for every binary the hosts' roles need; kubectl is optional. Give this or `serverTarball`.",
+            ),
+        serverTarball: z
+            .strictObject({
+                sha512: sha512.describe("sha512 of `kubernetes-server-linux-ARCH.tar.gz` as listed in the Kubernetes CHANGELOG for this version. Required."),
+            })
+            .optional()
+            .describe("Take every binary from the server tarball, as the seeds do (one large download per host). Give this or `sha256`."),
+    })
+    .describe("Where the Kubernetes binaries come from: `{version, sha256: {kube-apiserver, ...} | serverTarball: {sha512}, baseUrl? | localPath?}`.");
+export type KubernetesSourceSpec = z.output<typeof kubernetesSource>;
+
+export const binariesSchema = z
+    .strictObject({
+        kubernetes: kubernetesSource,
+        kubernetesNode: kubernetesSource
+            .optional()
+            .describe("Separate kubelet and kube-proxy release for worker hosts (to upgrade the control plane first). Default: `binaries.kubernetes`."),
+        etcd: singleFileSource("etcd (etcd-vX-linux-ARCH.tar.gz)"),
+        containerd: singleFileSource("containerd (containerd-X-linux-ARCH.tar.gz)").optional(),
+        runc: singleFileSource("runc (runc.ARCH)").optional(),
+        cniPlugins: singleFileSource("the CNI plugins (cni-plugins-linux-ARCH-vX.tgz)").optional(),
+        flannel: singleFileSource("flanneld (flannel-vX-linux-ARCH.tar.gz)")
+            .optional()
+            .describe("flanneld release, needed only when `flannel.mode` runs flanneld under systemd."),
+        flannelCniPlugin: singleFileSource("the flannel CNI plugin (cni-plugin-flannel-linux-ARCH-vX.tgz)")
+            .optional()
+            .describe("flannel CNI plugin release, needed only when `flannel.mode` runs flanneld under systemd (the DaemonSet installs its own)."),
+        docker: singleFileSource("Docker static binaries (docker-X.tgz)")
+            .optional()
+            .describe("Docker static release, needed only when `containerRuntime` is `docker`."),
+    })
+    .describe("Release versions and sources, each pinned by checksum. containerd, runc and cniPlugins are required when there are workers.");
+export type BinariesSpec = z.output<typeof binariesSchema>;
+
+export const networkSchema = z
+    .strictObject({
+        hostSubnets: z.array(cidr).min(1, "needs at least one subnet").describe("The subnets the hosts' addresses are in, e.g. `[192.168.80.0/24]`. Required."),
+        podCidr: cidr.default("10.244.0.0/16").describe("Pod address block, split into per-node subnets by flannel. Default: `10.244.0.0/16`."),
+        serviceCidr: cidr.default("10.96.0.0/12").describe("Service ClusterIP block; its first address is the `kubernetes` Service. Default: `10.96.0.0/12`."),
+        clusterDns: ipv4
+            .optional()
+            .describe(
+                "ClusterIP of the cluster DNS Service, inside `serviceCidr` and not its first address. Default: the 10th address of `serviceCidr` (10.96.0.10).",
+            ),
+        clusterDomain: z.string().regex(dnsName, "is not a DNS domain").default("cluster.local").describe("Cluster DNS domain. Default: `cluster.local`."),
+        apiserverPort: port.default(6443).describe("Secure port of every kube-apiserver. Default: 6443."),
+        proxyMode: z.enum(["iptables", "ipvs"]).default("iptables").describe("kube-proxy mode, `iptables` or `ipvs`. Default: `iptables`."),
+    })
+    .describe("Addressing: `{hostSubnets, podCidr?, serviceCidr?, clusterDns?, clusterDomain?, apiserverPort?, proxyMode?}`.");
+export type NetworkSpec = z.output<typeof networkSchema>;
+
+/** Image tags the flannel DaemonSet runs by default (flannel 0.27.3 and its CNI plugin 1.7.1-flannel1). */
+export const DEFAULT_FLANNEL_IMAGE = "ghcr.io/flannel-io/flannel:v0.27.3";
+export const DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE = "ghcr.io/flannel-io/flannel-cni-plugin:v1.7.1-flannel1";
+
+export const flannelSchema = z
+    .strictObject({
+        mode: z
+            .enum(["daemonset", "systemd-kube", "systemd-etcd"])
+            .default("daemonset")
+            .describe(
+                "How flanneld runs: `daemonset` (kube-flannel manifest), `systemd-kube` (systemd flanneld with the kube subnet manager) or `systemd-etcd` (systemd flanneld storing subnets in etcd). Default: `daemonset`.",
+            ),
+        backend: z
+            .enum(["vxlan", "host-gw", "udp", "wireguard"])
+            .default("vxlan")
+            .describe("Backend: `vxlan`, `host-gw` (all nodes in one L2 subnet), `udp` (debugging only) or `wireguard`. Default: `vxlan`."),
+        directRouting: z.boolean().default(false).describe("vxlan only: route directly (host-gw style) between nodes of the same subnet. Default: false."),
+        ipMasq: z.boolean().default(true).describe("Masquerade pod traffic leaving the pod network (`--ip-masq`). Default: true."),
+        mtu: z.number().int().min(576).max(9000).optional().describe("MTU of the flannel interface. Default: derived by flannel from the host interface."),
+        subnetLen: z.number().int().min(16).max(30).default(24).describe("Prefix length of each node's pod subnet (`SubnetLen`). Default: 24."),
+        interface: interfaceName.optional().describe("Host interface flanneld uses (`--iface`). Default: the interface of the default route."),
+        etcdPrefix: z
+            .string()
+            .regex(/^\/[A-Za-z0-9_./-]*$/, "must be an absolute key path of letters, digits, '_', '.', '-' and '/'")
+            .default("/coreos.com/network")
+            .describe("`systemd-etcd` mode: etcd key prefix of flannel's network config. Default: `/coreos.com/network`."),
+        image: imageReference.default(DEFAULT_FLANNEL_IMAGE).describe(`\`daemonset\` mode: flannel image. Default: \`${DEFAULT_FLANNEL_IMAGE}\`.`),
+        cniPluginImage: imageReference
+            .default(DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE)
+            .describe(`\`daemonset\` mode: flannel CNI plugin image. Default: \`${DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE}\`.`),
+    })
+    .describe("Pod networking with flannel.");
+export type FlannelSpec = z.output<typeof flannelSchema>;
+
+export const loadBalancerSchema = z
+    .strictObject({
+        vip: hostAddress.describe(
+            "Virtual IP keepalived moves between the `lb` hosts; the apiserver endpoint. Inside the lb hosts' subnet, no host's address. Required.",
+        ),
+        interface: interfaceName.default("eth0").describe("Interface on the lb hosts that carries the VIP. Default: `eth0`."),
+        virtualRouterId: z.number().int().min(1).max(255).default(51).describe("VRRP virtual router id (1-255), unique on the L2 segment. Default: 51."),
+        port: port.default(6443).describe("Port nginx listens on at the VIP, forwarding to every apiserver. Default: 6443."),
+    })
+    .describe("nginx + keepalived in front of the apiservers: `{vip, interface?, virtualRouterId?, port?}`. Needed when any host has the `lb` role.");
+export type LoadBalancerSpec = z.output<typeof loadBalancerSchema>;
+
+export const etcdSchema = z
+    .strictObject({
+        initialMembers: z
+            .array(z.string().regex(dnsLabel, "is not a host name (a DNS label)"))
+            .min(1, "needs at least one member")
+            .optional()
+            .describe(
+                "Names of the etcd hosts the running cluster has now. Every other `etcd` host joins it, one at a time (`member add`, then a start with the existing cluster). Set it to the current members when adding etcd hosts to a running cluster; leave it unset for a new cluster. Default: every `etcd` host.",
+            ),
+        backup: z
+            .strictObject({
+                enabled: z.boolean().default(true).describe("Take scheduled snapshots on every member. Default: true."),
+                schedule: checked(calendarProblem)
+                    .default("*-*-* 00/6:00:00")
+                    .describe("When, as a systemd OnCalendar expression. Default: `*-*-* 00/6:00:00` (every six hours)."),
+                retention: z.number().int().min(1).max(1000).default(8).describe("Snapshots each member keeps. Default: 8."),
+            })
+            .prefault({})
+            .describe("Scheduled `etcdctl snapshot save` on the members: `{enabled?, schedule?, retention?}`; restore: docs/etcd-backup-restore.md."),
+    })
+    .describe("etcd membership and backups: `{initialMembers?, backup?}`.");
+export type EtcdSpec = z.output<typeof etcdSchema>;
+
+/** Thirty years: longer-lived authorities outlast every key algorithm recommendation. */
+export const MAX_CA_VALIDITY_HOURS = 262800;
+/** Ten years: a leaf certificate living longer is never rotated in practice. */
+export const MAX_CERT_VALIDITY_HOURS = 87600;
+/** Rotation levers are counters bumped by hand. */
+const MAX_ROTATION = 1_000_000;
+
+export const pkiSchema = z
+    .strictObject({
+        keyAlgorithm: z
+            .enum(["ECDSA", "RSA"])
+            .default("ECDSA")
+            .describe(
+                "Key algorithm of every CA and certificate: `ECDSA` (P-256) or `RSA` (2048 bits); Ed25519 is not offered because service-account and CSR signing keys must be RSA or ECDSA. Default: `ECDSA`.",
+            ),
+        caValidityHours: z
+            .number()
+            .int()
+            .min(24)
+            .max(MAX_CA_VALIDITY_HOURS)
+            .default(87600)
+            .describe(`Validity of the CAs, in hours, at most ${MAX_CA_VALIDITY_HOURS} (30 years). Default: 87600 (10 years).`),
+        certValidityHours: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_CERT_VALIDITY_HOURS)
+            .default(8760)
+            .describe(
+                `Validity of every leaf certificate, in hours; not longer than the CAs', at most ${MAX_CERT_VALIDITY_HOURS} (10 years). Default: 8760 (1 year).`,
+            ),
+        rotation: z
+            .number()
+            .int()
+            .min(0)
+            .max(MAX_ROTATION)
+            .default(0)
+            .describe("Bump to re-issue every leaf certificate (restarting exactly the services that use them). Default: 0."),
+        caRotation: z
+            .number()
+            .int()
+            .min(0)
+            .max(MAX_ROTATION)
+            .default(0)
+            .describe("Bump to replace the CAs, and so every certificate and kubeconfig. Default: 0."),
+    })
+    .describe("Certificates: `{keyAlgorithm?, caValidityHours?, certValidityHours?, rotation?, caRotation?}`.");
+export type PkiSpec = z.output<typeof pkiSchema>;
+
+export const clusterSpecSchema = z
+    .strictObject({
+        name: z.string().regex(dnsLabel, "is not a DNS label").default("kubernetes").describe("Cluster name, used in kubeconfigs. Default: `kubernetes`."),
+        hosts: z.array(hostSchema).min(1, "needs at least one host").max(MAX_HOSTS).describe("Every machine of the cluster. Required."),
+        ssh: sshSchema.prefault({}),
+        arch: z
+            .enum(["amd64", "arm64"])
+            .default("amd64")
+            .describe("CPU architecture of every host, `amd64` or `arm64`; checksums are for this architecture. Default: `amd64`."),
+        containerRuntime: z
+            .enum(["containerd", "docker"])
+            .default("containerd")
+            .describe("Container runtime of the workers: `containerd`, or `docker` (Kubernetes before 1.24 only). Default: `containerd`."),
+        binaries: binariesSchema,
+        network: networkSchema,
+        flannel: flannelSchema.prefault({}),
+        loadBalancer: loadBalancerSchema.optional(),
+        etcd: etcdSchema.prefault({}),
+        pki: pkiSchema.prefault({}),
+    })
+    .describe("The whole cluster: `{name?, hosts, ssh?, arch?, containerRuntime?, binaries, network, flannel?, loadBalancer?, etcd?, pki?}`.");
+
+/** The spec as written in a stack (defaults not yet applied). */
+export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
+
+/** The spec after validation: defaults applied, versions without `v`, digests lowercase, `network.clusterDns` always set. */
+export type ClusterSpec = Omit<z.output<typeof clusterSpecSchema>, "network"> & {
+    network: NetworkSpec & { clusterDns: string };
+};
