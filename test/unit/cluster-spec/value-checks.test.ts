@@ -3,7 +3,7 @@
 // so nothing passes validate to be refused only during `pulumi up`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { calendarProblem, hostAddressProblem, hostPathProblem, interfaceNameProblem } from "../../../components/host/value-checks";
+import { calendarProblem, hostAddressProblem, hostPathProblem, interfaceNameProblem, looksLikeKeyMaterial } from "../../../components/host/value-checks";
 import { planEtcd, type EtcdClusterArgs } from "../../../components/etcd";
 import type { NginxKeepalivedLBArgs } from "../../../components/lb/args";
 import { planLB } from "../../../components/lb/plan";
@@ -67,8 +67,7 @@ test("a VIP on a multicast address is refused by both, and host paths keep to pl
     for (const bad of ["/var/backups/$(id)", "/var/back ups", "/var/../etc", "relative/dir", "/var/backups\n"]) assert.ok(hostPathProblem(bad), bad);
 });
 
-test("key material is told from long paths: base64 runs are caught, a cache path with a hex key is not", async () => {
-    const { looksLikeKeyMaterial } = await import("../../components/host/value-checks");
+test("key material is told from long paths: base64 runs are caught, a cache path with a hex key is not", () => {
     const key = Buffer.from(Array.from({ length: 66 }, (_, i) => (i * 97 + 13) % 256)).toString("base64");
     assert.ok(looksLikeKeyMaterial(key), "88 characters of base64");
     assert.ok(looksLikeKeyMaterial(`/srv/${key}`), "base64 inside a path");
