@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { artifactSource, renderFetch, renderStagedCleanup, STAGING_DIR, type ArtifactSource } from "./artifact-source";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { argsError, type Issue } from "./issues";
 import { artifactOrigin, type BinaryReleaseFacts } from "./facts";
 import type { ReleaseNeed } from "./needs";
 
@@ -203,7 +204,8 @@ export class BinaryRelease extends pulumi.ComponentResource implements Installed
 
     constructor(name: string, args: BinaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:BinaryRelease", name, {}, opts);
-        validateReleaseArgs(args);
+        const issues = releaseArgsIssues(args);
+        if (issues.length > 0) throw argsError(this, "BinaryRelease", name, issues);
         this.name = args.name;
         this.version = args.version;
         const binDir = args.binDir ?? "/usr/local/bin";
@@ -252,22 +254,28 @@ export class BinaryRelease extends pulumi.ComponentResource implements Installed
     }
 }
 
-function validateReleaseArgs(args: BinaryReleaseArgs): void {
-    const where = `BinaryRelease ${args.name} on ${args.host.name}`;
-    const problems: string[] = [];
-    if ((args.url === undefined) === (args.localPath === undefined)) problems.push("give exactly one of url and localPath");
-    if ((args.sha256 === undefined) === (args.sha512 === undefined)) problems.push("give exactly one of sha256 and sha512");
-    if (args.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(args.sha256)) problems.push(`sha256 "${args.sha256}" is not 64 hex characters`);
-    if (args.sha512 !== undefined && !/^[0-9a-fA-F]{128}$/.test(args.sha512)) problems.push(`sha512 "${args.sha512}" is not 128 hex characters`);
-    if (args.binaries.length === 0) problems.push("binaries is empty: name at least one executable to install");
+function releaseArgsIssues(args: BinaryReleaseArgs): Issue[] {
+    const issues: Issue[] = [];
+    const add = (path: string, message: string, hint: string) => issues.push({ path, message, hint });
+    if ((args.url === undefined) === (args.localPath === undefined))
+        add("url", "give exactly one of url and localPath", "a URL the host fetches, or the artifact's path on this machine");
+    if ((args.sha256 === undefined) === (args.sha512 === undefined))
+        add("sha256", "give exactly one of sha256 and sha512", "pin the artifact with the digest its publisher gives");
+    if (args.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(args.sha256))
+        add("sha256", `"${args.sha256}" is not 64 hex characters`, "copy it from the release's checksum file");
+    if (args.sha512 !== undefined && !/^[0-9a-fA-F]{128}$/.test(args.sha512))
+        add("sha512", `"${args.sha512}" is not 128 hex characters`, "copy it from the release's checksum file");
+    if (args.binaries.length === 0) add("binaries", "is empty", "name at least one executable to install");
     if (args.archive === "binary" && args.binaries.length !== 1)
-        problems.push(`a single-binary artifact installs exactly one binary, not ${args.binaries.length}`);
-    for (const b of args.binaries) if (!/^[A-Za-z0-9._-]+$/.test(b)) problems.push(`binary name "${b}" must be a plain file name`);
+        add("binaries", `a single-binary artifact installs exactly one binary, not ${args.binaries.length}`, "name the one executable");
+    for (const [i, b] of args.binaries.entries())
+        if (!/^[A-Za-z0-9._-]+$/.test(b)) add(`binaries[${i}]`, `"${b}" must be a plain file name`, "no slashes or spaces");
     for (const [b, member] of Object.entries(args.archivePaths ?? {})) {
-        if (!args.binaries.includes(b)) problems.push(`archivePaths names "${b}", which is not in binaries`);
+        if (!args.binaries.includes(b)) add(`archivePaths.${b}`, `names "${b}", which is not in binaries`, "add it to binaries or drop the entry");
         if (member.split("/").includes("..") || member.startsWith("/"))
-            problems.push(`archivePaths.${b} "${member}" must be a relative path inside the archive`);
+            add(`archivePaths.${b}`, `"${member}" must be a relative path inside the archive`, "give the member path as tar lists it");
     }
-    if (!/^[A-Za-z0-9._-]+$/.test(args.name) || !/^[A-Za-z0-9._+-]+$/.test(args.version)) problems.push("name and version must be plain path segments");
-    if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(args.name)) add("name", `"${args.name}" must be a plain path segment`, "letters, digits, '.', '_', '-'");
+    if (!/^[A-Za-z0-9._+-]+$/.test(args.version)) add("version", `"${args.version}" must be a plain path segment`, "letters, digits, '.', '_', '+', '-'");
+    return issues;
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { Host, remoteScript } from "./connection";
+import { argsError } from "./issues";
 import { RemoteFile } from "./remote-file";
 import {
     DEFAULT_SYSCTL,
@@ -65,12 +66,12 @@ export class HostPrep extends pulumi.ComponentResource {
     constructor(name: string, args: HostPrepArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:HostPrep", name, {}, opts);
         const host = args.host;
-        const badEntries = (args.openPorts ?? []).filter((e) => !FIREWALL_ENTRY.test(e));
-        if (badEntries.length > 0) {
-            throw new Error(
-                `HostPrep ${host.name}: openPorts ${badEntries.map((e) => `"${e}"`).join(", ")} must look like "6443/tcp", "30000-32767/udp" or "vrrp"`,
-            );
-        }
+        const issues = (args.openPorts ?? []).flatMap((e, i) =>
+            FIREWALL_ENTRY.test(e)
+                ? []
+                : [{ path: `openPorts[${i}]`, message: `"${e}" is not a firewall opening`, hint: 'write it like "6443/tcp", "30000-32767/udp" or "vrrp"' }],
+        );
+        if (issues.length > 0) throw argsError(this, "HostPrep", name, issues);
         const sysctl = args.sysctl ?? { ...DEFAULT_SYSCTL };
         const required = args.requiredModules ?? ["br_netfilter", "overlay"];
         const optional = args.optionalModules ?? [];

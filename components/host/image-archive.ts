@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { artifactSource, renderFetch, renderStagedCleanup, STAGING_DIR, type ArtifactSource } from "./artifact-source";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { argsError, type Issue } from "./issues";
 import { artifactOrigin, type ImageArchiveFacts } from "./facts";
 
 /** Arguments of {@link ImageArchive}. */
@@ -100,7 +101,8 @@ export class ImageArchive extends pulumi.ComponentResource {
 
     constructor(name: string, args: ImageArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:ImageArchive", name, {}, opts);
-        validateImageArgs(args);
+        const issues = imageArgsIssues(args);
+        if (issues.length > 0) throw argsError(this, "ImageArchive", name, issues);
         const namespace = args.namespace ?? "k8s.io";
         const sha256 = args.sha256.toLowerCase();
         const { source, dependsOn } = artifactSource(name, args.host, args, sha256, this);
@@ -129,15 +131,22 @@ export class ImageArchive extends pulumi.ComponentResource {
     }
 }
 
-function validateImageArgs(args: ImageArchiveArgs): void {
-    const problems: string[] = [];
-    if ((args.url === undefined) === (args.localPath === undefined)) problems.push("give exactly one of url and localPath");
-    if (!/^[0-9a-fA-F]{64}$/.test(args.sha256)) problems.push(`sha256 "${args.sha256}" is not 64 hex characters (the archive file's digest)`);
-    if (!/^sha256:[0-9a-f]{64}$/.test(args.digest)) problems.push(`digest "${args.digest}" is not sha256:<64 hex> (the image manifest's digest)`);
+function imageArgsIssues(args: ImageArchiveArgs): Issue[] {
+    const issues: Issue[] = [];
+    if ((args.url === undefined) === (args.localPath === undefined))
+        issues.push({ path: "url", message: "give exactly one of url and localPath", hint: "a mirror URL, or the archive's path on this machine" });
+    if (!/^[0-9a-fA-F]{64}$/.test(args.sha256))
+        issues.push({ path: "sha256", message: `"${args.sha256}" is not 64 hex characters`, hint: "give the archive file's sha256" });
+    if (!/^sha256:[0-9a-f]{64}$/.test(args.digest))
+        issues.push({ path: "digest", message: `"${args.digest}" is not sha256:<64 hex>`, hint: "give the image manifest's digest" });
     // A reference containerd names in full: registry host, path, and a tag (or a digest).
-    if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(args.ref)) {
-        problems.push(`ref "${args.ref}" is not a fully qualified image reference (registry/path:tag, e.g. registry.k8s.io/pause:3.10.2)`);
-    }
-    if (args.namespace !== undefined && !/^[A-Za-z0-9._-]+$/.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a plain name`);
-    if (problems.length > 0) throw new Error(`ImageArchive ${args.ref} on ${args.host.name}: ${problems.join("; ")}`);
+    if (!/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/.test(args.ref))
+        issues.push({
+            path: "ref",
+            message: `"${args.ref}" is not a fully qualified image reference`,
+            hint: "write registry/path:tag, e.g. registry.k8s.io/pause:3.10.2",
+        });
+    if (args.namespace !== undefined && !/^[A-Za-z0-9._-]+$/.test(args.namespace))
+        issues.push({ path: "namespace", message: `"${args.namespace}" must be a plain name`, hint: "letters, digits, '.', '_', '-'" });
+    return issues;
 }

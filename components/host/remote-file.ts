@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { argsError, type Issue } from "./issues";
 import { contentFacts, type RemoteFileFacts } from "./facts";
 import { sha256Hex } from "./fingerprint";
 import { pathSlug } from "./names";
@@ -75,7 +76,8 @@ export class RemoteFile extends pulumi.ComponentResource {
 
     constructor(name: string, args: RemoteFileArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:RemoteFile", name, {}, opts);
-        validateFileArgs(args);
+        const issues = fileArgsIssues(args);
+        if (issues.length > 0) throw argsError(this, "RemoteFile", name, issues);
         const mode = args.mode ?? "0644";
         const owner = args.owner ?? "root";
         const group = args.group ?? (args.owner ? args.owner : "root");
@@ -99,13 +101,12 @@ export class RemoteFile extends pulumi.ComponentResource {
     }
 }
 
-function validateFileArgs(args: RemoteFileArgs): void {
-    if (!args.path.startsWith("/")) {
-        throw new Error(`RemoteFile on ${args.host.name}: path "${args.path}" must be absolute`);
-    }
-    if (args.mode !== undefined && !/^[0-7]{3,4}$/.test(args.mode)) {
-        throw new Error(`RemoteFile ${args.path} on ${args.host.name}: mode "${args.mode}" must be octal like "0644"`);
-    }
+function fileArgsIssues(args: RemoteFileArgs): Issue[] {
+    const issues: Issue[] = [];
+    if (!args.path.startsWith("/")) issues.push({ path: "path", message: `"${args.path}" on ${args.host.name} must be absolute`, hint: "start it with /" });
+    if (args.mode !== undefined && !/^[0-7]{3,4}$/.test(args.mode))
+        issues.push({ path: "mode", message: `"${args.mode}" must be octal`, hint: 'write it like "0644"' });
+    return issues;
 }
 
 /** The conventional resource name of a file on a host: `<host>-<path slug>`. */

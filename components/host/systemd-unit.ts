@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { argsError } from "./issues";
 import { contentFacts, type SystemdUnitFacts } from "./facts";
 import { fingerprint } from "./fingerprint";
 import { RemoteFile } from "./remote-file";
@@ -86,9 +87,8 @@ export class SystemdUnit extends pulumi.ComponentResource {
 
     constructor(name: string, args: SystemdUnitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:SystemdUnit", name, {}, opts);
-        if (!/^[A-Za-z0-9@._-]+\.(service|timer|socket|path|mount|target)$/.test(args.name)) {
-            throw new Error(`SystemdUnit on ${args.host.name}: "${args.name}" is not a unit name like "etcd.service"`);
-        }
+        if (!/^[A-Za-z0-9@._-]+\.(service|timer|socket|path|mount|target)$/.test(args.name))
+            throw argsError(this, "SystemdUnit", name, [{ path: "name", message: `"${args.name}" is not a unit name`, hint: 'write it like "etcd.service"' }]);
         const enable = args.enable ?? true;
         this.unitFile = new RemoteFile(
             `${name}-file`,

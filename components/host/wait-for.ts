@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { Host, remoteScript, shellQuote } from "./connection";
+import { argsError } from "./issues";
 import { fingerprint } from "./fingerprint";
 
 /** Arguments of {@link WaitFor}. */
@@ -48,9 +49,10 @@ export class WaitFor extends pulumi.ComponentResource {
         super("k8s-binary:index:WaitFor", name, {}, opts);
         const timeout = args.timeoutSeconds ?? 120;
         const interval = args.intervalSeconds ?? 2;
-        if (!(timeout > 0) || !(interval > 0)) {
-            throw new Error(`WaitFor "${args.description}" on ${args.host.name}: timeoutSeconds and intervalSeconds must be positive`);
-        }
+        const issues = Object.entries({ timeoutSeconds: timeout, intervalSeconds: interval })
+            .filter(([, v]) => !(v > 0))
+            .map(([path, v]) => ({ path, message: `${v} must be positive`, hint: `waiting for "${args.description}" needs a time to wait` }));
+        if (issues.length > 0) throw argsError(this, "WaitFor", name, issues);
         this.command = new command.remote.Command(
             `${name}-wait`,
             {

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as pulumi from "@pulumi/pulumi";
 import { recordingMocks, settled } from "../../support/recording-mocks";
 
 const registered = recordingMocks();
@@ -59,10 +60,16 @@ test("the rendered scripts are valid bash", () => {
 
 test("ImageArchive refuses what it cannot verify or name", () => {
     const base = { host, ref, url: "http://m/x.tar", sha256, digest };
-    assert.throws(() => new ImageArchive("x1", { ...base, localPath: "/x.tar" }), /exactly one of url and localPath/);
-    assert.throws(() => new ImageArchive("x2", { ...base, sha256: "abc" }), /sha256 "abc" is not 64 hex/);
-    assert.throws(() => new ImageArchive("x3", { ...base, digest: "b".repeat(64) }), /is not sha256:<64 hex>/);
-    assert.throws(() => new ImageArchive("x4", { ...base, ref: "pause:3.10" }), /not a fully qualified image reference/);
+    assert.throws(() => new ImageArchive("x1", { ...base, localPath: "/x.tar" }), /url: give exactly one of url and localPath/);
+    assert.throws(() => new ImageArchive("x2", { ...base, sha256: "abc" }), /sha256: "abc" is not 64 hex/);
+    assert.throws(() => new ImageArchive("x3", { ...base, digest: "b".repeat(64) }), /digest: "b+" is not sha256:<64 hex>/);
+    assert.throws(() => new ImageArchive("x4", { ...base, ref: "pause:3.10" }), /ref: "pause:3.10" is not a fully qualified image reference/);
     assert.throws(() => new ImageArchive("x5", { ...base, ref: "registry.k8s.io/pause:3.10;rm -rf /" }), /not a fully qualified image reference/);
-    assert.throws(() => new ImageArchive("x6", { ...base, namespace: "k8s io" }), /must be a plain name/);
+    assert.throws(() => new ImageArchive("x6", { ...base, namespace: "k8s io" }), /namespace: "k8s io" must be a plain name/);
+    // Every problem at once, as a ResourceError naming the component.
+    assert.throws(
+        () => new ImageArchive("x7", { ...base, sha256: "abc", namespace: "k8s io" }),
+        (e: Error) =>
+            e instanceof pulumi.ResourceError && /ImageArchive x7: invalid arguments, 2 problems\n {2}- sha256: [\s\S]*\n {2}- namespace: /.test(e.message),
+    );
 });

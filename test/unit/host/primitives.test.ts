@@ -166,7 +166,10 @@ test("HostPrep declares one step per concern, all named after the host, ending i
     for (const step of ["hostname", "etc-hosts", "swap", "packages", "kernel", "firewall", "selinux", "time-sync"]) {
         assert.ok(names.includes(`m1-prep-${step}`), `step ${step} registered: ${names.join(",")}`);
     }
-    assert.throws(() => new HostPrep("m1-bad", { host, openPorts: ["6443", "vrrp", "1/sctp"] }), /"6443", "1\/sctp" must look like/);
+    assert.throws(
+        () => new HostPrep("m1-bad", { host, openPorts: ["6443", "vrrp", "1/sctp"] }),
+        /openPorts\[0\]: "6443" is not a firewall opening[\s\S]*openPorts\[2\]: "1\/sctp"/,
+    );
     const hostsStep = registered.find((r) => r.name === "m1-prep-etc-hosts")!;
     assert.equal(hostsStep.inputs.stdin, "# BEGIN k8s-binary managed hosts\n10.0.0.9 a0\n10.0.0.10 m1\n# END k8s-binary managed hosts\n");
 });
