@@ -9,6 +9,9 @@ import {
     userNameProblem,
 } from "../host/value-checks";
 import { isIPv4, isIPv4Cidr } from "./net";
+import { DEFAULT_APISERVER_PORT } from "../control-plane/needs";
+import { LB_DEFAULTS } from "../lb/args";
+import { DEFAULT_CA_VALIDITY_HOURS, DEFAULT_CERT_VALIDITY_HOURS } from "../pki/profiles";
 
 // Every field says what it is, its default, and how to write it: these descriptions are also the
 // "how to fix" hint of a validation error at that field.
@@ -240,7 +243,7 @@ export const networkSchema = z
                 "ClusterIP of the cluster DNS Service, inside `serviceCidr` and not its first address. Default: the 10th address of `serviceCidr` (10.96.0.10).",
             ),
         clusterDomain: z.string().regex(dnsName, "is not a DNS domain").default("cluster.local").describe("Cluster DNS domain. Default: `cluster.local`."),
-        apiserverPort: port.default(6443).describe("Secure port of every kube-apiserver. Default: 6443."),
+        apiserverPort: port.default(DEFAULT_APISERVER_PORT).describe(`Secure port of every kube-apiserver. Default: ${DEFAULT_APISERVER_PORT}.`),
         proxyMode: z.enum(["iptables", "ipvs"]).default("iptables").describe("kube-proxy mode, `iptables` or `ipvs`. Default: `iptables`."),
     })
     .describe("Addressing: `{hostSubnets, podCidr?, serviceCidr?, clusterDns?, clusterDomain?, apiserverPort?, proxyMode?}`.");
@@ -287,7 +290,9 @@ export const loadBalancerSchema = z
         ),
         interface: interfaceName.default("eth0").describe("Interface on the lb hosts that carries the VIP. Default: `eth0`."),
         virtualRouterId: z.number().int().min(1).max(255).default(51).describe("VRRP virtual router id (1-255), unique on the L2 segment. Default: 51."),
-        port: port.default(6443).describe("Port nginx listens on at the VIP, forwarding to every apiserver. Default: 6443."),
+        port: port
+            .default(LB_DEFAULTS.listenPort)
+            .describe(`Port nginx listens on at the VIP, forwarding to every apiserver. Default: ${LB_DEFAULTS.listenPort}.`),
     })
     .describe("nginx + keepalived in front of the apiservers: `{vip, interface?, virtualRouterId?, port?}`. Needed when any host has the `lb` role.");
 export type LoadBalancerSpec = z.output<typeof loadBalancerSchema>;
@@ -335,16 +340,16 @@ export const pkiSchema = z
             .int()
             .min(24)
             .max(MAX_CA_VALIDITY_HOURS)
-            .default(87600)
-            .describe(`Validity of the CAs, in hours, at most ${MAX_CA_VALIDITY_HOURS} (30 years). Default: 87600 (10 years).`),
+            .default(DEFAULT_CA_VALIDITY_HOURS)
+            .describe(`Validity of the CAs, in hours, at most ${MAX_CA_VALIDITY_HOURS} (30 years). Default: ${DEFAULT_CA_VALIDITY_HOURS} (10 years).`),
         certValidityHours: z
             .number()
             .int()
             .min(1)
             .max(MAX_CERT_VALIDITY_HOURS)
-            .default(8760)
+            .default(DEFAULT_CERT_VALIDITY_HOURS)
             .describe(
-                `Validity of every leaf certificate, in hours; not longer than the CAs', at most ${MAX_CERT_VALIDITY_HOURS} (10 years). Default: 8760 (1 year).`,
+                `Validity of every leaf certificate, in hours; not longer than the CAs', at most ${MAX_CERT_VALIDITY_HOURS} (10 years). Default: ${DEFAULT_CERT_VALIDITY_HOURS} (1 year).`,
             ),
         rotation: z
             .number()

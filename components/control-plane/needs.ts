@@ -1,5 +1,7 @@
 import type { HostNeeds, ReleaseNeed } from "../host/needs";
 
+/** Secure port of kube-apiserver unless a stack moves it. */
+export const DEFAULT_APISERVER_PORT = 6443;
 /** Secure port of kube-controller-manager. */
 export const CONTROLLER_MANAGER_PORT = 10257;
 /** Secure port of kube-scheduler. */

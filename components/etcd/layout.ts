@@ -3,6 +3,7 @@
  * (URLs, etcdctl invocations). The ETCD_* / ETCDCTL_* names used are valid for etcd 3.4 to 3.6.
  */
 import { shellQuote } from "../host/connection";
+import { DEFAULT_BIN_DIR } from "../host/binary-release";
 
 /** Where the component puts things on a member host. */
 export const ETCD_PATHS = {
@@ -21,7 +22,7 @@ export const ETCD_PATHS = {
     clientKey: "/etc/etcd/pki/client-key.pem",
     backupScript: "/usr/local/sbin/etcd-backup",
     /** Where the binaries are linked (BinaryRelease's default): the scripts find etcdctl there on PATH. */
-    binDir: "/usr/local/bin",
+    binDir: DEFAULT_BIN_DIR,
 } as const;
 
 export const ETCD_UNIT = "etcd.service";

@@ -28,9 +28,12 @@ export interface BinaryReleaseArgs {
     binaries: string[];
     /** Member path inside the tarball for binaries whose file is named otherwise (e.g. { flannel: "./flannel-amd64" }). Default: found by name. */
     archivePaths?: Record<string, string>;
-    /** Directory of the stable links. Default: "/usr/local/bin". */
+    /** Directory of the stable links. Default: {@link DEFAULT_BIN_DIR}. */
     binDir?: string;
 }
+
+/** Where a release's stable links go unless told otherwise. */
+export const DEFAULT_BIN_DIR = "/usr/local/bin";
 
 /** Where releases are unpacked on hosts. */
 export const RELEASE_ROOT = "/opt/k8s-binary";
@@ -208,7 +211,7 @@ export class BinaryRelease extends pulumi.ComponentResource implements Installed
         if (issues.length > 0) throw argsError(this, "BinaryRelease", name, issues);
         this.name = args.name;
         this.version = args.version;
-        const binDir = args.binDir ?? "/usr/local/bin";
+        const binDir = args.binDir ?? DEFAULT_BIN_DIR;
         const checksum: Checksum =
             args.sha256 !== undefined
                 ? { algorithm: "sha256", digest: args.sha256.toLowerCase() }
