@@ -64,6 +64,11 @@ export interface RunOptions {
     stack?: string;
     /** Plan only: nothing is performed and the state file is not written. */
     preview?: boolean;
+    /**
+     * "pulumi": the real engine (./real.ts) with stand-in provider plugins; "home": this engine.
+     * Default: K8S_BINARY_ENGINE, else "pulumi".
+     */
+    engine?: "pulumi" | "home";
 }
 
 export interface RunResult {
@@ -101,7 +106,16 @@ export interface ChildRequest {
 
 const REPO_ROOT = path.resolve(__dirname, "../../..");
 
+/** Runs a program on the real Pulumi engine (see ./real.ts), or on this one with `engine: "home"`. */
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
+    const engine = opts.engine ?? process.env.K8S_BINARY_ENGINE ?? "pulumi";
+    if (engine === "home") return runOnHomeEngine(opts);
+    const { runOnPulumi } = await import("./real");
+    return runOnPulumi(opts, (message, result, diagnostics) => new EngineRunError(message, result, diagnostics));
+}
+
+/** Runs a program on this home-made engine (the mock runtime and the performers). */
+export async function runOnHomeEngine(opts: RunOptions): Promise<RunResult> {
     const project = opts.project ?? "k8s-binary";
     const stack = opts.stack ?? "test";
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-run-"));
