@@ -51,10 +51,15 @@ let pulumiRoot: string | undefined;
 export function pulumiCliRoot(): string {
     if (pulumiRoot) return pulumiRoot;
     const script = path.join(REPO_ROOT, "scripts/toolchain.sh");
-    const root = execFileSync("bash", [script, "path", "pulumi"], { encoding: "utf8" }).trim();
-    if (!fs.existsSync(path.join(root, "bin", "pulumi"))) execFileSync("bash", [script, "build", "pulumi"], { stdio: "inherit" });
-    pulumiRoot = root;
-    return root;
+    const pathOf = () => execFileSync("bash", [script, "path", "pulumi"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    try {
+        pulumiRoot = pathOf();
+    } catch {
+        // Not built yet (scripts/test.sh builds it first): a Go build of the CLI, minutes.
+        execFileSync("bash", [script, "build", "pulumi"], { stdio: ["ignore", process.stderr, process.stderr] });
+        pulumiRoot = pathOf();
+    }
+    return pulumiRoot;
 }
 
 /** Launchers for the stand-in plugins: `pulumi-resource-<pkg>` running ./plugins/<pkg>.ts with tsx. */
