@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { readState, runProgram } from "../support/engine";
+import { readCheckpoint, readState, runProgram } from "../support/engine";
 import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 import { startLoopbackSshd, type LoopbackSshd } from "../support/sshd-loopback";
 
@@ -61,6 +61,6 @@ test("RemoteFile's facts are in its state; a secret file's only as a mark", asyn
     };
     assert.deepEqual(facts("loop-plain"), { kind: "file", host: "loop", path: path.join(dir, "plain.conf"), mode: "0644", owner: "root", group: "root", content: "a=1\n", secret: false });
     assert.deepEqual(facts("loop-key"), { kind: "file", host: "loop", path: path.join(dir, "key.pem"), mode: "0600", owner: "root", group: "root", secret: true });
-    const leaks = findLeaks(plainState(state), { key: SECRET, "sha256 of the key": createHash("sha256").update(SECRET).digest("hex") });
+    const leaks = findLeaks({ ...plainState(state), checkpoint: readCheckpoint(stateFile) }, { key: SECRET, "sha256 of the key": createHash("sha256").update(SECRET).digest("hex") });
     assert.deepEqual(leaks, [], describeLeaks(leaks));
 });

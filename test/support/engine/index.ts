@@ -46,6 +46,7 @@ import type { Operation } from "./monitor";
 import type { CommandLogEntry } from "./provider";
 
 export { readState, type EngineState, type StateResource } from "./state";
+export { readCheckpoint } from "./real";
 export type { Operation, OperationKind } from "./monitor";
 export type { CommandLogEntry } from "./provider";
 /** What a preview returns for a value not known yet. */

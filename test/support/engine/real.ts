@@ -155,3 +155,16 @@ export async function runOnPulumi(
         fs.rmSync(tmp, { recursive: true, force: true });
     }
 }
+
+/**
+ * The checkpoint file the real engine keeps for a state file (secrets encrypted with the test
+ * passphrase), as text: what a leak scan should see, since it is what Pulumi stores.
+ */
+export function readCheckpoint(stateFile: string): string {
+    const stacks = path.join(`${path.resolve(stateFile)}.pulumi`, "backend", ".pulumi", "stacks");
+    const files = fs.existsSync(stacks)
+        ? fs.readdirSync(stacks).flatMap((p) => fs.readdirSync(path.join(stacks, p)).filter((f) => /\.json(\.gz)?$/.test(f)).map((f) => path.join(stacks, p, f)))
+        : [];
+    if (files.length !== 1) throw new Error(`${stateFile}: expected one checkpoint under ${stacks}, found ${files.length}`);
+    return fs.readFileSync(files[0], "utf8");
+}
