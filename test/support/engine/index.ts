@@ -1,4 +1,10 @@
 /**
+ * runProgram runs on the REAL Pulumi engine by default (./real.ts: the toolchain's CLI through the
+ * Automation API, stand-in command/tls/random plugins in ./plugins built on the performers below).
+ * What follows describes the home-made engine, still here as `engine: "home"` (or
+ * K8S_BINARY_ENGINE=home): its performers are what the stand-in plugins run, and its RunResult
+ * shape is what both return.
+ *
  * A small deployment engine for tests: runs a Pulumi program through the SDK's mock runtime while
  * performing what the providers would (real keys and certificates, random values, every
  * `remote.Command` executed over SSH on the host it names, SFTP uploads, local commands), and

@@ -14,6 +14,21 @@
  * - `<stateFile>` itself: the checkpoint exported after each run (`stack export --show-secrets`)
  *   in the home engine's shape, for readState and the tests that look at state.
  * PULUMI_HOME is a fresh temporary directory per run (no plugin is installed there).
+ *
+ * RunResult from the engine's events: `operations` are the steps as they completed
+ * (resOutputsEvent; resOpFailedEvent with the provider's message as `error`), the engine's default
+ * providers left out; a create-before-delete replacement is "replace" then, after every other
+ * step, "delete"; a delete-before-replace one is a single "replace". `outputs` and
+ * `secretOutputs` come from the stack's outputs in the checkpoint (secret paths as stored there).
+ * `commandLog` is what the plugins ran, in the order they finished.
+ *
+ * Where this differs from a user's `pulumi up` with the real plugins:
+ * - the plugins: SSH from Node (ssh2) rather than Go's x/crypto/ssh, certificates from the openssl
+ *   CLI, random values from node:crypto (see ./plugins/*.ts for each type's rules); command
+ *   output is not streamed to the engine's log (`logging` shapes `commandLog[].logged` only);
+ *   no preview-time Create/Update (the engine shows computed outputs as unknown); Read (refresh)
+ *   returns the stored state;
+ * - a preview (`preview: true`) returns operations only, no outputs.
  */
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
