@@ -100,6 +100,7 @@ class Operations {
  * "1 error occurred:\n\t* ..."; the message the provider returned is what the tests match.
  */
 export function cleanMessage(message: string): string {
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes, should any come through
     let m = message.replace(/\u001b\[[0-9;]*m/g, "").replace(/<\{%reset%\}>|<\{%[a-z]+%\}>/g, "");
     const grpc = m.match(/rpc error: code = \w+ desc = ([\s\S]*)$/);
     if (grpc) m = grpc[1];
@@ -109,9 +110,24 @@ export function cleanMessage(message: string): string {
 }
 
 /** The exported deployment in the home engine's state shape (secrets in plain text, their paths kept). */
-export function toEngineState(deployment: any): EngineState {
+/** A resource of an exported deployment (apitype.ResourceV3), the fields used here. */
+interface DeployedResource {
+    urn: string;
+    type: string;
+    custom?: boolean;
+    id?: string;
+    parent?: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+    dependencies?: string[];
+    delete?: boolean;
+    retainOnDelete?: boolean;
+    deletedWith?: string;
+}
+
+export function toEngineState(deployment: { resources?: DeployedResource[] } | undefined): EngineState {
     const state: EngineState = { version: 1, nextIndex: 0, resources: {}, pendingDeletes: [] };
-    const resources: any[] = deployment?.resources ?? [];
+    const resources = deployment?.resources ?? [];
     resources.forEach((r, i) => {
         // The engine's default providers are not resources of the program.
         if (String(r.type).startsWith("pulumi:providers:") && /::default(_[0-9_]+)?$/.test(r.urn)) return;
@@ -151,7 +167,11 @@ async function main(): Promise<void> {
     const req = JSON.parse(fs.readFileSync(process.env.K8S_BINARY_ENGINE_REQUEST!, "utf8")) as RealChildRequest;
     const readLog = (): CommandLogEntry[] =>
         fs.existsSync(req.commandLogFile)
-            ? fs.readFileSync(req.commandLogFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as CommandLogEntry)
+            ? fs
+                  .readFileSync(req.commandLogFile, "utf8")
+                  .split("\n")
+                  .filter(Boolean)
+                  .map((l) => JSON.parse(l) as CommandLogEntry)
             : [];
     const ops = new Operations(readLog);
 
@@ -160,6 +180,7 @@ async function main(): Promise<void> {
     process.on("unhandledRejection", (e) => uncaught.push(e));
 
     const program = async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is loaded as Pulumi's Node.js language host loads it
         const mod = require(path.resolve(req.program));
         const main = Object.getOwnPropertyDescriptor(mod, "default") ? mod.default : mod;
         return main instanceof Function ? await main() : main;
@@ -199,7 +220,9 @@ async function main(): Promise<void> {
             result.secretOutputs = secretPaths(root.outputs, root.secretOutputs);
         } else {
             for (const [k, v] of Object.entries(outputs)) result.outputs[k] = v.value;
-            result.secretOutputs = Object.entries(outputs).filter(([, v]) => v.secret).map(([k]) => k);
+            result.secretOutputs = Object.entries(outputs)
+                .filter(([, v]) => v.secret)
+                .map(([k]) => k);
         }
     }
     if (error !== undefined) {

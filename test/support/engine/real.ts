@@ -84,7 +84,11 @@ function writeLaunchers(binDir: string): void {
         const file = path.join(binDir, `pulumi-resource-${pkg}`);
         const entry = path.join(__dirname, "plugins", `${pkg}.ts`);
         // From the repository root: tsx resolves there, and local commands run there as in the home engine.
-        fs.writeFileSync(file, `#!/bin/sh\ncd ${JSON.stringify(REPO_ROOT)} || exit 1\nexec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(entry)} "$@"\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            file,
+            `#!/bin/sh\ncd ${JSON.stringify(REPO_ROOT)} || exit 1\nexec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(entry)} "$@"\n`,
+            { mode: 0o755 },
+        );
     }
 }
 
@@ -106,7 +110,10 @@ export async function runOnPulumi(
         // Config is set afresh per run: keep only the stack's passphrase salt from the last one.
         const stackSettings = path.join(workDir, `Pulumi.${stack}.yaml`);
         if (fs.existsSync(stackSettings)) {
-            const salt = fs.readFileSync(stackSettings, "utf8").split("\n").filter((l) => l.startsWith("encryptionsalt:"));
+            const salt = fs
+                .readFileSync(stackSettings, "utf8")
+                .split("\n")
+                .filter((l) => l.startsWith("encryptionsalt:"));
             fs.writeFileSync(stackSettings, `${salt.join("\n")}\n`);
         }
         const config: RealChildRequest["config"] = {};
@@ -160,7 +167,11 @@ export async function runOnPulumi(
         if (!fs.existsSync(request.resultFile)) {
             throw new Error(`engine run of ${opts.program} exited with code ${code} and no result:\n${diagnostics}`);
         }
-        const { error, diagnostics: engineDiagnostics, ...result } = JSON.parse(fs.readFileSync(request.resultFile, "utf8")) as RunResult & {
+        const {
+            error,
+            diagnostics: engineDiagnostics,
+            ...result
+        } = JSON.parse(fs.readFileSync(request.resultFile, "utf8")) as RunResult & {
             error?: string;
             diagnostics?: string;
         };
@@ -178,7 +189,12 @@ export async function runOnPulumi(
 export function readCheckpoint(stateFile: string): string {
     const stacks = path.join(`${path.resolve(stateFile)}.pulumi`, "backend", ".pulumi", "stacks");
     const files = fs.existsSync(stacks)
-        ? fs.readdirSync(stacks).flatMap((p) => fs.readdirSync(path.join(stacks, p)).filter((f) => /\.json(\.gz)?$/.test(f)).map((f) => path.join(stacks, p, f)))
+        ? fs.readdirSync(stacks).flatMap((p) =>
+              fs
+                  .readdirSync(path.join(stacks, p))
+                  .filter((f) => /\.json(\.gz)?$/.test(f))
+                  .map((f) => path.join(stacks, p, f)),
+          )
         : [];
     if (files.length !== 1) throw new Error(`${stateFile}: expected one checkpoint under ${stacks}, found ${files.length}`);
     return fs.readFileSync(files[0], "utf8");

@@ -14,19 +14,23 @@
  * named by K8S_BINARY_ENGINE_COMMAND_LOG.
  */
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import type * as grpcTypes from "@grpc/grpc-js";
+import * as pluginproto from "@pulumi/pulumi/proto/plugin_pb";
+import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import type * as emptyTypes from "google-protobuf/google/protobuf/empty_pb";
+import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import { secretOutputPaths } from "../monitor";
 import type { CommandLogEntry, Provider, StepContext } from "../provider";
 import type { StateResource } from "../state";
 import { ARCHIVE_SIG, ASSET_SIG, changedKeys, decode, encode, SECRET_SIG, SIG_KEY, type Plain, type PropertyMap, type PropertyPath } from "../values";
 
-/* The SDK's generated gRPC modules have no type declarations. */
-const pulumiDir = require.resolve("@pulumi/pulumi");
-const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
-const provproto = require("@pulumi/pulumi/proto/provider_pb");
-const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
-const pluginproto = require("@pulumi/pulumi/proto/plugin_pb");
-const emptyproto = require(require.resolve("google-protobuf/google/protobuf/empty_pb", { paths: [pulumiDir] }));
-const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiDir] }));
+/* The gRPC and protobuf runtimes the SDK itself loads (messages of another copy would not serialise). */
+const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
+const grpc = fromPulumi("@grpc/grpc-js") as typeof grpcTypes;
+const structproto = fromPulumi("google-protobuf/google/protobuf/struct_pb") as typeof structTypes;
+const emptyproto = fromPulumi("google-protobuf/google/protobuf/empty_pb") as typeof emptyTypes;
 
 export interface PluginType {
     performer: Provider;
@@ -82,8 +86,21 @@ function context(urn: string): StepContext {
 /** What the performers take as the previous state: inputs and outputs of the last step. */
 function oldState(urn: string, id: string, inputs: PropertyMap, outputs: PropertyMap): StateResource {
     return {
-        urn, type: typeOfUrn(urn), name: nameOf(urn), custom: true, id, parent: "", inputs, secretInputs: [], outputs,
-        secretOutputs: [], dependencies: [], createdIndex: 0, deleteBeforeReplace: false, retainOnDelete: false, deletedWith: "",
+        urn,
+        type: typeOfUrn(urn),
+        name: nameOf(urn),
+        custom: true,
+        id,
+        parent: "",
+        inputs,
+        secretInputs: [],
+        outputs,
+        secretOutputs: [],
+        dependencies: [],
+        createdIndex: 0,
+        deleteBeforeReplace: false,
+        retainOnDelete: false,
+        deletedWith: "",
     };
 }
 
@@ -96,8 +113,8 @@ function wrapOutputs(t: PluginType, outputs: PropertyMap, inputs: PropertyMap, i
     return encode(outputs, secretOutputPaths(outputs, inputs, inputSecrets, extra));
 }
 
-const toStruct = (v: unknown) => structproto.Struct.fromJavaScript(v);
-const fromStruct = (s: any): unknown => (s ? s.toJavaScript() : {});
+const toStruct = (v: unknown) => structproto.Struct.fromJavaScript(v as Record<string, structTypes.JavaScriptValue>);
+const fromStruct = (s: structTypes.Struct | undefined): unknown => (s ? s.toJavaScript() : {});
 
 function typeOf(spec: PluginSpec, urn: string): PluginType {
     const type = typeOfUrn(urn);
@@ -106,10 +123,9 @@ function typeOf(spec: PluginSpec, urn: string): PluginType {
     return t;
 }
 
-type Callback = (err: any, resp?: any) => void;
-
-function handler(f: (req: any) => Promise<any>) {
-    return (call: any, callback: Callback) => {
+/** A unary gRPC method from an async function; a thrown error's message is what the engine reports. */
+function handler<Req, Resp>(f: (req: Req) => Promise<Resp>) {
+    return (call: grpcTypes.ServerUnaryCall<Req, Resp>, callback: grpcTypes.sendUnaryData<Resp>) => {
         f(call.request).then(
             (resp) => callback(null, resp),
             (err: Error) => callback({ code: grpc.status.UNKNOWN, details: err.message ?? String(err) }),
@@ -124,9 +140,9 @@ export async function serve(spec: PluginSpec): Promise<void> {
         configure: handler(async () =>
             new provproto.ConfigureResponse().setAcceptsecrets(true).setAcceptresources(true).setSupportspreview(false).setAcceptoutputs(false),
         ),
-        checkConfig: handler(async (req) => new provproto.CheckResponse().setInputs(req.getNews())),
+        checkConfig: handler(async (req: provproto.CheckRequest) => new provproto.CheckResponse().setInputs(req.getNews())),
         diffConfig: handler(async () => new provproto.DiffResponse().setChanges(provproto.DiffResponse.DiffChanges.DIFF_NONE)),
-        check: handler(async (req) => {
+        check: handler(async (req: provproto.CheckRequest) => {
             typeOf(spec, req.getUrn());
             // The engine's asset hash where it sent one; else the content hash the home engine computes.
             const news = fromStruct(req.getNews()) as Record<string, unknown>;
@@ -138,7 +154,7 @@ export async function serve(spec: PluginSpec): Promise<void> {
             }
             return new provproto.CheckResponse().setInputs(toStruct(withHashes));
         }),
-        diff: handler(async (req) => {
+        diff: handler(async (req: provproto.DiffRequest) => {
             const t = typeOf(spec, req.getUrn());
             const olds = unwrap(fromStruct(req.getOlds())).value;
             const oldInputs = req.getOldInputs() ? unwrap(fromStruct(req.getOldInputs())).value : olds;
@@ -148,7 +164,7 @@ export async function serve(spec: PluginSpec): Promise<void> {
             const changed = changedKeys(oldInputs, news);
             const forced = t.performer.forceReplace?.(old) ?? false;
             if (changed.length === 0 && !forced) return resp.setChanges(provproto.DiffResponse.DiffChanges.DIFF_NONE);
-            let replaces: string[] = [];
+            let replaces: string[];
             if (forced || (changed.length > 0 && t.performer.diff(changed, old, news) === "replace")) replaces = changed.length > 0 ? changed : ["id"];
             else replaces = changed.filter((k) => (t.replaceOn ?? []).includes(k));
             resp.setChanges(provproto.DiffResponse.DiffChanges.DIFF_SOME);
@@ -156,13 +172,13 @@ export async function serve(spec: PluginSpec): Promise<void> {
             resp.setReplacesList(replaces);
             return resp;
         }),
-        create: handler(async (req) => {
+        create: handler(async (req: provproto.CreateRequest) => {
             const t = typeOf(spec, req.getUrn());
             const { value: inputs, secretPaths } = unwrap(fromStruct(req.getProperties()));
             const { id, outputs } = await t.performer.create(context(req.getUrn()), inputs);
             return new provproto.CreateResponse().setId(id).setProperties(toStruct(wrapOutputs(t, outputs, inputs, secretPaths)));
         }),
-        update: handler(async (req) => {
+        update: handler(async (req: provproto.UpdateRequest) => {
             const t = typeOf(spec, req.getUrn());
             const olds = unwrap(fromStruct(req.getOlds())).value;
             const oldInputs = req.getOldInputs() ? unwrap(fromStruct(req.getOldInputs())).value : olds;
@@ -170,18 +186,20 @@ export async function serve(spec: PluginSpec): Promise<void> {
             const outputs = await t.performer.update(context(req.getUrn()), oldState(req.getUrn(), req.getId(), oldInputs, olds), inputs);
             return new provproto.UpdateResponse().setProperties(toStruct(wrapOutputs(t, outputs, inputs, secretPaths)));
         }),
-        delete: handler(async (req) => {
+        delete: handler(async (req: provproto.DeleteRequest) => {
             const t = typeOf(spec, req.getUrn());
             const olds = unwrap(fromStruct(req.getProperties())).value;
             const oldInputs = req.getOldInputs() ? unwrap(fromStruct(req.getOldInputs())).value : olds;
             await t.performer.delete(context(req.getUrn()), oldState(req.getUrn(), req.getId(), oldInputs, olds));
             return new emptyproto.Empty();
         }),
-        read: handler(async (req) => new provproto.ReadResponse().setId(req.getId()).setProperties(req.getProperties()).setInputs(req.getInputs())),
+        read: handler(async (req: provproto.ReadRequest) =>
+            new provproto.ReadResponse().setId(req.getId()).setProperties(req.getProperties()).setInputs(req.getInputs()),
+        ),
         cancel: handler(async () => new emptyproto.Empty()),
     };
     const server = new grpc.Server();
-    server.addService(provrpc.ResourceProviderService, impl);
+    server.addService(provrpc.ResourceProviderService, impl as unknown as grpcTypes.UntypedServiceImplementation);
     const port = await new Promise<number>((resolve, reject) =>
         server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, p: number) => (err ? reject(err) : resolve(p))),
     );
@@ -191,5 +209,5 @@ export async function serve(spec: PluginSpec): Promise<void> {
 
 /** The version of an SDK package as installed (what its resources ask the engine for). */
 export function sdkVersion(pkg: string): string {
-    return (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
+    return (JSON.parse(fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8")) as { version: string }).version;
 }
