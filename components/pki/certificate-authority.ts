@@ -32,7 +32,8 @@ export class CertificateAuthority extends pulumi.ComponentResource {
         this.resourceName = name;
         const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.algorithm ?? "ECDSA"), {
             parent: this,
-            replacementTrigger: args.rotation,
+            // Always set: the engine replaces on a changed trigger, but not when one is first set.
+            replacementTrigger: args.rotation ?? "",
         });
         const cert = new tls.SelfSignedCert(
             `${name}-cert`,

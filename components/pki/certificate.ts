@@ -48,7 +48,8 @@ export class Certificate extends pulumi.ComponentResource {
         super("k8s-binary:index:Certificate", name, {}, opts);
         const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.algorithm ?? "ECDSA"), {
             parent: this,
-            replacementTrigger: args.rotation,
+            // Always set: the engine replaces on a changed trigger, but not when one is first set.
+            replacementTrigger: args.rotation ?? "",
         });
         const request = new tls.CertRequest(
             `${name}-csr`,

@@ -55,9 +55,11 @@ describe("engine run: tls and random through the mock runtime", () => {
         await assert.rejects(runProgram({ program: file, stateFile: path.join(dir, "bad-state.json") }), (e: unknown) => {
             assert.ok(e instanceof EngineRunError);
             assert.match(e.message, /allowed_uses\[0\]/);
+            // The stack's own step is not counted: the real engine reports it with the stack's
+            // outputs, which a failed update never registers.
             assert.deepEqual(
-                e.result.operations.map((o) => `${o.name}:${o.op}:${o.error ? "failed" : "ok"}`),
-                ["k8s-binary-test:create:ok", "k:create:ok", "c:create:failed"],
+                e.result.operations.filter((o) => o.type !== "pulumi:pulumi:Stack").map((o) => `${o.name}:${o.op}:${o.error ? "failed" : "ok"}`),
+                ["k:create:ok", "c:create:failed"],
             );
             return true;
         });

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { readState, runProgram } from "../support/engine";
+import { readCheckpoint, readState, runProgram } from "../support/engine";
 import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 import { startLoopbackSshd, type LoopbackSshd } from "../support/sshd-loopback";
 
@@ -83,6 +83,9 @@ test("RemoteFile's facts are in its state; a secret file's only as a mark", asyn
         group: "root",
         secret: true,
     });
-    const leaks = findLeaks(plainState(state), { key: SECRET, "sha256 of the key": createHash("sha256").update(SECRET).digest("hex") });
+    const leaks = findLeaks(
+        { ...plainState(state), checkpoint: readCheckpoint(stateFile) },
+        { key: SECRET, "sha256 of the key": createHash("sha256").update(SECRET).digest("hex") },
+    );
     assert.deepEqual(leaks, [], describeLeaks(leaks));
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireTestbed, startTestbed, type Testbed, type TestbedHost } from "../support/testbed";
-import { readState, runProgram, type RunResult } from "../support/engine";
+import { readCheckpoint, readState, runProgram, type RunResult } from "../support/engine";
 import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 import { killTlsBackend, startTlsBackends, whichBackend, type HostExec } from "../support/tls-backends";
 
@@ -222,7 +222,7 @@ test("NginxKeepalivedLB on the testbed: VIP, balancing, reload, failover, the SI
         const state = readState(stateFile);
         const password = Object.values(state.resources).find((r) => r.type === "random:index/randomPassword:RandomPassword")?.outputs.result;
         assert.equal(typeof password, "string", "the VRRP password is in the state, as a secret");
-        const texts: Record<string, string> = plainState(state);
+        const texts: Record<string, string> = { ...plainState(state), checkpoint: readCheckpoint(stateFile) };
         result.commandLog.forEach((c, i) => {
             texts[`command line ${i} ${c.urn}`] = c.commandLine;
             texts[`log ${i} ${c.urn}`] = c.logged;

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
-import { EngineRunError, readState, runProgram, type RunResult } from "../support/engine";
+import { EngineRunError, readCheckpoint, readState, runProgram, type RunResult } from "../support/engine";
 import { describeLeaks, findLeaks, plainState } from "../support/secret-scan";
 
 const PROGRAM = join(__dirname, "programs", "primitives.ts");
@@ -105,7 +105,7 @@ test("host primitives on two real hosts", async (t) => {
                 assert.doesNotMatch(fstab, /^[^#].*\sswap\s/m, `${h}: no active swap line left`);
             }
             assert.ok(first.commandLog.length > 0);
-            const texts: Record<string, string> = { ...plainState(readState(stateFile)) };
+            const texts: Record<string, string> = { ...plainState(readState(stateFile)), checkpoint: readCheckpoint(stateFile) };
             for (const [i, entry] of first.commandLog.entries()) {
                 texts[`command line ${i} ${entry.urn}`] = entry.commandLine;
                 texts[`log ${i} ${entry.urn}`] = entry.logged;

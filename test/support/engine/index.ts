@@ -1,4 +1,10 @@
 /**
+ * runProgram runs on the REAL Pulumi engine by default (./real.ts: the toolchain's CLI through the
+ * Automation API, stand-in command/tls/random plugins in ./plugins built on the performers below).
+ * What follows describes the home-made engine, still here as `engine: "home"` (or
+ * K8S_BINARY_ENGINE=home): its performers are what the stand-in plugins run, and its RunResult
+ * shape is what both return.
+ *
  * A small deployment engine for tests: runs a Pulumi program through the SDK's mock runtime while
  * performing what the providers would (real keys and certificates, random values, every
  * `remote.Command` executed over SSH on the host it names, SFTP uploads, local commands), and
@@ -46,6 +52,7 @@ import type { Operation } from "./monitor";
 import type { CommandLogEntry } from "./provider";
 
 export { readState, type EngineState, type StateResource } from "./state";
+export { readCheckpoint } from "./real";
 export type { Operation, OperationKind } from "./monitor";
 export type { CommandLogEntry } from "./provider";
 /** What a preview returns for a value not known yet. */
@@ -64,6 +71,11 @@ export interface RunOptions {
     stack?: string;
     /** Plan only: nothing is performed and the state file is not written. */
     preview?: boolean;
+    /**
+     * "pulumi": the real engine (./real.ts) with stand-in provider plugins; "home": this engine.
+     * Default: K8S_BINARY_ENGINE, else "pulumi".
+     */
+    engine?: "pulumi" | "home";
 }
 
 export interface RunResult {
@@ -101,7 +113,16 @@ export interface ChildRequest {
 
 const REPO_ROOT = path.resolve(__dirname, "../../..");
 
+/** Runs a program on the real Pulumi engine (see ./real.ts), or on this one with `engine: "home"`. */
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
+    const engine = opts.engine ?? process.env.K8S_BINARY_ENGINE ?? "pulumi";
+    if (engine === "home") return runOnHomeEngine(opts);
+    const { runOnPulumi } = await import("./real");
+    return runOnPulumi(opts, (message, result, diagnostics) => new EngineRunError(message, result, diagnostics));
+}
+
+/** Runs a program on this home-made engine (the mock runtime and the performers). */
+export async function runOnHomeEngine(opts: RunOptions): Promise<RunResult> {
     const project = opts.project ?? "k8s-binary";
     const stack = opts.stack ?? "test";
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-run-"));

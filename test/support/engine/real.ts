@@ -1,0 +1,201 @@
+/**
+ * runProgram on the real Pulumi engine: the CLI built by the project's toolchain
+ * (`scripts/toolchain.sh path pulumi`), driven by the Automation API from a child process per run
+ * (./real-child.ts), with stand-in plugins for the three providers no reachable registry serves
+ * (./plugins: command, tls, random, performing what the home engine performs), found by the CLI
+ * as ambient plugins: launcher scripts `pulumi-resource-<pkg>` in a temporary bin directory put
+ * first on its PATH.
+ *
+ * Per state file `<stateFile>`:
+ * - `<stateFile>.pulumi/backend`: the local file backend (the real checkpoint, secrets encrypted
+ *   with the fixed test passphrase);
+ * - `<stateFile>.pulumi/work`: the workspace (Pulumi.yaml, Pulumi.<stack>.yaml with the
+ *   passphrase salt, so secrets stay readable across runs);
+ * - `<stateFile>` itself: the checkpoint exported after each run (`stack export --show-secrets`)
+ *   in the home engine's shape, for readState and the tests that look at state.
+ * PULUMI_HOME is a fresh temporary directory per run (no plugin is installed there).
+ *
+ * RunResult from the engine's events: `operations` are the steps as they completed
+ * (resOutputsEvent; resOpFailedEvent with the provider's message as `error`), the engine's default
+ * providers left out; a create-before-delete replacement is "replace" then, after every other
+ * step, "delete"; a delete-before-replace one is a single "replace". `outputs` and
+ * `secretOutputs` come from the stack's outputs in the checkpoint (secret paths as stored there).
+ * `commandLog` is what the plugins ran, in the order they finished.
+ *
+ * Where this differs from a user's `pulumi up` with the real plugins:
+ * - the plugins: SSH from Node (ssh2) rather than Go's x/crypto/ssh, certificates from the openssl
+ *   CLI, random values from node:crypto (see ./plugins/*.ts for each type's rules); command
+ *   output is not streamed to the engine's log (`logging` shapes `commandLog[].logged` only);
+ *   no preview-time Create/Update (the engine shows computed outputs as unknown); Read (refresh)
+ *   returns the stored state;
+ * - a preview (`preview: true`) returns operations only, no outputs.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EngineRunError as EngineRunErrorType, RunOptions, RunResult } from "./index";
+
+/** The passphrase of every test stack's secrets. */
+export const TEST_PASSPHRASE = "k8s-binary-test-passphrase";
+
+/** Config keys set as secrets (as a user would with `pulumi config set --secret`). */
+const SECRET_CONFIG = /(privateKey|password|passphrase|secret|token)$/i;
+
+/** @internal The request file handed to the child process. */
+export interface RealChildRequest {
+    program: string;
+    stateFile: string;
+    resultFile: string;
+    commandLogFile: string;
+    backendDir: string;
+    workDir: string;
+    pulumiRoot: string;
+    project: string;
+    stack: string;
+    preview: boolean;
+    config: Record<string, { value: string; secret: boolean }>;
+    env: Record<string, string>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+const PLUGINS = ["command", "tls", "random"];
+
+let pulumiRoot: string | undefined;
+/** The toolchain's Pulumi CLI directory (built on first use when the cache lacks it). */
+export function pulumiCliRoot(): string {
+    if (pulumiRoot) return pulumiRoot;
+    const script = path.join(REPO_ROOT, "scripts/toolchain.sh");
+    const pathOf = () => execFileSync("bash", [script, "path", "pulumi"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    try {
+        pulumiRoot = pathOf();
+    } catch {
+        // Not built yet (scripts/test.sh builds it first): a Go build of the CLI, minutes.
+        execFileSync("bash", [script, "build", "pulumi"], { stdio: ["ignore", process.stderr, process.stderr] });
+        pulumiRoot = pathOf();
+    }
+    return pulumiRoot;
+}
+
+/** Launchers for the stand-in plugins: `pulumi-resource-<pkg>` running ./plugins/<pkg>.ts with tsx. */
+function writeLaunchers(binDir: string): void {
+    fs.mkdirSync(binDir, { recursive: true });
+    for (const pkg of PLUGINS) {
+        const file = path.join(binDir, `pulumi-resource-${pkg}`);
+        const entry = path.join(__dirname, "plugins", `${pkg}.ts`);
+        // From the repository root: tsx resolves there, and local commands run there as in the home engine.
+        fs.writeFileSync(
+            file,
+            `#!/bin/sh\ncd ${JSON.stringify(REPO_ROOT)} || exit 1\nexec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(entry)} "$@"\n`,
+            { mode: 0o755 },
+        );
+    }
+}
+
+export async function runOnPulumi(
+    opts: RunOptions,
+    makeError: (message: string, result: RunResult, diagnostics: string) => EngineRunErrorType,
+): Promise<RunResult> {
+    const project = opts.project ?? "k8s-binary";
+    const stack = opts.stack ?? "test";
+    const stateFile = path.resolve(opts.stateFile);
+    const stateDir = `${stateFile}.pulumi`;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "engine-real-"));
+    try {
+        const binDir = path.join(tmp, "bin");
+        writeLaunchers(binDir);
+        const workDir = path.join(stateDir, "work");
+        fs.mkdirSync(path.join(stateDir, "backend"), { recursive: true });
+        fs.mkdirSync(workDir, { recursive: true });
+        // Config is set afresh per run: keep only the stack's passphrase salt from the last one.
+        const stackSettings = path.join(workDir, `Pulumi.${stack}.yaml`);
+        if (fs.existsSync(stackSettings)) {
+            const salt = fs
+                .readFileSync(stackSettings, "utf8")
+                .split("\n")
+                .filter((l) => l.startsWith("encryptionsalt:"));
+            fs.writeFileSync(stackSettings, `${salt.join("\n")}\n`);
+        }
+        const config: RealChildRequest["config"] = {};
+        for (const [k, v] of Object.entries(opts.config ?? {})) {
+            const key = k.includes(":") ? k : `${project}:${k}`;
+            config[key] = { value: v, secret: SECRET_CONFIG.test(key.split(":")[1]) };
+        }
+        const home = path.join(tmp, "home");
+        fs.mkdirSync(home);
+        const request: RealChildRequest = {
+            program: path.resolve(opts.program),
+            stateFile,
+            resultFile: path.join(tmp, "result.json"),
+            commandLogFile: path.join(tmp, "commands.jsonl"),
+            backendDir: path.join(stateDir, "backend"),
+            workDir,
+            pulumiRoot: pulumiCliRoot(),
+            project,
+            stack,
+            preview: opts.preview ?? false,
+            config,
+            env: {
+                PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
+                PULUMI_HOME: home,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PATH: `${binDir}:${process.env.PATH ?? ""}`,
+                K8S_BINARY_ENGINE_COMMAND_LOG: path.join(tmp, "commands.jsonl"),
+                NODE_PATH: path.join(REPO_ROOT, "node_modules"),
+            },
+        };
+        fs.writeFileSync(path.join(tmp, "request.json"), JSON.stringify(request));
+
+        const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "real-child.ts")], {
+            cwd: REPO_ROOT,
+            env: {
+                ...process.env,
+                K8S_BINARY_ENGINE_REQUEST: path.join(tmp, "request.json"),
+                // Programs written to temporary directories still resolve the project's packages.
+                NODE_PATH: path.join(REPO_ROOT, "node_modules"),
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let diagnostics = "";
+        child.stdout.on("data", (d: Buffer) => (diagnostics += d));
+        child.stderr.on("data", (d: Buffer) => (diagnostics += d));
+        const code = await new Promise<number | null>((resolve, reject) => {
+            child.on("error", reject);
+            child.on("close", resolve);
+        });
+        if (!fs.existsSync(request.resultFile)) {
+            throw new Error(`engine run of ${opts.program} exited with code ${code} and no result:\n${diagnostics}`);
+        }
+        const {
+            error,
+            diagnostics: engineDiagnostics,
+            ...result
+        } = JSON.parse(fs.readFileSync(request.resultFile, "utf8")) as RunResult & {
+            error?: string;
+            diagnostics?: string;
+        };
+        if (error !== undefined) throw makeError(error, result, `${diagnostics}${engineDiagnostics ?? ""}`);
+        return result;
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+/**
+ * The checkpoint file the real engine keeps for a state file (secrets encrypted with the test
+ * passphrase), as text: what a leak scan should see, since it is what Pulumi stores.
+ */
+export function readCheckpoint(stateFile: string): string {
+    const stacks = path.join(`${path.resolve(stateFile)}.pulumi`, "backend", ".pulumi", "stacks");
+    const files = fs.existsSync(stacks)
+        ? fs.readdirSync(stacks).flatMap((p) =>
+              fs
+                  .readdirSync(path.join(stacks, p))
+                  .filter((f) => /\.json(\.gz)?$/.test(f))
+                  .map((f) => path.join(stacks, p, f)),
+          )
+        : [];
+    if (files.length !== 1) throw new Error(`${stateFile}: expected one checkpoint under ${stacks}, found ${files.length}`);
+    return fs.readFileSync(files[0], "utf8");
+}
