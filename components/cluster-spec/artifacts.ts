@@ -149,7 +149,8 @@ export function kubernetesFiles(
             name,
             version: v,
             fileName: name,
-            ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/bin/linux/${arch}/${name}`, name),
+            // The binaries' published names carry no arch: another arch's live in its own subdirectory of localPath.
+            ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/bin/linux/${arch}/${name}`, arch === clusterArch ? name : path.join(arch, name)),
             checksum: { algorithm: "sha256" as const, digest: digest.toLowerCase() },
             archive: "binary" as const,
             binaries: [{ name, path: name }],

@@ -176,7 +176,7 @@ const sourceFields = {
     localPath: localPath
         .optional()
         .describe(
-            "Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Default: download.",
+            "Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Individual Kubernetes binaries for a host arch other than the cluster's go in its subdirectory (`arm64/kubelet`), as their names carry no arch. Default: download.",
         ),
 };
 

@@ -166,6 +166,18 @@ describe("arch per host: release resolution", () => {
         assert.deepEqual([amd.runc?.fileName, amd.runc?.checksum.digest], ["runc.amd64", pin("runc")]);
     });
 
+    it("keeps another arch's individual Kubernetes binaries in its own subdirectory of localPath", () => {
+        const raw = armWorkers();
+        raw.binaries.kubernetes.localPath = "/srv/offline";
+        raw.binaries.runc.localPath = "/srv/offline";
+        const { spec } = parse(raw);
+        assert.deepEqual(
+            [resolveReleases(spec).node[0].localPath, resolveReleases(spec, "arm64").node[0].localPath],
+            ["/srv/offline/kubelet", "/srv/offline/arm64/kubelet"],
+        );
+        assert.equal(resolveReleases(spec, "arm64").runc?.localPath, "/srv/offline/runc.arm64");
+    });
+
     it("resolves a release when read, naming the missing digest's path", () => {
         const { spec } = parse(armWorkers());
         const arm64 = resolveReleases(spec, "arm64");
