@@ -19,10 +19,21 @@ function summary(spec: ClusterSpec): string[] {
         `etcd ${b.etcd.version}`,
         ...(["containerd", "runc", "cniPlugins", "flannel", "flannelCniPlugin", "docker"] as const).filter((k) => b[k]).map((k) => `${k} ${b[k]!.version}`),
     ].join(", ");
+    // The cluster's arch, and the hosts of another one by arch: `arch amd64 (arm64: w1, w2)`.
+    const others = [...new Set(spec.hosts.map((h) => h.arch))].filter((a) => a !== spec.arch);
+    const arch = `${spec.arch}${others
+        .map(
+            (a) =>
+                ` (${a}: ${spec.hosts
+                    .filter((h) => h.arch === a)
+                    .map((h) => h.name)
+                    .join(", ")})`,
+        )
+        .join("")}`;
     const endpoint = spec.loadBalancer ? `VIP ${spec.loadBalancer.vip}:${spec.loadBalancer.port}` : "no load balancer";
     return [
         `  hosts: ${spec.hosts.length}; ${perRole}`,
-        `  versions: ${versions}; arch ${spec.arch}; runtime ${spec.containerRuntime}`,
+        `  versions: ${versions}; arch ${arch}; runtime ${spec.containerRuntime}`,
         `  network: pods ${spec.network.podCidr}, services ${spec.network.serviceCidr}, DNS ${spec.network.clusterDns}; flannel ${spec.flannel.mode}/${spec.flannel.backend}; ${endpoint}`,
     ];
 }

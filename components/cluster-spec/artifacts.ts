@@ -1,7 +1,8 @@
 import * as path from "path";
 import type { Checksum } from "../host/binary-release";
 import type { ReleaseNeed } from "../host/needs";
-import type { ClusterSpec, KubernetesBinary, KubernetesSourceSpec } from "./schema";
+import { childPath } from "./errors";
+import type { Arch, ClusterSpec, KubernetesBinary, KubernetesSourceSpec } from "./schema";
 
 /** A release file a host needs, resolved once here so components never rebuild URLs. */
 export interface ReleaseFile {
@@ -25,8 +26,14 @@ export interface ReleaseFile {
     binaries: { name: string; path: string }[];
 }
 
-/** Every release file the spec's hosts need, by purpose. */
+/**
+ * Every release file the spec's hosts of one arch need, by purpose. Each field resolves when
+ * read; reading one whose digest the spec lacks for this arch throws, naming the config path
+ * (the spec checks refuse such a spec first, for every release a host's roles use).
+ */
 export interface ResolvedReleases {
+    /** The architecture of these files. */
+    arch: Arch;
     /** kube-apiserver, kube-controller-manager, kube-scheduler (and kubectl when pinned) for control-plane hosts. */
     controlPlane: ReleaseFile[];
     /** kubelet and kube-proxy for worker hosts (from `binaries.kubernetesNode` when set). */
@@ -76,11 +83,52 @@ function locate(source: Located, officialBase: string, urlPath: string, fileName
     return { url: `${(source.baseUrl ?? officialBase).replace(/\/+$/, "")}/${urlPath}` };
 }
 
-/** The Kubernetes release files providing `names`: one file per binary, or the server tarball for all. */
-export function kubernetesFiles(component: string, source: KubernetesSourceSpec, arch: string, names: KubernetesBinary[]): ReleaseFile[] {
+/** The path of a digest field's entry for `arch` in its `…ByArch` map: `binaries.etcd.sha256` → `binaries.etcd.sha256ByArch.arm64`. */
+export function byArchPath(field: string, arch: Arch): string {
+    return `${field}ByArch.${arch}`;
+}
+
+/** Where a digest for `arch` is written: the source's own field for the cluster's arch, else its entry in the `…ByArch` map. */
+export function digestPath(field: string, arch: Arch, clusterArch: Arch, name?: string): string {
+    const at = arch === clusterArch ? field : byArchPath(field, arch);
+    return name === undefined ? at : childPath(at, name);
+}
+
+/** The sha256 of a single-file source for `arch` (`sha256` for the cluster's arch, `sha256ByArch[arch]` for another). */
+export function singleDigest(source: { sha256: string; sha256ByArch?: Partial<Record<Arch, string>> }, arch: Arch, clusterArch: Arch): string | undefined {
+    return arch === clusterArch ? source.sha256 : source.sha256ByArch?.[arch];
+}
+
+/** The sha256 of one Kubernetes binary for `arch`. */
+export function kubernetesDigest(source: KubernetesSourceSpec, name: KubernetesBinary, arch: Arch, clusterArch: Arch): string | undefined {
+    return arch === clusterArch ? source.sha256?.[name] : source.sha256ByArch?.[arch]?.[name];
+}
+
+/** The sha512 of the Kubernetes server tarball for `arch`. */
+export function serverTarballDigest(source: KubernetesSourceSpec, arch: Arch, clusterArch: Arch): string | undefined {
+    const t = source.serverTarball;
+    return arch === clusterArch ? t?.sha512 : t?.sha512ByArch?.[arch];
+}
+
+const unpinned = (path: string): never => {
+    throw new Error(`binaries.${path} is not set (the spec checks should have caught this)`);
+};
+
+/**
+ * The Kubernetes release files providing `names` for `arch`: one file per binary, or the server
+ * tarball for all. `clusterArch` (default: `arch`) says which digests are the sources' own.
+ */
+export function kubernetesFiles(
+    component: string,
+    source: KubernetesSourceSpec,
+    arch: Arch,
+    names: KubernetesBinary[],
+    clusterArch: Arch = arch,
+): ReleaseFile[] {
     const v = source.version;
     if (source.serverTarball) {
         const fileName = `kubernetes-server-linux-${arch}.tar.gz`;
+        const digest = serverTarballDigest(source, arch, clusterArch) ?? unpinned(digestPath(`${component}.serverTarball.sha512`, arch, clusterArch));
         return [
             {
                 component,
@@ -88,21 +136,21 @@ export function kubernetesFiles(component: string, source: KubernetesSourceSpec,
                 version: v,
                 fileName,
                 ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/${fileName}`, fileName),
-                checksum: { algorithm: "sha512", digest: source.serverTarball.sha512.toLowerCase() },
+                checksum: { algorithm: "sha512", digest: digest.toLowerCase() },
                 archive: "tar.gz",
                 binaries: names.map((name) => ({ name, path: `kubernetes/server/bin/${name}` })),
             },
         ];
     }
     return names.map((name) => {
-        const digest = source.sha256?.[name];
-        if (!digest) throw new Error(`binaries.${component}.sha256.${name} is not set (the spec checks should have caught this)`);
+        const digest = kubernetesDigest(source, name, arch, clusterArch) ?? unpinned(digestPath(`${component}.sha256`, arch, clusterArch, name));
         return {
             component,
             name,
             version: v,
             fileName: name,
-            ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/bin/linux/${arch}/${name}`, name),
+            // The binaries' published names carry no arch: another arch's live in its own subdirectory of localPath.
+            ...locate(source, OFFICIAL_BASE_URLS.kubernetes, `v${v}/bin/linux/${arch}/${name}`, arch === clusterArch ? name : path.join(arch, name)),
             checksum: { algorithm: "sha256" as const, digest: digest.toLowerCase() },
             archive: "binary" as const,
             binaries: [{ name, path: name }],
@@ -153,95 +201,129 @@ export function releaseNeed(file: ReleaseFile, binaries: string[] = file.binarie
 interface SingleSource extends Located {
     version: string;
     sha256: string;
+    sha256ByArch?: Partial<Record<Arch, string>>;
 }
 
 function single(
     component: keyof typeof OFFICIAL_BASE_URLS,
     source: SingleSource,
+    arch: Arch,
+    clusterArch: Arch,
     urlDir: string,
     fileName: string,
     archive: ReleaseFile["archive"],
     binaries: { name: string; path: string }[],
 ): ReleaseFile {
+    const digest = singleDigest(source, arch, clusterArch) ?? unpinned(digestPath(`${component}.sha256`, arch, clusterArch));
     return {
         component,
         name: INSTALL_NAMES[component],
         version: source.version,
         fileName,
         ...locate(source, OFFICIAL_BASE_URLS[component], `${urlDir}/${fileName}`, fileName),
-        checksum: { algorithm: "sha256", digest: source.sha256.toLowerCase() },
+        checksum: { algorithm: "sha256", digest: digest.toLowerCase() },
         archive,
         binaries,
     };
 }
 
-/** Resolves every release file of a validated spec (pure: no I/O). */
-export function resolveReleases(spec: ClusterSpec): ResolvedReleases {
-    const { arch, binaries: b } = spec;
-    const out: ResolvedReleases = {
-        controlPlane: kubernetesFiles("kubernetes", b.kubernetes, arch, controlPlaneBinaries(b.kubernetes)),
-        node: kubernetesFiles(b.kubernetesNode ? "kubernetesNode" : "kubernetes", b.kubernetesNode ?? b.kubernetes, arch, NODE_BINARIES),
-        etcd: etcdReleaseFile(spec),
+/**
+ * Resolves the release files of a validated spec for the hosts of one arch (default: the
+ * cluster's), pure (no I/O). Each field resolves when first read, so a release no host of this
+ * arch uses needs no digest for it.
+ */
+export function resolveReleases(spec: ClusterSpec, arch: Arch = spec.arch): ResolvedReleases {
+    const { arch: clusterArch, binaries: b } = spec;
+    const one = (
+        component: keyof typeof OFFICIAL_BASE_URLS,
+        urlDir: string,
+        fileName: string,
+        archive: ReleaseFile["archive"],
+        files: { name: string; path: string }[],
+    ) => single(component, b[component as keyof typeof b] as SingleSource, arch, clusterArch, urlDir, fileName, archive, files);
+    const resolvers: { [K in keyof Omit<ResolvedReleases, "arch">]-?: () => ResolvedReleases[K] } = {
+        controlPlane: () => kubernetesFiles("kubernetes", b.kubernetes, arch, controlPlaneBinaries(b.kubernetes), clusterArch),
+        node: () => kubernetesFiles(b.kubernetesNode ? "kubernetesNode" : "kubernetes", b.kubernetesNode ?? b.kubernetes, arch, NODE_BINARIES, clusterArch),
+        etcd: () => etcdReleaseFile(spec, arch),
+        containerd: () => {
+            if (!b.containerd) return undefined;
+            const v = b.containerd.version;
+            return one("containerd", `v${v}`, `containerd-${v}-linux-${arch}.tar.gz`, "tar.gz", [
+                { name: "containerd", path: "bin/containerd" },
+                { name: "containerd-shim-runc-v2", path: "bin/containerd-shim-runc-v2" },
+                { name: "ctr", path: "bin/ctr" },
+            ]);
+        },
+        runc: () => b.runc && one("runc", `v${b.runc.version}`, `runc.${arch}`, "binary", [{ name: "runc", path: `runc.${arch}` }]),
+        cniPlugins: () => {
+            if (!b.cniPlugins) return undefined;
+            const v = b.cniPlugins.version;
+            return one(
+                "cniPlugins",
+                `v${v}`,
+                `cni-plugins-linux-${arch}-v${v}.tgz`,
+                "tar.gz",
+                CNI_PLUGINS.map((name) => ({ name, path: `./${name}` })),
+            );
+        },
+        flannel: () => {
+            if (!b.flannel) return undefined;
+            const v = b.flannel.version;
+            return one("flannel", `v${v}`, `flannel-v${v}-linux-${arch}.tar.gz`, "tar.gz", [
+                { name: "flanneld", path: "flanneld" },
+                { name: "mk-docker-opts.sh", path: "mk-docker-opts.sh" },
+            ]);
+        },
+        flannelCniPlugin: () => {
+            if (!b.flannelCniPlugin) return undefined;
+            // Tags carry a -flannelN suffix (v1.7.1-flannel1); the file names do not.
+            const v = b.flannelCniPlugin.version;
+            const base = v.replace(/-.*$/, "");
+            return one("flannelCniPlugin", `v${v}`, `cni-plugin-flannel-linux-${arch}-v${base}.tgz`, "tar.gz", [
+                { name: "flannel", path: `./flannel-${arch}` },
+            ]);
+        },
+        docker: () => {
+            if (!b.docker) return undefined;
+            const dockerArch = arch === "amd64" ? "x86_64" : "aarch64";
+            return one(
+                "docker",
+                dockerArch,
+                `docker-${b.docker.version}.tgz`,
+                "tar.gz",
+                ["dockerd", "docker", "containerd", "containerd-shim-runc-v2", "ctr", "runc", "docker-init", "docker-proxy"].map((name) => ({
+                    name,
+                    path: `docker/${name}`,
+                })),
+            );
+        },
     };
-    if (b.containerd) {
-        const v = b.containerd.version;
-        out.containerd = single("containerd", b.containerd, `v${v}`, `containerd-${v}-linux-${arch}.tar.gz`, "tar.gz", [
-            { name: "containerd", path: "bin/containerd" },
-            { name: "containerd-shim-runc-v2", path: "bin/containerd-shim-runc-v2" },
-            { name: "ctr", path: "bin/ctr" },
-        ]);
-    }
-    if (b.runc) {
-        const fileName = `runc.${arch}`;
-        out.runc = single("runc", b.runc, `v${b.runc.version}`, fileName, "binary", [{ name: "runc", path: fileName }]);
-    }
-    if (b.cniPlugins) {
-        const v = b.cniPlugins.version;
-        out.cniPlugins = single(
-            "cniPlugins",
-            b.cniPlugins,
-            `v${v}`,
-            `cni-plugins-linux-${arch}-v${v}.tgz`,
-            "tar.gz",
-            CNI_PLUGINS.map((name) => ({ name, path: `./${name}` })),
-        );
-    }
-    if (b.flannel) {
-        const v = b.flannel.version;
-        out.flannel = single("flannel", b.flannel, `v${v}`, `flannel-v${v}-linux-${arch}.tar.gz`, "tar.gz", [
-            { name: "flanneld", path: "flanneld" },
-            { name: "mk-docker-opts.sh", path: "mk-docker-opts.sh" },
-        ]);
-    }
-    if (b.flannelCniPlugin) {
-        // Tags carry a -flannelN suffix (v1.7.1-flannel1); the file names do not.
-        const v = b.flannelCniPlugin.version;
-        const base = v.replace(/-.*$/, "");
-        out.flannelCniPlugin = single("flannelCniPlugin", b.flannelCniPlugin, `v${v}`, `cni-plugin-flannel-linux-${arch}-v${base}.tgz`, "tar.gz", [
-            { name: "flannel", path: `./flannel-${arch}` },
-        ]);
-    }
-    if (b.docker) {
-        const dockerArch = arch === "amd64" ? "x86_64" : "aarch64";
-        out.docker = single(
-            "docker",
-            b.docker,
-            dockerArch,
-            `docker-${b.docker.version}.tgz`,
-            "tar.gz",
-            ["dockerd", "docker", "containerd", "containerd-shim-runc-v2", "ctr", "runc", "docker-init", "docker-proxy"].map((name) => ({
-                name,
-                path: `docker/${name}`,
-            })),
-        );
+    const out = { arch } as ResolvedReleases;
+    for (const [key, resolve] of Object.entries(resolvers)) {
+        let value: unknown;
+        let done = false;
+        Object.defineProperty(out, key, {
+            enumerable: true,
+            get: () => {
+                if (!done) [value, done] = [resolve(), true];
+                return value;
+            },
+        });
     }
     return out;
 }
 
-/** The etcd release file alone: its source is complete once the schema accepted the spec, so validation can plan with it. */
-export function etcdReleaseFile(spec: ClusterSpec): ReleaseFile {
+/** The release files of every arch the spec's hosts run, by arch (each resolved when read). */
+export function resolveReleasesByArch(spec: ClusterSpec): Map<Arch, ResolvedReleases> {
+    return new Map([...new Set(spec.hosts.map((h) => h.arch))].map((arch) => [arch, resolveReleases(spec, arch)]));
+}
+
+/**
+ * The etcd release file alone, for `arch` (default: the cluster's): for the cluster's arch its
+ * source is complete once the schema accepted the spec, so validation can plan with it.
+ */
+export function etcdReleaseFile(spec: ClusterSpec, arch: Arch = spec.arch): ReleaseFile {
     const {
-        arch,
         binaries: { etcd: source },
     } = spec;
     const v = source.version;
@@ -252,6 +334,8 @@ export function etcdReleaseFile(spec: ClusterSpec): ReleaseFile {
     return single(
         "etcd",
         source,
+        arch,
+        spec.arch,
         `v${v}`,
         `${dir}.tar.gz`,
         "tar.gz",

@@ -1,8 +1,7 @@
-import { controlPlaneBinaries, NODE_BINARIES } from "./artifacts";
 import { childPath, type SpecIssue } from "./errors";
 import { broadcastAddress, canonicalCidr, contains, nthAddress, overlaps, parseCidr, size, type Cidr } from "./net";
 import type { ClusterSpec, KubernetesSourceSpec, Role } from "./schema";
-import { checkDigests } from "./digests";
+import { checkArchDigests, checkDigests, sourceUses } from "./digests";
 import { planHosts } from "../cluster/host-needs";
 import {
     allowedNodeLag,
@@ -327,13 +326,14 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         error("binaries.cniPlugins", "is required for the workers' pod networking", "add {version, sha256} of the CNI plugins release");
 
     errors.push(...checkDigests(spec));
+    const perArch = checkArchDigests(spec);
+    errors.push(...perArch.errors);
+    warnings.push(...perArch.warnings);
 
-    // Kubernetes checksums needed by the roles present.
-    checkKubernetesSource("binaries.kubernetes", b.kubernetes, controlPlanes.length > 0 ? controlPlaneBinaries(b.kubernetes) : [], error);
-    if (workers.length > 0) {
-        const nodeKey = b.kubernetesNode ? "binaries.kubernetesNode" : "binaries.kubernetes";
-        checkKubernetesSource(nodeKey, b.kubernetesNode ?? b.kubernetes, NODE_BINARIES, error);
-    }
+    // Kubernetes checksums for the cluster's arch, needed by the roles of its hosts (other arches: checkArchDigests).
+    const ownArch = sourceUses(spec).get(spec.arch);
+    checkKubernetesSource("binaries.kubernetes", b.kubernetes, [...(ownArch?.get("kubernetes")?.binaries ?? [])], error);
+    if (b.kubernetesNode) checkKubernetesSource("binaries.kubernetesNode", b.kubernetesNode, [...(ownArch?.get("kubernetesNode")?.binaries ?? [])], error);
     for (const [key, source] of Object.entries(b)) {
         if (source && source.baseUrl && source.localPath)
             error(`binaries.${key}`, "sets both baseUrl and localPath", "keep baseUrl to download from a mirror, or localPath to upload local files");
@@ -409,8 +409,8 @@ function checkKubernetesSource(
     needed: string[],
     error: (path: string, message: string, hint: string) => void,
 ): void {
-    if (source.sha256 && source.serverTarball) {
-        error(key, "sets both sha256 (individual binaries) and serverTarball", "keep one way of fetching the binaries");
+    if ((source.sha256 || source.sha256ByArch) && source.serverTarball) {
+        error(key, `sets both ${source.sha256 ? "sha256" : "sha256ByArch"} (individual binaries) and serverTarball`, "keep one way of fetching the binaries");
         return;
     }
     if (source.serverTarball) return;
@@ -428,7 +428,7 @@ function checkKubernetesSource(
             error(
                 childPath(key, "sha256", name),
                 "is required: every binary must be pinned",
-                `add the sha256 of ${name} ${source.version} for this arch (published as ${name}.sha256)`,
+                `add the sha256 of ${name} ${source.version} for the cluster's arch (published as ${name}.sha256)`,
             );
 }
 

@@ -21,6 +21,7 @@ export {
     controlPlaneBinaries,
     kubernetesFiles,
     resolveReleases,
+    resolveReleasesByArch,
     type ReleaseFile,
     type ResolvedReleases,
 } from "./artifacts";

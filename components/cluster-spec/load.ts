@@ -36,9 +36,13 @@ const MISSING_CLUSTER: SpecIssue = {
     hint: "add the cluster spec under this key; stacks/Pulumi.dev.yaml is a small example",
 };
 
-/** The spec as components take it: defaults applied and the cluster DNS address settled. */
+/** The spec as components take it: defaults applied, every host's arch and the cluster DNS address settled. */
 function completed(out: z.output<typeof clusterSpecSchema>): ClusterSpec {
-    return { ...out, network: { ...out.network, clusterDns: out.network.clusterDns ?? nthAddress(parseCidr(out.network.serviceCidr), 10) } };
+    return {
+        ...out,
+        hosts: out.hosts.map((h) => ({ ...h, arch: h.arch ?? out.arch })),
+        network: { ...out.network, clusterDns: out.network.clusterDns ?? nthAddress(parseCidr(out.network.serviceCidr), 10) },
+    };
 }
 
 /** Paths of zod issues; an unknown field's path ends at the field itself. */

@@ -68,6 +68,11 @@ const imageReference = z
         "is not an image reference such as registry/repository:tag",
     );
 
+/** A CPU architecture of release files. */
+export const ARCHES = ["amd64", "arm64"] as const;
+export type Arch = (typeof ARCHES)[number];
+const archSchema = z.enum(ARCHES);
+
 /** What a host does in the cluster; one host may hold several roles (seed 001 colocates etcd with masters and workers). */
 export const roleSchema = z.enum(["etcd", "control-plane", "worker", "lb"]).describe("One of `etcd`, `control-plane`, `worker`, `lb`.");
 export type Role = z.output<typeof roleSchema>;
@@ -109,14 +114,20 @@ export const hostSchema = z
         sshPort: port.optional().describe("SSH port of this host. Default: `ssh.port`."),
         sshUser: userName.optional().describe("SSH user for this host, a plain login name. Default: `ssh.user`."),
         hostKey: sshHostKey.optional(),
+        arch: archSchema
+            .optional()
+            .describe(
+                "CPU architecture of this host, `amd64` or `arm64`, e.g. `arm64` for arm workers in an amd64 cluster. Default: the cluster's `arch`. A host of another arch than the cluster's needs every release its roles use pinned for its arch in the sources' `sha256ByArch` (`serverTarball.sha512ByArch`).",
+            ),
         labels: z
             .record(labelKey, z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "is not a label value (at most 63 characters)"))
             .default({})
             .describe("Node labels the kubelet registers (workers only), e.g. `{disktype: ssd}`. Default: none."),
         taints: z.array(taintSchema).default([]).describe("Node taints the kubelet registers (workers only). Default: none."),
     })
-    .describe("A machine: `{name, address, roles, sshPort?, sshUser?, hostKey?, labels?, taints?}`.");
-export type HostSpec = z.output<typeof hostSchema>;
+    .describe("A machine: `{name, address, roles, sshPort?, sshUser?, hostKey?, arch?, labels?, taints?}`.");
+/** A host of a validated spec: its `arch` settled (the cluster's unless it sets its own). */
+export type HostSpec = Omit<z.output<typeof hostSchema>, "arch"> & { arch: Arch };
 
 export const bastionSchema = z
     .strictObject({
@@ -165,18 +176,30 @@ const sourceFields = {
     localPath: localPath
         .optional()
         .describe(
-            "Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Default: download.",
+            "Air-gapped install: a directory on the machine running Pulumi holding the release files under their published names; they are uploaded to the hosts. Individual Kubernetes binaries for a host arch other than the cluster's go in its subdirectory (`arm64/kubelet`), as their names carry no arch. Default: download.",
         ),
 };
+
+/** Digests of the other architectures' files, by arch: `{arm64: <hex>}`. */
+const byArch = <T extends z.ZodType>(digest: T, what: string) =>
+    z
+        .strictObject(Object.fromEntries(ARCHES.map((a) => [a, digest.optional()])) as Record<Arch, z.ZodOptional<T>>)
+        .optional()
+        .describe(
+            `${what} for the hosts whose \`arch\` is not the cluster's, by arch, e.g. \`{arm64: <hex>}\`; the cluster's own arch's digest stays in the field beside. Default: none (every host runs the cluster's arch).`,
+        );
 
 const singleFileSource = (what: string) =>
     z
         .strictObject({
             version: version.describe(`${what} version, e.g. the one in the example stacks. Required.`),
             ...sourceFields,
-            sha256: sha256.describe(`sha256 of the ${what} release file for \`arch\`, as published by the project (64 hex characters). Required.`),
+            sha256: sha256.describe(
+                `sha256 of the ${what} release file for the cluster's \`arch\`, as published by the project (64 hex characters). Required.`,
+            ),
+            sha256ByArch: byArch(sha256, `sha256 of the ${what} release file`),
         })
-        .describe(`Where ${what} comes from: \`{version, sha256, baseUrl? | localPath?}\`.`);
+        .describe(`Where ${what} comes from: \`{version, sha256, sha256ByArch?, baseUrl? | localPath?}\`.`);
 
 /** The Kubernetes binaries this project installs, by host role. */
 export const KUBERNETES_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"] as const;
@@ -191,22 +214,37 @@ const kubernetesSource = z
                 Object.fromEntries(
                     KUBERNETES_BINARIES.map((b) => [
                         b,
-                        sha256.optional().describe(`sha256 of the \`${b}\` release binary for \`arch\` (published next to it as \`${b}.sha256\`).`),
+                        sha256
+                            .optional()
+                            .describe(`sha256 of the \`${b}\` release binary for the cluster's \`arch\` (published next to it as \`${b}.sha256\`).`),
                     ]),
                 ) as Record<KubernetesBinary, z.ZodOptional<typeof sha256>>,
             )
             .optional()
             .describe(
-                "sha256 per individual release binary (dl.k8s.io/release/vX/bin/linux/ARCH/NAME), one for every binary the hosts' roles need; kubectl is optional. Give this or `serverTarball`.",
+                "sha256 per individual release binary (dl.k8s.io/release/vX/bin/linux/ARCH/NAME) for the cluster's `arch`, one for every binary its hosts' roles need; kubectl is optional. Give this or `serverTarball`.",
             ),
+        sha256ByArch: byArch(
+            z.strictObject(
+                Object.fromEntries(
+                    KUBERNETES_BINARIES.map((b) => [b, sha256.optional().describe(`sha256 of the \`${b}\` release binary for this arch.`)]),
+                ) as Record<KubernetesBinary, z.ZodOptional<typeof sha256>>,
+            ),
+            "sha256 per individual release binary, like `sha256`,",
+        ),
         serverTarball: z
             .strictObject({
-                sha512: sha512.describe("sha512 of `kubernetes-server-linux-ARCH.tar.gz` as listed in the Kubernetes CHANGELOG for this version. Required."),
+                sha512: sha512.describe(
+                    "sha512 of `kubernetes-server-linux-ARCH.tar.gz` for the cluster's `arch`, as listed in the Kubernetes CHANGELOG for this version. Required.",
+                ),
+                sha512ByArch: byArch(sha512, "sha512 of `kubernetes-server-linux-ARCH.tar.gz`"),
             })
             .optional()
             .describe("Take every binary from the server tarball, as the seeds do (one large download per host). Give this or `sha256`."),
     })
-    .describe("Where the Kubernetes binaries come from: `{version, sha256: {kube-apiserver, ...} | serverTarball: {sha512}, baseUrl? | localPath?}`.");
+    .describe(
+        "Where the Kubernetes binaries come from: `{version, sha256: {kube-apiserver, ...}, sha256ByArch?: {arm64: {kubelet, ...}} | serverTarball: {sha512, sha512ByArch?}, baseUrl? | localPath?}`.",
+    );
 export type KubernetesSourceSpec = z.output<typeof kubernetesSource>;
 
 export const binariesSchema = z
@@ -374,10 +412,11 @@ export const clusterSpecSchema = z
         name: z.string().regex(dnsLabel, "is not a DNS label").default("kubernetes").describe("Cluster name, used in kubeconfigs. Default: `kubernetes`."),
         hosts: z.array(hostSchema).min(1, "needs at least one host").max(MAX_HOSTS).describe("Every machine of the cluster. Required."),
         ssh: sshSchema.prefault({}),
-        arch: z
-            .enum(["amd64", "arm64"])
+        arch: archSchema
             .default("amd64")
-            .describe("CPU architecture of every host, `amd64` or `arm64`; checksums are for this architecture. Default: `amd64`."),
+            .describe(
+                "CPU architecture of the hosts, `amd64` or `arm64`, and of the digests in every `binaries` source's `sha256` (`serverTarball.sha512`); a host of another arch sets `hosts[].arch`. Default: `amd64`.",
+            ),
         containerRuntime: z
             .enum(["containerd", "docker"])
             .default("containerd")
@@ -394,7 +433,8 @@ export const clusterSpecSchema = z
 /** The spec as written in a stack (defaults not yet applied). */
 export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
 
-/** The spec after validation: defaults applied, versions without `v`, digests lowercase, `network.clusterDns` always set. */
-export type ClusterSpec = Omit<z.output<typeof clusterSpecSchema>, "network"> & {
+/** The spec after validation: defaults applied, versions without `v`, digests lowercase, `hosts[].arch` and `network.clusterDns` always set. */
+export type ClusterSpec = Omit<z.output<typeof clusterSpecSchema>, "network" | "hosts"> & {
+    hosts: HostSpec[];
     network: NetworkSpec & { clusterDns: string };
 };

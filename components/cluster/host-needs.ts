@@ -2,8 +2,8 @@ import { controlPlaneHostNeeds } from "../control-plane/needs";
 import { etcdHostNeeds } from "../etcd";
 import { flannelHostNeeds } from "../flannel/needs";
 import { DEFAULT_SYSCTL, mergeHostNeeds, type HostNeeds, type Issue, type MergedNeeds, type NeedsDeclaration, type ReleaseNeed } from "../host";
-import { releaseNeed, type ReleaseFile, type ResolvedReleases } from "../cluster-spec/artifacts";
-import type { ClusterSpec, HostSpec } from "../cluster-spec/schema";
+import { releaseNeed, resolveReleases, type ReleaseFile, type ResolvedReleases } from "../cluster-spec/artifacts";
+import type { Arch, ClusterSpec, HostSpec } from "../cluster-spec/schema";
 import { lbHostNeeds } from "../lb";
 import { workerHostNeeds } from "../worker/needs";
 import { etcdArgs } from "./etcd-args";
@@ -23,10 +23,16 @@ const BASE_NEEDS: Partial<HostNeeds> = {
  * What each role's component declares on a host, in phase order (etcd, control plane, node,
  * network, load balancer), so a port clash is reported at the setting of the later one.
  */
-export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releases?: ResolvedReleases): NeedsDeclaration[] {
+export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releasesByArch?: Map<Arch, ResolvedReleases>): NeedsDeclaration[] {
+    // The host's own arch's files: each release read here is one this host's roles use.
+    const releases = releasesByArch?.get(host.arch) ?? (releasesByArch && resolveReleases(spec, host.arch));
     const roles = new Set(host.roles);
     const out: NeedsDeclaration[] = [{ owner: "host", path: `hosts`, needs: BASE_NEEDS }];
-    if (roles.has("etcd")) out.push({ owner: "etcd", path: "binaries.etcd", needs: etcdHostNeeds(etcdArgs(spec, hostsOf(spec))) });
+    // Validation (no releases) plans ports, not installs: etcd's release there is the cluster arch's, whose digest the schema requires.
+    const etcdArch = releases ? host.arch : spec.arch;
+    if (roles.has("etcd")) out.push({ owner: "etcd", path: "binaries.etcd", needs: etcdHostNeeds(etcdArgs(spec, hostsOf(spec), {}, etcdArch)) });
+    const uses = roleReleases(spec, host);
+    const files = (purposes: ReleasePurpose[]) => releases && purposes.flatMap((p) => releases[p]);
     if (roles.has("control-plane")) {
         out.push({
             owner: "control-plane",
@@ -34,24 +40,49 @@ export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releases?: R
             needs: controlPlaneHostNeeds({
                 apiserverPort: spec.network.apiserverPort,
                 apiserverPortPath: "network.apiserverPort",
-                releases: needsOf(releases?.controlPlane),
+                releases: needsOf(files(uses.controlPlane)),
             }),
         });
     }
-    const node = roles.has("worker");
-    if (node) {
-        const runtime = releases && [...releases.node, releases.containerd, releases.runc, releases.cniPlugins, releases.docker];
-        out.push({ owner: "worker", path: "network.proxyMode", needs: workerHostNeeds({ proxyMode: spec.network.proxyMode, releases: needsOf(runtime) }) });
-    }
-    const flannelNode = spec.flannel.mode === "daemonset" ? node : node || roles.has("control-plane");
-    if (flannelNode) {
-        const systemd = releases && spec.flannel.mode !== "daemonset" ? [releases.flannel, releases.flannelCniPlugin] : undefined;
-        out.push({ owner: "flannel", path: "flannel.backend", needs: flannelHostNeeds({ backend: spec.flannel.backend, releases: needsOf(systemd) }) });
-    }
+    if (roles.has("worker"))
+        out.push({
+            owner: "worker",
+            path: "network.proxyMode",
+            needs: workerHostNeeds({ proxyMode: spec.network.proxyMode, releases: needsOf(files(uses.worker)) }),
+        });
+    if (isFlannelNode(spec, host))
+        out.push({
+            owner: "flannel",
+            path: "flannel.backend",
+            needs: flannelHostNeeds({ backend: spec.flannel.backend, releases: needsOf(files(uses.flannel)) }),
+        });
     const lb = loadBalancerArgs(spec, hostsOf(spec));
     // The LB's only setting that can clash with a colocated service is its port.
     if (roles.has("lb") && lb) out.push({ owner: "load balancer", path: "loadBalancer.port", needs: lbHostNeeds(lb)[host.name] });
     return out;
+}
+
+/** A release file's purpose: a field of ResolvedReleases. */
+export type ReleasePurpose = Exclude<keyof ResolvedReleases, "arch">;
+
+/** Whether flanneld runs on a host: on the kubelets' hosts, and on the control plane too when it runs under systemd. */
+function isFlannelNode(spec: ClusterSpec, host: HostSpec): boolean {
+    return host.roles.includes("worker") || (spec.flannel.mode !== "daemonset" && host.roles.includes("control-plane"));
+}
+
+/**
+ * The releases each role's component installs on a host, by purpose: one list for the host plans
+ * (which install them for the host's arch) and the spec checks (which require their digests for it).
+ */
+export function roleReleases(spec: ClusterSpec, host: HostSpec): Record<"etcd" | "controlPlane" | "worker" | "flannel", ReleasePurpose[]> {
+    const roles = new Set(host.roles);
+    const runtime: ReleasePurpose[] = spec.containerRuntime === "docker" ? ["docker"] : ["containerd", "runc"];
+    return {
+        etcd: roles.has("etcd") ? ["etcd"] : [],
+        controlPlane: roles.has("control-plane") ? ["controlPlane"] : [],
+        worker: roles.has("worker") ? ["node", ...runtime, "cniPlugins"] : [],
+        flannel: isFlannelNode(spec, host) && spec.flannel.mode !== "daemonset" ? ["flannel", "flannelCniPlugin"] : [],
+    };
 }
 
 /** The release needs of the files a role uses; none when releases are not resolved (validation). */
@@ -61,10 +92,11 @@ function needsOf(files: (ReleaseFile | undefined)[] | undefined): ReleaseNeed[] 
 
 /**
  * The per-host plan of a spec: every host's merged needs, and every conflict between declarations
- * (pure). Without `releases` (validation, before checksums are known to be complete) the plan
- * holds no installs; ports, packages and kernel settings are the same.
+ * (pure). `releases` holds the resolved files by arch (`resolveReleasesByArch`); each host
+ * installs its own arch's. Without them (validation, before checksums are known to be complete)
+ * the plan holds no installs but etcd's; ports, packages and kernel settings are the same.
  */
-export function planHosts(spec: ClusterSpec, releases?: ResolvedReleases): { hosts: Map<string, MergedNeeds>; issues: Issue[] } {
+export function planHosts(spec: ClusterSpec, releases?: Map<Arch, ResolvedReleases>): { hosts: Map<string, MergedNeeds>; issues: Issue[] } {
     const hosts = new Map(spec.hosts.map((h) => [h.name, mergeHostNeeds(h.name, hostDeclarations(spec, h, releases))]));
     return { hosts, issues: [...hosts.values()].flatMap((m) => m.issues) };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { argsError, type Host } from "../host";
-import { apiserverEndpoint, resolveReleases, type ClusterSpec } from "../cluster-spec";
+import { apiserverEndpoint, resolveReleasesByArch, type ClusterSpec } from "../cluster-spec";
 import { planHosts } from "./host-needs";
 import { deployEtcd } from "./phase-etcd";
 import { prepareHosts } from "./phase-hosts";
@@ -33,7 +33,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         super("k8s-binary:index:KubernetesCluster", name, {}, opts);
         const { spec } = args;
         const hosts = new Map(args.hosts.map((h) => [h.name, h]));
-        const releases = resolveReleases(spec);
+        const releases = resolveReleasesByArch(spec);
         const planned = planHosts(spec, releases);
         const missing = spec.hosts
             .filter((h) => !hosts.has(h.name))

@@ -17,7 +17,8 @@ export function deployEtcd(parent: pulumi.Resource, name: string, spec: ClusterS
         },
         { parent },
     );
-    const base = etcdArgs(spec, hosts);
+    // Each member runs its own host's install (of the host's arch); the release names the version, from a member's arch.
+    const base = etcdArgs(spec, hosts, {}, spec.hosts.find((h) => h.roles.includes("etcd"))?.arch);
     const installed = Object.fromEntries(base.members.map((m) => [m.name, plans.get(m.name)!.release("etcd", base.release.version!)]));
     const etcd = new EtcdCluster(`${name}-etcd`, { ...base, ca, installed }, { parent, dependsOn: base.members.map((m) => plans.get(m.name)!.prep.ready) });
     return { ca, etcd };

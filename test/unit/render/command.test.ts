@@ -196,6 +196,29 @@ test("the dev stack renders: sudo steps, no load balancer", async () => {
     assert.ok(!existsSync(join(dev, "hosts/dev-master/files/etc/k8s-binary/lb")));
 });
 
+test("a mixed-arch stack: one Releases row per arch's file, each with its own digest and hosts", async () => {
+    await runs;
+    const out = join(work, "mixed");
+    const run = await render("test/fixtures/stacks/good/13-mixed-arch.yaml", "--out", out);
+    assert.equal(run.code, 0, run.stderr);
+    const rows = readFileSync(join(out, "summary.md"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("| kubelet |") || l.startsWith("| etcd |"));
+    assert.equal(rows.length, 3, rows.join("\n"));
+    assert.match(
+        rows.find((r) => r.includes("/linux/amd64/kubelet"))!,
+        /`sha256:7de2f72d[0-9a-f]+` \| w1 \|$/,
+    );
+    assert.match(
+        rows.find((r) => r.includes("/linux/arm64/kubelet"))!,
+        /`sha256:(?!7de2f72d)[0-9a-f]{64}` \| w2 \|$/,
+    );
+    assert.match(
+        rows.find((r) => r.startsWith("| etcd |"))!,
+        /linux-amd64\.tar\.gz .*\| cp1, cp2, cp3 \|$/,
+    );
+});
+
 test("a broken stack file exits 1 naming every path; a foreign --out folder is refused", async () => {
     const broken = join(work, "Pulumi.broken.yaml");
     writeFileSync(
