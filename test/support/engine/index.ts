@@ -44,10 +44,10 @@
  *       config: { hosts: JSON.stringify(testbed.hosts) } });
  *   r.operations.filter((o) => o.op !== "same"); r.commandLog; readState(stateFile).resources;
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runEngineChild } from "./run-child";
 import type { Operation } from "./monitor";
 import type { CommandLogEntry } from "./provider";
 
@@ -111,8 +111,6 @@ export interface ChildRequest {
     preview: boolean;
 }
 
-const REPO_ROOT = path.resolve(__dirname, "../../..");
-
 /** Runs a program on the real Pulumi engine (see ./real.ts), or on this one with `engine: "home"`. */
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const engine = opts.engine ?? process.env.K8S_BINARY_ENGINE ?? "pulumi";
@@ -139,28 +137,11 @@ export async function runOnHomeEngine(opts: RunOptions): Promise<RunResult> {
         const config: Record<string, string> = {};
         for (const [k, v] of Object.entries(opts.config ?? {})) config[k.includes(":") ? k : `${project}:${k}`] = v;
 
-        const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "child.ts")], {
-            cwd: REPO_ROOT,
-            env: {
-                ...process.env,
-                K8S_BINARY_ENGINE_REQUEST: path.join(dir, "request.json"),
-                PULUMI_CONFIG: JSON.stringify(config),
-                // Programs written to temporary directories still resolve the project's packages.
-                NODE_PATH: path.join(REPO_ROOT, "node_modules"),
-            },
-            stdio: ["ignore", "pipe", "pipe"],
+        const run = await runEngineChild<RunResult & { error?: string }>("child.ts", path.join(dir, "request.json"), request.resultFile, opts.program, {
+            PULUMI_CONFIG: JSON.stringify(config),
         });
-        let diagnostics = "";
-        child.stdout.on("data", (d: Buffer) => (diagnostics += d));
-        child.stderr.on("data", (d: Buffer) => (diagnostics += d));
-        const code = await new Promise<number | null>((resolve, reject) => {
-            child.on("error", reject);
-            child.on("close", resolve);
-        });
-        if (!fs.existsSync(request.resultFile)) {
-            throw new Error(`engine run of ${opts.program} exited with code ${code} and no result:\n${diagnostics}`);
-        }
-        const { error, ...result } = JSON.parse(fs.readFileSync(request.resultFile, "utf8")) as RunResult & { error?: string };
+        const { error, ...result } = run.result;
+        const diagnostics = run.diagnostics;
         if (error !== undefined) throw new EngineRunError(error, result, diagnostics);
         return result;
     } finally {

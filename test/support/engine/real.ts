@@ -30,10 +30,11 @@
  *   returns the stored state;
  * - a preview (`preview: true`) returns operations only, no outputs.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runEngineChild } from "./run-child";
 import type { EngineRunError as EngineRunErrorType, RunOptions, RunResult } from "./index";
 
 /** The passphrase of every test stack's secrets. */
@@ -147,34 +148,13 @@ export async function runOnPulumi(
         };
         fs.writeFileSync(path.join(tmp, "request.json"), JSON.stringify(request));
 
-        const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "real-child.ts")], {
-            cwd: REPO_ROOT,
-            env: {
-                ...process.env,
-                K8S_BINARY_ENGINE_REQUEST: path.join(tmp, "request.json"),
-                // Programs written to temporary directories still resolve the project's packages.
-                NODE_PATH: path.join(REPO_ROOT, "node_modules"),
-            },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let diagnostics = "";
-        child.stdout.on("data", (d: Buffer) => (diagnostics += d));
-        child.stderr.on("data", (d: Buffer) => (diagnostics += d));
-        const code = await new Promise<number | null>((resolve, reject) => {
-            child.on("error", reject);
-            child.on("close", resolve);
-        });
-        if (!fs.existsSync(request.resultFile)) {
-            throw new Error(`engine run of ${opts.program} exited with code ${code} and no result:\n${diagnostics}`);
-        }
-        const {
-            error,
-            diagnostics: engineDiagnostics,
-            ...result
-        } = JSON.parse(fs.readFileSync(request.resultFile, "utf8")) as RunResult & {
-            error?: string;
-            diagnostics?: string;
-        };
+        const { result: written, diagnostics } = await runEngineChild<RunResult & { error?: string; diagnostics?: string }>(
+            "real-child.ts",
+            path.join(tmp, "request.json"),
+            request.resultFile,
+            opts.program,
+        );
+        const { error, diagnostics: engineDiagnostics, ...result } = written;
         if (error !== undefined) throw makeError(error, result, `${diagnostics}${engineDiagnostics ?? ""}`);
         return result;
     } finally {
