@@ -23,7 +23,7 @@ const BASE_NEEDS: Partial<HostNeeds> = {
  * What each role's component declares on a host, in phase order (etcd, control plane, node,
  * network, load balancer), so a port clash is reported at the setting of the later one.
  */
-export function hostDeclarations(spec: ClusterSpec, host: HostSpec, releasesByArch?: Map<Arch, ResolvedReleases>): NeedsDeclaration[] {
+function hostDeclarations(spec: ClusterSpec, host: HostSpec, releasesByArch?: Map<Arch, ResolvedReleases>): NeedsDeclaration[] {
     // The host's own arch's files: each release read here is one this host's roles use.
     const releases = releasesByArch?.get(host.arch) ?? (releasesByArch && resolveReleases(spec, host.arch));
     const roles = new Set(host.roles);
