@@ -6,6 +6,7 @@ const { spec, credentials } = loadSpecFromPulumiConfig();
 const cluster = new KubernetesCluster(spec.name, { spec, hosts: clusterHosts(spec, credentials) });
 
 export const apiserverEndpoint = cluster.apiserverEndpoint;
+export const adminKubeconfig = cluster.adminKubeconfig;
 export const etcdEndpoints = cluster.etcdEndpoints;
 export const certificateExpiry = cluster.certificateExpiry;
 export const hostReports = cluster.hostReports;

@@ -4,6 +4,7 @@ export * from "./host";
 export * from "./pki";
 export * from "./etcd";
 export * from "./lb";
+export * from "./control-plane";
 export * from "./cluster";
 export {
     SpecError,
@@ -30,6 +31,7 @@ export {
     type LoadBalancerSpec,
     type EtcdSpec,
     type PkiSpec,
+    type ControlPlaneSpec,
     type ParsedSpec,
     type StackSpec,
     type SshCredentials,

@@ -365,6 +365,78 @@ export const MAX_CERT_VALIDITY_HOURS = 87600;
 /** Rotation levers are counters bumped by hand. */
 const MAX_ROTATION = 1_000_000;
 
+const flagMap = (binary: string) =>
+    z
+        .record(
+            z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "is not a flag name (lowercase letters, digits and '-', without the leading dashes)"),
+            z.string().regex(/^[^\s"'\\]*$/, "must be one word without whitespace, quotes or backslashes"),
+        )
+        .default({})
+        .describe(`Extra ${binary} flags by name without dashes, e.g. \`{max-requests-inflight: "800"}\`; a flag the project sets itself is refused. Default: none.`);
+
+export const controlPlaneSchema = z
+    .strictObject({
+        extraSans: z
+            .array(checked(hostNameProblem))
+            .default([])
+            .describe("Extra names (DNS names or IP addresses) on every apiserver's serving certificate, e.g. a public DNS name. Default: none."),
+        csrSigningHours: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_CERT_VALIDITY_HOURS)
+            .default(DEFAULT_CERT_VALIDITY_HOURS)
+            .describe(`Lifetime of the kubelet certificates the controller-manager signs, in hours. Default: ${DEFAULT_CERT_VALIDITY_HOURS} (1 year).`),
+        encryptionKeys: z
+            .array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "is not a key name (a DNS label such as key1)"))
+            .min(1, "needs at least one key")
+            .default(["key1"])
+            .describe(
+                "Names of the secretbox keys encrypting Secrets at rest, newest first; each name gets a random key kept as a Pulumi secret. Rotate by putting a new name first (docs/control-plane.md). Default: `[key1]`.",
+            ),
+        audit: z
+            .strictObject({
+                enabled: z.boolean().default(true).describe("Write the apiservers' audit log. Default: true."),
+                maxAgeDays: z.number().int().min(1).max(3650).default(30).describe("Days an audit file is kept. Default: 30."),
+                maxBackups: z.number().int().min(1).max(1000).default(10).describe("Rotated audit files kept. Default: 10."),
+                maxSizeMegabytes: z.number().int().min(1).max(100_000).default(100).describe("Size in MiB at which the audit file rotates. Default: 100."),
+            })
+            .prefault({})
+            .describe("The apiservers' audit log at /var/log/kubernetes/audit/audit.log (request metadata, never bodies): `{enabled?, maxAgeDays?, maxBackups?, maxSizeMegabytes?}`."),
+        bootstrapToken: z
+            .strictObject({
+                ttlHours: z
+                    .number()
+                    .int()
+                    .min(0)
+                    .max(MAX_CERT_VALIDITY_HOURS)
+                    .default(24)
+                    .describe("Hours the kubelets' bootstrap token is valid after it is made; 0 never expires. Joined nodes keep working after it expires; new nodes need a new token (`rotation`). Default: 24."),
+                rotation: z
+                    .number()
+                    .int()
+                    .min(0)
+                    .max(MAX_ROTATION)
+                    .default(0)
+                    .describe("Bump to issue a new bootstrap token (the old one is deleted). Default: 0."),
+            })
+            .prefault({})
+            .describe("The token kubelets join with: `{ttlHours?, rotation?}`."),
+        registerNodes: z
+            .boolean()
+            .default(true)
+            .describe(
+                "Run a kubelet on every control-plane host, registered with the taint `node-role.kubernetes.io/control-plane:NoSchedule` (webhooks and aggregated APIs need the apiservers to reach pods); false keeps the seeds' control plane without kubelets (docs/control-plane.md says what that costs). Default: true.",
+            ),
+        extraFlags: z
+            .strictObject({ apiserver: flagMap("kube-apiserver"), controllerManager: flagMap("kube-controller-manager"), scheduler: flagMap("kube-scheduler") })
+            .prefault({})
+            .describe("Extra flags per control-plane binary: `{apiserver?, controllerManager?, scheduler?}`."),
+    })
+    .describe("The control plane: `{extraSans?, csrSigningHours?, encryptionKeys?, audit?, bootstrapToken?, registerNodes?, extraFlags?}`.");
+export type ControlPlaneSpec = z.output<typeof controlPlaneSchema>;
+
+
 export const pkiSchema = z
     .strictObject({
         keyAlgorithm: z
@@ -427,8 +499,9 @@ export const clusterSpecSchema = z
         loadBalancer: loadBalancerSchema.optional(),
         etcd: etcdSchema.prefault({}),
         pki: pkiSchema.prefault({}),
+        controlPlane: controlPlaneSchema.prefault({}),
     })
-    .describe("The whole cluster: `{name?, hosts, ssh?, arch?, containerRuntime?, binaries, network, flannel?, loadBalancer?, etcd?, pki?}`.");
+    .describe("The whole cluster: `{name?, hosts, ssh?, arch?, containerRuntime?, binaries, network, flannel?, loadBalancer?, etcd?, pki?, controlPlane?}`.");
 
 /** The spec as written in a stack (defaults not yet applied). */
 export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;

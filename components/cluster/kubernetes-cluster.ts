@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { argsError, type Host } from "../host";
-import { apiserverEndpoint, resolveReleasesByArch, type ClusterSpec } from "../cluster-spec";
+import { resolveReleasesByArch, type ClusterSpec } from "../cluster-spec";
 import { planHosts } from "./host-needs";
 import { deployEtcd } from "./phase-etcd";
 import { prepareHosts } from "./phase-hosts";
 import { deployLoadBalancer } from "./phase-lb";
+import { deployControlPlane } from "./phase-control-plane";
 
 /** Arguments of {@link KubernetesCluster}. */
 export interface KubernetesClusterArgs {
@@ -16,12 +17,14 @@ export interface KubernetesClusterArgs {
 
 /**
  * The cluster from one spec, as the phases of a deploy: hosts prepared (each once, whatever its
- * roles, with each release installed once) → etcd → load balancer. Each phase waits for the
- * preparation of its own hosts only.
+ * roles, with each release installed once) → etcd → load balancer and control plane. Each phase
+ * waits for the preparation of its own hosts only.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
-    /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>; with a VIP, resolves once it answers. */
+    /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>; resolves once the apiservers answer /readyz through it. */
     readonly apiserverEndpoint: pulumi.Output<string>;
+    /** An admin kubeconfig pointed at the endpoint (secret). */
+    readonly adminKubeconfig: pulumi.Output<string>;
     /** etcd client URLs; resolve once every member is healthy. */
     readonly etcdEndpoints: pulumi.Output<string[]>;
     /** Expiry (RFC 3339) of every certificate, by "<authority or certificate>". */
@@ -42,18 +45,28 @@ export class KubernetesCluster extends pulumi.ComponentResource {
 
         const plans = prepareHosts(this, spec, hosts, planned.hosts);
         const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans);
-        const lb = deployLoadBalancer(this, name, spec, hosts, plans);
+        deployLoadBalancer(this, name, spec, hosts, plans);
+        const { ca, frontProxyCa, controlPlane } = deployControlPlane(this, name, spec, hosts, plans, releases, { cluster: etcd, ca: etcdCa });
 
-        // Through the VIP once it answers; without a load balancer, the first control plane.
-        this.apiserverEndpoint = lb ? lb.endpoint.url : pulumi.output(apiserverEndpoint(spec).url);
+        // Through the VIP (without a load balancer, the first control plane) once the apiservers answer there.
+        this.apiserverEndpoint = controlPlane.endpoint;
+        this.adminKubeconfig = controlPlane.adminKubeconfig;
         this.etcdEndpoints = etcd.clientEndpoints;
-        this.certificateExpiry = pulumi.all([etcdCa.validityEndTime, etcd.certificateExpiry]).apply(([ca, certs]): Record<string, string> => ({
-            "etcd-ca": ca,
-            ...Object.fromEntries(Object.entries(certs).map(([k, v]) => [`etcd/${k}`, v])),
-        }));
+        this.certificateExpiry = pulumi
+            .all([etcdCa.validityEndTime, etcd.certificateExpiry, ca.validityEndTime, frontProxyCa.validityEndTime, controlPlane.certificateExpiry])
+            .apply(
+                ([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts]): Record<string, string> => ({
+                    "etcd-ca": etcdCaEnd,
+                    ...Object.fromEntries(Object.entries(etcdCerts).map(([k, v]) => [`etcd/${k}`, v])),
+                    ca: caEnd,
+                    "front-proxy-ca": frontProxyCaEnd,
+                    ...Object.fromEntries(Object.entries(cpCerts).map(([k, v]) => [`control-plane/${k}`, v])),
+                }),
+            );
         this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
             apiserverEndpoint: this.apiserverEndpoint,
+            adminKubeconfig: this.adminKubeconfig,
             etcdEndpoints: this.etcdEndpoints,
             certificateExpiry: this.certificateExpiry,
             hostReports: this.hostReports,

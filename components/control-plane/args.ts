@@ -78,6 +78,8 @@ export interface BootstrapTokenArgs {
 export interface ControlPlaneArgs {
     /** The control-plane hosts, each with its SSH connection. Host names become certificate names and node names. */
     members: Host[];
+    /** Cluster name in the kubeconfigs the component writes. Default: "kubernetes". */
+    clusterName?: string;
     /** Kubernetes version the binaries are, e.g. "1.37.2": decides which flags are written. */
     version: string;
     /**

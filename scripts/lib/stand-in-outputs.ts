@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /** The outputs the components read of tls, random and command resources, as plain marked strings. */
 export function standInOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     const { type, name, inputs } = args;
-    if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `PRIVATE-KEY-OF-${name}` };
+    if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `PRIVATE-KEY-OF-${name}`, publicKeyPem: `PUBLIC-KEY-OF-${name}` };
     if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: `CSR-OF-${name}` };
     if (type.startsWith("tls:index/") && type.endsWith("Cert")) return { certPem: `CERT-OF-${name}`, validityEndTime: "2027-11-22T00:00:00Z" };
     if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
@@ -14,6 +14,8 @@ export function standInOutputs(args: pulumi.runtime.MockResourceArgs): Record<st
         const length = Number(inputs.length ?? 8);
         return { result: "Rnd0m8ch".padEnd(length, "x").slice(0, length) };
     }
+    if (type === "random:index/randomBytes:RandomBytes") return { base64: Buffer.from(`BYTES-OF-${name}`.padEnd(32, "x").slice(0, 32)).toString("base64") };
+    if (type === "command:local:Command") return { stdout: "2027-11-22T00:00:00Z\n", stderr: "" };
     if (type === "command:remote:Command") return { stdout: "", stderr: "" };
     return {};
 }

@@ -1,34 +1,46 @@
 // The program itself (index.ts → KubernetesCluster) deployed from a stack spec to real test hosts:
-// host preparation on every host, etcd from a local release (the air-gapped path: uploaded over
-// SFTP, checksum-verified) on three, nginx + keepalived with a VIP on two; a second run is a no-op.
+// host preparation, etcd from a local release (uploaded over SFTP, checksum-verified) on three
+// hosts, nginx + keepalived with a VIP on two, and the control plane (the built Kubernetes
+// release) on two, with its in-cluster objects made through the VIP by the real Kubernetes
+// provider. One cluster serves every proof of this file, in an order where each leaves it whole.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
 import { builtEtcdRelease } from "../support/etcd-release";
-import { familyPath, publishedDigest, versions } from "../support/toolchain";
-import { runProgram } from "../support/engine";
+import { familyPath, publishedDigest, tool, versions } from "../support/toolchain";
+import { readCheckpoint, runProgram } from "../support/engine";
+import { apiGet, credentialsOf, startApiPoller } from "../support/api-poller";
+import { findLeaks, describeLeaks } from "../support/secret-scan";
 
 const PROGRAM = join(__dirname, "../../index.ts");
+const CONTROL_PLANE = ["cp1", "cp2"];
+const ETCD = ["cp1", "cp2", "e3"];
 
-test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts", async (t) => {
+test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane to real hosts", async (t) => {
     if (!requireTestbed(t)) return;
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-cluster-"));
     t.after(() => rmSync(work, { recursive: true, force: true }));
     const release = builtEtcdRelease();
     const serverTarball = join(familyPath("kubernetes"), "release", "kubernetes", `v${versions.KUBERNETES}`, "kubernetes-server-linux-amd64.tar.gz");
-    const testbed: Testbed = await startTestbed({ hosts: ["c1", "c2", "c3"] });
+    const testbed: Testbed = await startTestbed({ hosts: ["cp1", "cp2", "e3", "lb1", "lb2"] });
     t.after(() => testbed.stop());
     const vip = testbed.address(100);
     const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
-    const cluster = {
+    const cluster = (changes: { apiserverFlags?: Record<string, string>; serviceCidr?: string } = {}) => ({
         name: "testbed",
-        hosts: [host("c1", ["etcd", "control-plane"]), host("c2", ["etcd", "lb"]), host("c3", ["etcd", "lb"])],
+        hosts: [
+            host("cp1", ["etcd", "control-plane"]),
+            host("cp2", ["etcd", "control-plane"]),
+            host("e3", ["etcd"]),
+            host("lb1", ["lb"]),
+            host("lb2", ["lb"]),
+        ],
         ssh: { user: "root" },
         binaries: {
-            // Installed on the control-plane host by its host plan, for the control plane to run.
             kubernetes: {
                 version: versions.KUBERNETES,
                 localPath: dirname(serverTarball),
@@ -36,66 +48,227 @@ test("the k8s-binary program deploys a stack's prep, etcd and LB to real hosts",
             },
             etcd: { version: release.version, sha256: release.sha256, localPath: release.dir },
         },
-        network: { hostSubnets: [testbed.subnet] },
+        network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: changes.serviceCidr ?? testbed.serviceCidr },
         loadBalancer: { vip, interface: "eth0", virtualRouterId: 77 },
-    };
-    const config = { "k8s-binary:cluster": JSON.stringify(cluster), "k8s-binary:sshPrivateKey": testbed.hosts[0].connection.privateKey };
+        controlPlane: { extraSans: ["api.testbed.example"], extraFlags: { apiserver: changes.apiserverFlags ?? {} } },
+    });
+    const privateKey = testbed.hosts[0].connection.privateKey;
+    const configOf = (spec: object) => ({ "k8s-binary:cluster": JSON.stringify(spec), "k8s-binary:sshPrivateKey": privateKey });
+    const config = configOf(cluster());
     const stateFile = join(work, "state.json");
-
-    const started = Date.now();
-    const first = await runProgram({ program: PROGRAM, stateFile, config });
-    console.log(`first run: ${first.commandLog.length} remote commands in ${Date.now() - started} ms`);
-    assert.equal(first.outputs.apiserverEndpoint, `https://${vip}:6443`);
-    assert.deepEqual(
-        first.outputs.etcdEndpoints,
-        ["c1", "c2", "c3"].map((h) => `https://${testbed.host(h).address}:2379`),
-    );
-    assert.ok(first.secretOutputs.length === 0 || !first.secretOutputs.includes("apiserverEndpoint"));
-    const expiry = first.outputs.certificateExpiry as Record<string, string>;
-    assert.ok(Object.keys(expiry).includes("etcd-ca") && Object.keys(expiry).length >= 7, Object.keys(expiry).join(","));
-    const reports = first.outputs.hostReports as Record<string, string>;
-    assert.deepEqual(Object.keys(reports).sort(), ["c1", "c2", "c3"]);
-    // Built in without a /sys/module entry, and no /lib/modules: found by its sysctls.
-    assert.match(reports.c1, /module br_netfilter: present/);
-    assert.ok(
-        first.commandLog.some((e) => e.commandLine.startsWith("sftp put") && e.commandLine.includes(release.file)),
-        "etcd uploaded from the local path",
-    );
-    assert.ok(!first.commandLog.some((e) => e.commandLine.includes(config["k8s-binary:sshPrivateKey"].split("\n")[1])), "the SSH key is in no command line");
-
     const exec = async (h: string, cmd: string) => {
         const r = await testbed.exec(h, cmd);
         assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
         return r.stdout.trim();
     };
-    assert.match(
-        await exec(
-            "c1",
-            "set -a; . /etc/etcd/etcdctl.env; ETCDCTL_ENDPOINTS=$(echo " +
-                ["c1", "c2", "c3"].map((h) => `https://${testbed.host(h).address}:2379`).join(",") +
-                ") etcdctl endpoint health 2>&1",
-        ),
-        /is healthy/,
-    );
-    for (const h of ["c1", "c2", "c3"]) {
-        assert.equal(await exec(h, "hostname"), h);
-        assert.equal(await exec(h, "sysctl -n net.ipv4.ip_forward"), "1", "the sysctl file is applied");
-        assert.match(await exec(h, "cat /etc/hosts"), /# BEGIN k8s-binary managed hosts\n[\s\S]* c1\n[\s\S]* c3\n# END/);
-    }
-    // One install per host per artifact, owned by the host plan; the server tarball only where a control plane runs.
-    for (const h of ["c1", "c2", "c3"]) assert.equal(await exec(h, `ls -A /opt/k8s-binary/etcd/${release.version}/.owners`), `${h}-etcd-${release.version}`);
-    assert.equal(await exec("c1", `ls -A /opt/k8s-binary/kubernetes-server/${versions.KUBERNETES}/.owners`), `c1-kubernetes-server-${versions.KUBERNETES}`);
-    assert.match(await exec("c1", "kube-apiserver --version"), new RegExp(`v${versions.KUBERNETES.replace(/\./g, "\\.")}`));
-    assert.equal(await exec("c2", `test -e /opt/k8s-binary/kubernetes-server || echo absent`), "absent");
-    assert.match(await exec("c2", "ip -4 -o addr show dev eth0"), new RegExp(` ${vip.replace(/\./g, "\\.")}/32 `), "the VIP is on the MASTER");
-    assert.equal(await exec("c1", `timeout 2 bash -c '</dev/tcp/${vip}/6443' && echo open`), "open");
-    assert.equal(await exec("c1", "systemctl is-active k8s-apiserver-lb.service || true"), "inactive", "no LB on a host without the lb role");
+    const startedAt = async (h: string, unit: string) => Number(await exec(h, `systemctl show -p ExecMainStartTimestampMonotonic --value ${unit}`));
 
-    const second = await runProgram({ program: PROGRAM, stateFile, config });
-    assert.deepEqual(
-        second.commandLog.map((e) => e.urn),
-        [],
-        "a second run runs no remote command",
-    );
-    assert.deepEqual(second.outputs, first.outputs);
+    const started = Date.now();
+    const first = await runProgram({ program: PROGRAM, stateFile, config });
+    console.log(`first run: ${first.commandLog.length} remote commands in ${Date.now() - started} ms`);
+    const kubeconfig = first.outputs.adminKubeconfig as string;
+    const kubeconfigFile = join(work, "admin.conf");
+    writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
+    const kubectl = (...args: string[]) => {
+        const r = spawnSync(tool("kubernetes", "kubectl"), ["--kubeconfig", kubeconfigFile, "--request-timeout=10s", ...args], { encoding: "utf8", timeout: 30_000 });
+        assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
+        return r.stdout.trim();
+    };
+    const creds = credentialsOf(kubeconfig);
+    const etcdGet = (key: string) =>
+        exec(
+            "cp1",
+            `set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=https://127.0.0.1:2379 get ${key} --print-value-only | head -c 64 | od -An -c | tr -d ' \\n'`,
+        );
+
+    await t.test("outputs: the endpoint through the VIP, the admin kubeconfig a secret", () => {
+        assert.equal(first.outputs.apiserverEndpoint, `https://${vip}:6443`);
+        assert.deepEqual(
+            first.outputs.etcdEndpoints,
+            ETCD.map((h) => `https://${testbed.host(h).address}:2379`),
+        );
+        assert.ok(first.secretOutputs.includes("adminKubeconfig"), `secret outputs: ${first.secretOutputs.join(", ")}`);
+        assert.equal(creds.server, `https://${vip}:6443`);
+        const expiry = first.outputs.certificateExpiry as Record<string, string>;
+        for (const name of ["ca", "front-proxy-ca", "etcd-ca", "control-plane/apiserver/cp1", "control-plane/apiserver/cp2", "control-plane/admin"])
+            assert.match(expiry[name] ?? "", /^\d{4}-\d\d-\d\dT/, `expiry of ${name}`);
+        assert.ok(!first.commandLog.some((e) => e.commandLine.includes(privateKey.split("\n")[1])), "the SSH key is in no command line");
+    });
+
+    await t.test("/readyz answers through the VIP with the admin kubeconfig", async () => {
+        assert.equal(kubectl("get", "--raw", "/readyz"), "ok");
+        const r = await apiGet(creds, "/api/v1/namespaces/kube-system");
+        assert.equal(r.status, 200, r.body);
+    });
+
+    await t.test("each apiserver's serving certificate names exactly its host, the VIP, the kubernetes Service and the extra name", async () => {
+        for (const h of CONTROL_PLANE) {
+            const sans = await exec(h, "openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName | tail -n +2");
+            const names = sans.split(",").map((s) => s.trim());
+            const want = [
+                `DNS:${h}`,
+                "DNS:kubernetes",
+                "DNS:kubernetes.default",
+                "DNS:kubernetes.default.svc",
+                "DNS:kubernetes.default.svc.cluster.local",
+                "DNS:api.testbed.example",
+                `IP Address:${testbed.host(h).address}`,
+                `IP Address:${testbed.serviceCidr.replace(/\.0\/\d+$/, ".1")}`,
+                `IP Address:${vip}`,
+            ];
+            assert.deepEqual([...names].sort(), [...want].sort(), `${h}: ${sans}`);
+        }
+        // What the VIP serves verifies against the kubeconfig's CA under the VIP's address.
+        writeFileSync(join(work, "ca.crt"), creds.ca);
+        const served = spawnSync("openssl", ["s_client", "-connect", `${vip}:6443`, "-CAfile", join(work, "ca.crt"), "-verify_ip", vip, "-verify_return_error"], {
+            input: "",
+            encoding: "utf8",
+            timeout: 15_000,
+        });
+        assert.match(served.stdout, /Verify return code: 0 \(ok\)/, served.stderr);
+    });
+
+    await t.test("the controller-manager and scheduler leases have holders on the control-plane hosts", async () => {
+        for (const lease of ["kube-controller-manager", "kube-scheduler"]) {
+            const holder = kubectl("-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}");
+            assert.match(holder, /^cp[12]_/, `${lease} holder`);
+        }
+    });
+
+    await t.test("a Secret is stored encrypted with secretbox, and the audit log records its creation", async () => {
+        kubectl("create", "secret", "generic", "probe", "--from-literal=word=plaintext-probe-value");
+        const raw = await etcdGet("/registry/secrets/default/probe");
+        assert.ok(raw.startsWith("k8s:enc:secretbox:v1:key1:"), `raw value in etcd: ${raw}`);
+        assert.ok(!raw.includes("plaintext"));
+        const logs = await Promise.all(CONTROL_PLANE.map((h) => exec(h, "cat /var/log/kubernetes/audit/audit.log")));
+        const entries = logs
+            .join("\n")
+            .split("\n")
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l) as { verb: string; objectRef?: { resource?: string; name?: string }; user: { username: string }; requestObject?: unknown });
+        const created = entries.filter((e) => e.verb === "create" && e.objectRef?.resource === "secrets" && e.objectRef?.name === "probe");
+        assert.equal(created.length, 1, "one audit entry for the create (stage ResponseComplete)");
+        assert.equal(created[0].user.username, "kubernetes-admin");
+        assert.ok(!logs.join("").includes("plaintext-probe-value"), "Secret bodies never reach the audit log");
+    });
+
+    await t.test("the bootstrap token and the TLS bootstrap bindings are in the cluster", () => {
+        const tokens = kubectl("-n", "kube-system", "get", "secrets", "--field-selector", "type=bootstrap.kubernetes.io/token", "-o", "name");
+        assert.match(tokens, /^secret\/bootstrap-token-[a-z0-9]{6}$/);
+        const bindings = kubectl("get", "clusterrolebindings", "-o", "jsonpath={range .items[*]}{.metadata.name}={.roleRef.name}:{.subjects[0].name}{\"\\n\"}{end}");
+        assert.match(bindings, /:certificatesigningrequests:selfnodeclient:system:nodes$/m);
+        assert.match(bindings, /=system:node-bootstrapper:system:bootstrappers$/m);
+        assert.match(bindings, /:certificatesigningrequests:nodeclient:system:bootstrappers$/m);
+        assert.match(bindings, /=system:kube-apiserver-to-kubelet:kube-apiserver-kubelet-client$/m);
+    });
+
+    await t.test("a second run changes nothing", async () => {
+        const second = await runProgram({ program: PROGRAM, stateFile, config });
+        assert.deepEqual(
+            second.commandLog.map((e) => e.urn),
+            [],
+            "a second run runs no command",
+        );
+        assert.deepEqual(second.outputs, first.outputs);
+        // Key material and the cluster's secrets appear in the checkpoint only encrypted.
+        const encryptionKey = (await exec("cp1", "sed -n 's/^ *secret: *//p' /etc/kubernetes/encryption-config.yaml")).split("\n")[0];
+        const tokenSecret = Buffer.from(
+            kubectl("-n", "kube-system", "get", "secrets", "--field-selector", "type=bootstrap.kubernetes.io/token", "-o", "jsonpath={.items[0].data.token-secret}"),
+            "base64",
+        ).toString();
+        assert.ok(encryptionKey.length >= 40 && tokenSecret.length === 16, "read the secrets to look for");
+        const leaks = findLeaks(
+            { checkpoint: readCheckpoint(stateFile) },
+            { "SSH key": privateKey, "admin key": creds.key.toString(), "encryption key": encryptionKey, "bootstrap token secret": tokenSecret },
+        );
+        assert.deepEqual(leaks, [], describeLeaks(leaks));
+    });
+
+    await t.test("a changed service range is refused on the live cluster, touching nothing", async () => {
+        const before = await Promise.all(CONTROL_PLANE.map((h) => startedAt(h, "kube-apiserver")));
+        await assert.rejects(
+            runProgram({ program: PROGRAM, stateFile, config: configOf(cluster({ serviceCidr: "10.77.241.0/24" })) }),
+            (e: Error) => /serviceCidr .*this live cluster runs with 10\.77\.240\.0\/24; the stack asks for 10\.77\.241\.0\/24\. It cannot change on a live cluster/.test(e.message),
+        );
+        assert.deepEqual(await Promise.all(CONTROL_PLANE.map((h) => startedAt(h, "kube-apiserver"))), before, "no apiserver restarted");
+    });
+
+    await t.test("a changed apiserver flag restarts the apiservers one after another, the controllers not at all, and requests keep succeeding", async () => {
+        const before = Object.fromEntries(
+            await Promise.all(
+                CONTROL_PLANE.flatMap((h) => ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(async (u) => [`${h}/${u}`, await startedAt(h, u)] as const)),
+            ),
+        );
+        const poller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
+        const run = await runProgram({ program: PROGRAM, stateFile, config: configOf(cluster({ apiserverFlags: { "max-requests-inflight": "500" } })) });
+        const report = await poller.stop();
+        console.log(`rolling apiserver restart: ${report.requests} requests through the VIP, ${report.failures.length} failed, error window ${report.errorWindowMs} ms`);
+        const after = Object.fromEntries(
+            await Promise.all(
+                CONTROL_PLANE.flatMap((h) => ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(async (u) => [`${h}/${u}`, await startedAt(h, u)] as const)),
+            ),
+        );
+        for (const h of CONTROL_PLANE) {
+            assert.ok(after[`${h}/kube-apiserver`] > before[`${h}/kube-apiserver`], `${h}: the apiserver restarted`);
+            assert.equal(after[`${h}/kube-controller-manager`], before[`${h}/kube-controller-manager`], `${h}: the controller-manager did not`);
+            assert.equal(after[`${h}/kube-scheduler`], before[`${h}/kube-scheduler`], `${h}: the scheduler did not`);
+            assert.match(await exec(h, "cat /etc/kubernetes/kube-apiserver.env"), /--max-requests-inflight=500/);
+        }
+        // One after another: the second restart began after the first apiserver was ready again.
+        const restarts = run.commandLog.filter((e) => /apiserver-restart/.test(e.urn));
+        const ready = run.commandLog.filter((e) => /apiserver-healthy/.test(e.urn));
+        assert.equal(restarts.length, 2, restarts.map((e) => e.urn).join(", "));
+        const order = run.commandLog.map((e) => e.urn.replace(/.*::/, ""));
+        const firstReady = order.findIndex((u) => /apiserver-healthy/.test(u));
+        const secondRestart = order.length - 1 - [...order].reverse().findIndex((u) => /apiserver-restart/.test(u));
+        assert.ok(firstReady >= 0 && firstReady < secondRestart, `order: ${order.join(", ")}`);
+        assert.equal(ready.length, 2);
+        assert.ok(report.requests > 20, "the poller ran during the run");
+        assert.equal(report.failures.length, 0, `requests failed through the VIP: ${JSON.stringify(report.failures.slice(0, 5))}`);
+    });
+
+    await t.test("stopping one apiserver: requests through the VIP keep succeeding", async () => {
+        const poller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
+        await exec("cp1", "systemctl stop kube-apiserver");
+        // Long enough for many requests to reach the stopped backend's turn.
+        const until = Date.now() + 5000;
+        let served = 0;
+        while (Date.now() < until) {
+            const r = await apiGet(creds, "/readyz");
+            if (r.status === 200) served++;
+        }
+        await exec("cp1", "systemctl start kube-apiserver");
+        const report = await poller.stop();
+        console.log(`one apiserver stopped: ${report.requests} requests, ${report.failures.length} failed, error window ${report.errorWindowMs} ms`);
+        assert.ok(served > 10);
+        assert.ok(report.errorWindowMs < 1000, `error window ${report.errorWindowMs} ms: ${JSON.stringify(report.failures.slice(0, 5))}`);
+    });
+
+    await t.test("killing the controller-manager leader's host moves its lease to the other control-plane host", async () => {
+        const holderOf = (lease: string) => kubectl("-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}");
+        const leader = holderOf("kube-controller-manager").split("_")[0];
+        const other = CONTROL_PLANE.find((h) => h !== leader)!;
+        const killedAt = Date.now();
+        await testbed.killHost(leader);
+        // The scheduler's lease is wherever it was; either way it ends on the surviving host.
+        for (const lease of ["kube-controller-manager", "kube-scheduler"]) {
+            await waitUntil(() => holderOf(lease).startsWith(`${other}_`), 90_000, `${lease} lease held on ${other}`);
+            console.log(`${lease} lease moved from ${leader} to ${other} ${Date.now() - killedAt} ms after the kill`);
+        }
+    });
 });
+
+/** Polls a condition (each try may throw) until it holds. */
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    for (;;) {
+        try {
+            if (check()) return;
+        } catch (e) {
+            last = (e as Error).message;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}

@@ -6,7 +6,7 @@ import type { PropertyMap } from "./values";
  * @pulumi/random (the bridged terraform-provider-random) performed with node:crypto. Every input
  * forces a new resource (`keepers` included), as in the provider. Not modelled: RandomPassword's
  * `bcryptHash` (no bcrypt here), RandomInteger's `seed` gives a stable but different number than
- * Go's math/rand would, RandomUuid/RandomPet/RandomShuffle/RandomBytes.
+ * Go's math/rand would, RandomUuid/RandomPet/RandomShuffle.
  */
 
 const DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?";
@@ -81,6 +81,16 @@ export const randomProviders: Record<string, Provider> = {
             return { id: b64Url, outputs };
         },
         computed: ["hex", "b64Std", "b64Url", "dec", "id"],
+    },
+    "random:index/randomBytes:RandomBytes": {
+        ...replaceAlways,
+        create: async (_ctx, inputs) => {
+            if (typeof inputs.length !== "number" || inputs.length < 1) throw new Error("length: must be at least 1");
+            const bytes = randomBytes(inputs.length);
+            // The id says nothing of the bytes, as the provider's "none".
+            return { id: "none", outputs: { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex"), id: "none" } };
+        },
+        computed: ["base64", "hex"],
     },
     "random:index/randomInteger:RandomInteger": {
         ...replaceAlways,
