@@ -11,9 +11,10 @@ import { planControlPlane, type ControlPlanePlan } from "../../components/contro
 import { apiserverFlags, renderApiserverEnv } from "../../components/control-plane/render-apiserver";
 import { renderAuditPolicy, renderEncryptionConfig } from "../../components/control-plane/render-config";
 import { controllerManagerFlags, renderControllerManagerEnv } from "../../components/control-plane/render-controller-manager";
-import { renderApiserverReadyCheck } from "../../components/control-plane/render-health";
+import { renderApiserverReadyCheck, renderControllerReadyCheck } from "../../components/control-plane/render-health";
 import { renderSchedulerConfig, renderSchedulerEnv, schedulerFlags } from "../../components/control-plane/render-scheduler";
 import { renderApiserverUnit, renderControllerManagerUnit, renderSchedulerUnit } from "../../components/control-plane/render-units";
+import { bootstrapTokenSecretData, bootstrapTokenSecretName, tlsBootstrapBindings } from "../../components/control-plane/rbac";
 import { verifyUnit } from "../support/systemd-verify";
 import { familyPath } from "../support/toolchain";
 
@@ -33,7 +34,7 @@ const relocate = (text: string) =>
         .split("/var/log/kubernetes/")
         .join(`${join(work, "log")}/`);
 const base = 20000 + Math.floor(Math.random() * 20000);
-const ports = { etcdClient: base, etcdPeer: base + 1, apiserver: base + 2 };
+const ports = { etcdClient: base, etcdPeer: base + 1, apiserver: base + 2, controllerManager: base + 3, scheduler: base + 4 };
 const children: ChildProcess[] = [];
 
 const host = (n: number) => ({ name: `cp${n}`, address: `10.77.0.1${n}`, connection: { host: `10.77.0.1${n}` } });
@@ -212,6 +213,8 @@ ${issue("apiserver-etcd-client", "/CN=kube-apiserver-etcd-client", "clientAuth")
 ${issue("front-proxy-client", "/CN=front-proxy-client", "clientAuth")}
 ${issue("etcd-server", "/CN=etcd", "serverAuth", "IP:127.0.0.1")}
 ${issue("admin", "/O=system:masters/CN=render-check-admin", "clientAuth")}
+${issue("controller-manager", "/CN=system:kube-controller-manager", "clientAuth")}
+${issue("scheduler", "/CN=system:kube-scheduler", "clientAuth")}
 openssl ecparam -name prime256v1 -genkey -noout -out sa.key
 openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null`);
         assert.equal(made.code, 0, made.out);
@@ -266,6 +269,60 @@ openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null`);
         const text = readFileSync(log, "utf8");
         assert.doesNotMatch(text, /hunter2-render-check|aHVudGVyMi1yZW5kZXItY2hlY2s/, "Secret data never reaches the audit log");
         assert.doesNotMatch(text, /"stage":"RequestReceived"/);
+    });
+
+    test("kube-controller-manager and kube-scheduler start from their rendered files and answer their health checks", async () => {
+        // Their own identities (the default RBAC bindings name them); the ports move off 10257/10259 through extra flags.
+        const server = `https://127.0.0.1:${ports.apiserver}`;
+        kubeconfig(relocate(CP_PATHS.controllerManagerKubeconfig), server, `${pki}/ca.crt`, `${pki}/controller-manager.crt`, `${pki}/controller-manager.key`);
+        kubeconfig(relocate(CP_PATHS.schedulerKubeconfig), server, `${pki}/ca.crt`, `${pki}/scheduler.crt`, `${pki}/scheduler.key`);
+        const moved = planOf({
+            extraFlags: { controllerManager: { "secure-port": String(ports.controllerManager) }, scheduler: { "secure-port": String(ports.scheduler) } },
+        });
+        writeFileSync(relocate(CP_PATHS.schedulerConfig), relocate(renderSchedulerConfig(moved)));
+        const cm = start(
+            join(KUBE_BIN, "kube-controller-manager"),
+            argsFromEnv(relocate(renderControllerManagerEnv(controllerManagerFlags(moved, moved.members[0]))), "KUBE_CONTROLLER_MANAGER_ARGS"),
+        );
+        const sched = start(join(KUBE_BIN, "kube-scheduler"), argsFromEnv(relocate(renderSchedulerEnv(schedulerFlags(moved))), "KUBE_SCHEDULER_ARGS"));
+        await until("kube-controller-manager /healthz", () => sh(renderControllerReadyCheck(ports.controllerManager)).code === 0, 60, cm);
+        await until("kube-scheduler /healthz", () => sh(renderControllerReadyCheck(ports.scheduler)).code === 0, 60, sched);
+        // Both take their leases (leader election on), so the kubeconfigs authenticate and RBAC lets them work.
+        const held = () =>
+            ["kube-controller-manager", "kube-scheduler"].every((lease) =>
+                /\S/.test(sh(`kubectl --kubeconfig=${admin} -n kube-system get lease ${lease} -o jsonpath='{.spec.holderIdentity}'`).out),
+            );
+        await until("both leases held", held, 60, cm);
+        // The bootstrap-token controllers run: the signer signs kube-public/cluster-info with the token.
+        const data = bootstrapTokenSecretData("rcheck", "0123456789abcdef");
+        const literals = Object.entries(data)
+            .map(([k, v]) => `--from-literal=${k}=${v}`)
+            .join(" ");
+        const k = `kubectl --kubeconfig=${admin}`;
+        const made = sh(`${k} -n kube-system create secret generic ${bootstrapTokenSecretName("rcheck")} --type=bootstrap.kubernetes.io/token ${literals}
+${k} -n kube-public create configmap cluster-info --from-literal=kubeconfig=placeholder`);
+        assert.equal(made.code, 0, made.out);
+        await until(
+            "the bootstrapsigner to sign cluster-info",
+            () => /jws-kubeconfig-rcheck/.test(sh(`${k} -n kube-public get configmap cluster-info -o jsonpath='{.data}'`).out),
+            60,
+            cm,
+        );
+        // The token authenticates (--enable-bootstrap-token-auth) and, once the TLS bootstrap bindings exist, may create CSRs.
+        const token = `kubectl --server=${server} --certificate-authority=${pki}/ca.crt --token=rcheck.0123456789abcdef`;
+        assert.match(sh(`${token} auth whoami -o jsonpath='{.status.userInfo.groups}'`).out, /system:bootstrappers:k8s-binary:default-node-token/);
+        for (const b of tlsBootstrapBindings()) {
+            const r = sh(`${k} create clusterrolebinding ${b.name} --clusterrole=${b.roleName} --${b.subject.kind.toLowerCase()}=${b.subject.name}`);
+            assert.equal(r.code, 0, r.out);
+        }
+        await until(
+            "the token to be allowed to create CSRs",
+            () => sh(`${token} auth can-i --quiet create certificatesigningrequests.certificates.k8s.io`).code === 0,
+            10,
+        );
+        assert.notEqual(sh(`${token} auth can-i --quiet list secrets -n kube-system`).code, 0, "and no more than that");
+        assert.doesNotMatch(cm.log(), /unknown flag|x509: |Unauthorized/);
+        assert.doesNotMatch(sched.log(), /unknown flag|x509: |Unauthorized/);
     });
 
     test("the apiserver logged no TLS or configuration trouble", () => {
