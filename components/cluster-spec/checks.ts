@@ -1,3 +1,4 @@
+import { controlPlaneVersionProblem, OLDEST_CONTROL_PLANE_MINOR } from "../control-plane/versions";
 import { childPath, type SpecIssue } from "./errors";
 import { broadcastAddress, canonicalCidr, contains, nthAddress, overlaps, parseCidr, size, type Cidr } from "./net";
 import type { ClusterSpec, KubernetesSourceSpec, Role } from "./schema";
@@ -247,6 +248,13 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
             "binaries.kubernetes.version",
             `${b.kubernetes.version} is older than 1.${OLDEST_KUBERNETES_MINOR}, the oldest release this project configures`,
             `use 1.${OLDEST_KUBERNETES_MINOR} or newer`,
+        );
+    else if (controlPlanes.length > 0 && controlPlaneVersionProblem(kube.major, kube.minor)?.level === "error")
+        // The control plane's own rule: the oldest release it configures.
+        error(
+            "binaries.kubernetes.version",
+            `${b.kubernetes.version} ${controlPlaneVersionProblem(kube.major, kube.minor)!.message}`,
+            `use 1.${OLDEST_CONTROL_PLANE_MINOR} or newer`,
         );
     else if (kube.minor > NEWEST_KUBERNETES_MINOR)
         warn(

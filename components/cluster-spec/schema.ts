@@ -372,7 +372,9 @@ const flagMap = (binary: string) =>
             z.string().regex(/^[^\s"'\\]*$/, "must be one word without whitespace, quotes or backslashes"),
         )
         .default({})
-        .describe(`Extra ${binary} flags by name without dashes, e.g. \`{max-requests-inflight: "800"}\`; a flag the project sets itself is refused. Default: none.`);
+        .describe(
+            `Extra ${binary} flags by name without dashes, e.g. \`{max-requests-inflight: "800"}\`; a flag the project sets itself is refused. Default: none.`,
+        );
 
 export const controlPlaneSchema = z
     .strictObject({
@@ -402,7 +404,9 @@ export const controlPlaneSchema = z
                 maxSizeMegabytes: z.number().int().min(1).max(100_000).default(100).describe("Size in MiB at which the audit file rotates. Default: 100."),
             })
             .prefault({})
-            .describe("The apiservers' audit log at /var/log/kubernetes/audit/audit.log (request metadata, never bodies): `{enabled?, maxAgeDays?, maxBackups?, maxSizeMegabytes?}`."),
+            .describe(
+                "The apiservers' audit log at /var/log/kubernetes/audit/audit.log (request metadata, never bodies): `{enabled?, maxAgeDays?, maxBackups?, maxSizeMegabytes?}`.",
+            ),
         bootstrapToken: z
             .strictObject({
                 ttlHours: z
@@ -411,7 +415,9 @@ export const controlPlaneSchema = z
                     .min(0)
                     .max(MAX_CERT_VALIDITY_HOURS)
                     .default(24)
-                    .describe("Hours the kubelets' bootstrap token is valid after it is made; 0 never expires. Joined nodes keep working after it expires; new nodes need a new token (`rotation`). Default: 24."),
+                    .describe(
+                        "Hours the kubelets' bootstrap token is valid after it is made; 0 never expires. Joined nodes keep working after it expires; new nodes need a new token (`rotation`). Default: 24.",
+                    ),
                 rotation: z
                     .number()
                     .int()
@@ -435,7 +441,6 @@ export const controlPlaneSchema = z
     })
     .describe("The control plane: `{extraSans?, csrSigningHours?, encryptionKeys?, audit?, bootstrapToken?, registerNodes?, extraFlags?}`.");
 export type ControlPlaneSpec = z.output<typeof controlPlaneSchema>;
-
 
 export const pkiSchema = z
     .strictObject({

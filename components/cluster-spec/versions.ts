@@ -73,7 +73,7 @@ export const OLDEST_RUNC: Version = v("1.0.0");
 /** The oldest Kubernetes minor (1.x) this project renders flags for: seed 001 runs 1.20. */
 export const OLDEST_KUBERNETES_MINOR = 20;
 /** The newest Kubernetes minor whose flags and skew rules this project was checked against. */
-export const NEWEST_KUBERNETES_MINOR = 35;
+export const NEWEST_KUBERNETES_MINOR = 37;
 /** dockershim left the kubelet in 1.24: the docker runtime needs an older cluster. */
 export const DOCKERSHIM_REMOVED_MINOR = 24;
 

@@ -54,15 +54,13 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         this.etcdEndpoints = etcd.clientEndpoints;
         this.certificateExpiry = pulumi
             .all([etcdCa.validityEndTime, etcd.certificateExpiry, ca.validityEndTime, frontProxyCa.validityEndTime, controlPlane.certificateExpiry])
-            .apply(
-                ([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts]): Record<string, string> => ({
-                    "etcd-ca": etcdCaEnd,
-                    ...Object.fromEntries(Object.entries(etcdCerts).map(([k, v]) => [`etcd/${k}`, v])),
-                    ca: caEnd,
-                    "front-proxy-ca": frontProxyCaEnd,
-                    ...Object.fromEntries(Object.entries(cpCerts).map(([k, v]) => [`control-plane/${k}`, v])),
-                }),
-            );
+            .apply(([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts]): Record<string, string> => ({
+                "etcd-ca": etcdCaEnd,
+                ...Object.fromEntries(Object.entries(etcdCerts).map(([k, v]) => [`etcd/${k}`, v])),
+                ca: caEnd,
+                "front-proxy-ca": frontProxyCaEnd,
+                ...Object.fromEntries(Object.entries(cpCerts).map(([k, v]) => [`control-plane/${k}`, v])),
+            }));
         this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
             apiserverEndpoint: this.apiserverEndpoint,

@@ -56,11 +56,20 @@ export class ControlPlane extends pulumi.ComponentResource {
         const algorithm = args.keyAlgorithm;
 
         this.ca = args.ca ?? new CertificateAuthority(`${name}-ca`, { commonName: "kubernetes", algorithm }, child);
-        const frontProxyCa: CaKeyPair = args.frontProxyCa ?? new CertificateAuthority(`${name}-front-proxy-ca`, { commonName: "front-proxy-ca", algorithm }, child);
+        const frontProxyCa: CaKeyPair =
+            args.frontProxyCa ?? new CertificateAuthority(`${name}-front-proxy-ca`, { commonName: "front-proxy-ca", algorithm }, child);
         const issue = (certName: string, ca: CaKeyPair, commonName: string, organization?: string) =>
             new Certificate(
                 `${name}-${certName}`,
-                { ca, profile: "client", commonName, organization, algorithm, validityHours: args.certificateValidityHours, rotation: plan.certificateRotation },
+                {
+                    ca,
+                    profile: "client",
+                    commonName,
+                    organization,
+                    algorithm,
+                    validityHours: args.certificateValidityHours,
+                    rotation: plan.certificateRotation,
+                },
                 child,
             );
         const kubeletClient = issue("apiserver-kubelet-client", this.ca, APISERVER_KUBELET_CLIENT_USER);
@@ -79,14 +88,18 @@ export class ControlPlane extends pulumi.ComponentResource {
             secret: new random.RandomBytes(`${name}-encryption-${keyName}`, { length: 32 }, child).base64,
         }));
         const encryptionConfig = pulumi.secret(
-            pulumi.all(encryptionKeys.map((k) => k.secret)).apply((secrets) => renderEncryptionConfig(encryptionKeys.map((k, i) => ({ name: k.name, secret: secrets[i] })))),
+            pulumi
+                .all(encryptionKeys.map((k) => k.secret))
+                .apply((secrets) => renderEncryptionConfig(encryptionKeys.map((k, i) => ({ name: k.name, secret: secrets[i] })))),
         );
 
         const kubeconfig = (user: string, server: string, cert: Certificate) =>
             pulumi.secret(
                 pulumi
                     .all([this.ca.certPem, cert.certPem, cert.privateKeyPem])
-                    .apply(([caPem, certPem, keyPem]) => renderKubeconfig({ clusterName: plan.clusterName, server, caPem, user, clientCertPem: certPem, clientKeyPem: keyPem })),
+                    .apply(([caPem, certPem, keyPem]) =>
+                        renderKubeconfig({ clusterName: plan.clusterName, server, caPem, user, clientCertPem: certPem, clientKeyPem: keyPem }),
+                    ),
             );
         const shared: SharedControlPlaneFiles = {
             ca: this.ca,
@@ -204,7 +217,9 @@ export class ControlPlane extends pulumi.ComponentResource {
             {
                 metadata: { name: pulumi.interpolate`bootstrap-token-${tokenId}`, namespace: "kube-system" },
                 type: "bootstrap.kubernetes.io/token",
-                stringData: pulumi.all([tokenId, tokenSecret, expiration]).apply(([id, secret, expires]) => bootstrapTokenSecretData(id, secret, expires?.trim() || undefined)),
+                stringData: pulumi
+                    .all([tokenId, tokenSecret, expiration])
+                    .apply(([id, secret, expires]) => bootstrapTokenSecretData(id, secret, expires?.trim() || undefined)),
             },
             { ...inCluster, dependsOn: bindings },
         );

@@ -4,13 +4,12 @@ import { pathSlug } from "../host/names";
 import { CaKeyPair, Certificate, KeyAlgorithm } from "../pki";
 import { CONTROLLER_MANAGER_PORT, SCHEDULER_PORT } from "./needs";
 import { APISERVER_UNIT, CONTROLLER_MANAGER_UNIT, CP_PATHS, SCHEDULER_UNIT, type ControlPlaneMember as MemberEndpoint } from "./layout";
-import type { ControlPlanePlan } from "./plan";
-import { apiserverFlags, renderFlagsEnv } from "./render-apiserver";
-import { controllerManagerFlags } from "./render-controller-manager";
-import { renderSchedulerConfig, schedulerFlags } from "./render-scheduler";
+import { apiserverServingSans, type ControlPlanePlan } from "./plan";
+import { apiserverFlags, renderApiserverEnv } from "./render-apiserver";
+import { controllerManagerFlags, renderControllerManagerEnv } from "./render-controller-manager";
+import { renderSchedulerConfig, renderSchedulerEnv, schedulerFlags } from "./render-scheduler";
 import { renderApiserverUnit, renderControllerManagerUnit, renderSchedulerUnit } from "./render-units";
 import { renderApiserverReadyCheck, renderControllerReadyCheck } from "./render-health";
-import { apiserverSans } from "./sans";
 
 /** What every member holds alike: the authorities, the shared keys and certificates, the rendered shared files. */
 export interface SharedControlPlaneFiles {
@@ -83,7 +82,8 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
         const member: MemberEndpoint = { name: host.name, address: host.address };
         const child = { parent: this };
         const p = CP_PATHS;
-        const file = (path: string, content: pulumi.Input<string>, mode?: string) => new RemoteFile(`${name}-${pathSlug(path)}`, { host, path, content, mode }, child);
+        const file = (path: string, content: pulumi.Input<string>, mode?: string) =>
+            new RemoteFile(`${name}-${pathSlug(path)}`, { host, path, content, mode }, child);
 
         const releases: InstalledRelease[] =
             args.installed ?? (args.release ?? []).map((r) => new BinaryRelease(`${name}-${r.name}-${r.version}`, releaseArgsFor(host, r), child));
@@ -94,7 +94,7 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
         };
         const paths = Object.fromEntries(BINARIES.map((b) => [b, binPath(b)])) as Record<(typeof BINARIES)[number], string>;
 
-        const sans = apiserverSans(plan, member);
+        const sans = apiserverServingSans(plan, member);
         const serving = new Certificate(
             `${name}-apiserver`,
             {
@@ -132,7 +132,7 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
             ...(shared.auditPolicy !== undefined ? [file(p.auditPolicy, shared.auditPolicy)] : []),
             file(
                 p.apiserverEnv,
-                pulumi.output(args.etcdEndpoints).apply((endpoints) => renderFlagsEnv("KUBE_APISERVER_ARGS", apiserverFlags(plan, member, endpoints))),
+                pulumi.output(args.etcdEndpoints).apply((endpoints) => renderApiserverEnv(apiserverFlags(plan, member, endpoints))),
             ),
         ];
         // The controllers talk to their own host's apiserver: when it restarts, the other host's hold the leases.
@@ -142,18 +142,22 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
             file(p.caKey, shared.ca.privateKeyPem, "0600"),
             serviceAccountKey,
             file(p.controllerManagerKubeconfig, shared.kubeconfig("system:kube-controller-manager", localServer, shared.controllerManagerClient), "0600"),
-            file(p.controllerManagerEnv, renderFlagsEnv("KUBE_CONTROLLER_MANAGER_ARGS", controllerManagerFlags(plan, member))),
+            file(p.controllerManagerEnv, renderControllerManagerEnv(controllerManagerFlags(plan, member))),
         ];
         const schedulerFiles = [
             file(p.schedulerKubeconfig, shared.kubeconfig("system:kube-scheduler", localServer, shared.schedulerClient), "0600"),
             file(p.schedulerConfig, renderSchedulerConfig(plan)),
-            file(p.schedulerEnv, renderFlagsEnv("KUBE_SCHEDULER_ARGS", schedulerFlags(plan))),
+            file(p.schedulerEnv, renderSchedulerEnv(schedulerFlags(plan))),
         ];
 
         const releaseReady = releases.flatMap((r) => [r.checksum, r.command.urn]);
         const hashes = (files: RemoteFile[]) => files.map((f) => f.contentHash);
         const service = (unit: string, text: string, files: RemoteFile[], after: pulumi.Input<unknown>[] = []) =>
-            new SystemdUnit(`${name}-${unit.replace(/\.service$/, "")}`, { host, name: unit, content: gate([...args.startAfter, ...releaseReady, ...hashes(files), ...after], text) }, child);
+            new SystemdUnit(
+                `${name}-${unit.replace(/\.service$/, "")}`,
+                { host, name: unit, content: gate([...args.startAfter, ...releaseReady, ...hashes(files), ...after], text) },
+                child,
+            );
 
         // The apiserver first; the controllers start once it answers (they would only crash-loop before).
         const apiserver = service(APISERVER_UNIT, renderApiserverUnit(paths["kube-apiserver"]), apiserverFiles);

@@ -2,6 +2,7 @@
  * The checked, defaulted form of ControlPlane's Args (pure): every problem is collected as an
  * Issue with its Args path, so one error lists them all before anything touches a host.
  */
+import { controlPlaneVersionProblem } from "./versions";
 import * as ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../host/issues";
@@ -19,9 +20,6 @@ import {
 } from "./args";
 import type { ControlPlaneMember } from "./layout";
 import { CONTROLLER_MANAGER_PORT, DEFAULT_APISERVER_PORT, SCHEDULER_PORT } from "./needs";
-
-/** Kubernetes minors (of major 1) whose flags the renderers write: 1.36 and 1.37. */
-export const SUPPORTED_MINORS: readonly number[] = [36, 37];
 
 /** The control-plane binaries every member runs. */
 export const CONTROL_PLANE_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
@@ -244,13 +242,8 @@ export function planControlPlane(name: string, args: ControlPlaneArgs): ControlP
         issue("version", `"${version}" is not a version`, `write it as major.minor.patch, like "1.37.2"`);
     } else {
         minor = parseInt(v[2], 10);
-        if (v[1] !== "1" || !SUPPORTED_MINORS.includes(minor)) {
-            issue(
-                "version",
-                `${version} is not a supported Kubernetes version`,
-                `use a release of ${SUPPORTED_MINORS.map((m) => `1.${m}`).join(" or ")}: the flags the component writes are those of these minors`,
-            );
-        }
+        const problem = controlPlaneVersionProblem(parseInt(v[1], 10), minor);
+        if (problem) (problem.level === "error" ? issues : warnings).push({ path: "version", message: `${version} ${problem.message}`, hint: problem.hint });
     }
 
     // Releases.
@@ -455,8 +448,11 @@ export function planControlPlane(name: string, args: ControlPlaneArgs): ControlP
         issue("readyTimeoutSeconds", `${readyTimeoutSeconds} is not a positive number of seconds`, `leave it unset for ${DEFAULT_READY_TIMEOUT_SECONDS}`);
     }
 
-    const clusterName = DNS_NAME.test(name) ? name : "kubernetes";
-    if (!DNS_NAME.test(name)) {
+    if (args.clusterName !== undefined && !DNS_NAME.test(args.clusterName)) {
+        issue("clusterName", `"${args.clusterName}" is not a DNS name`, "use lower-case letters, digits, '-' and '.'");
+    }
+    const clusterName = args.clusterName ?? (DNS_NAME.test(name) ? name : "kubernetes");
+    if (args.clusterName === undefined && !DNS_NAME.test(name)) {
         warnings.push({
             path: "(name)",
             message: `the component's name "${name}" is not a DNS name, so kube-controller-manager's --cluster-name stays "kubernetes"`,

@@ -23,3 +23,11 @@ export const CONTROLLER_READY_CHECKS = {
     controllerManager: renderControllerReadyCheck(CONTROLLER_MANAGER_PORT),
     scheduler: renderControllerReadyCheck(SCHEDULER_PORT),
 } as const;
+
+/**
+ * The apiservers answer /readyz through the endpoint clients use (the load balancer's VIP), run
+ * from a control-plane host: what the in-cluster objects and every kubeconfig wait for.
+ */
+export function renderEndpointReadyCheck(url: string): string {
+    return `curl -fsSk --max-time 5 ${url}/readyz`;
+}

@@ -12,9 +12,13 @@ export function standInOutputs(args: pulumi.runtime.MockResourceArgs): Record<st
     if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
         // Letters and digits within keepalived's eight-character limit, as the real result would be.
         const length = Number(inputs.length ?? 8);
-        return { result: "Rnd0m8ch".padEnd(length, "x").slice(0, length) };
+        const result = "Rnd0m8ch".padEnd(length, "x").slice(0, length);
+        return { result: inputs.upper === false ? result.toLowerCase() : result };
     }
-    if (type === "random:index/randomBytes:RandomBytes") return { base64: Buffer.from(`BYTES-OF-${name}`.padEnd(32, "x").slice(0, 32)).toString("base64") };
+    if (type === "random:index/randomBytes:RandomBytes") {
+        const bytes = Buffer.from(`BYTES-OF-${name}`.padEnd(Number(inputs.length ?? 32), "x").slice(0, Number(inputs.length ?? 32)));
+        return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+    }
     if (type === "command:local:Command") return { stdout: "2027-11-22T00:00:00Z\n", stderr: "" };
     if (type === "command:remote:Command") return { stdout: "", stderr: "" };
     return {};

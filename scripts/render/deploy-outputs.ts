@@ -33,13 +33,17 @@ export function deployPlaceholders(substitutions: Substitutions): ProviderOutput
             return { certPem: cert, validityStartTime: `<issue time of ${name}>`, validityEndTime: validityEndPlaceholder(name) };
         }
         if (type.startsWith("random:index/random") && (type.endsWith("Password") || type.endsWith("String"))) {
-            const token = randomToken(name, Number(inputs.length ?? 16));
+            const upper = randomToken(name, Number(inputs.length ?? 16));
+            // Within the classes asked for, as consumers check (bootstrap tokens are [a-z0-9]).
+            const token = inputs.upper === false ? upper.toLowerCase() : upper;
             substitutions.add(token, randomPlaceholder(name));
             return { result: token };
         }
         if (type === "random:index/randomBytes:RandomBytes") {
-            // As long as the base64 of the bytes asked for, so consumers see a value of the real length.
-            const token = randomToken(name, 4 * Math.ceil(Number(inputs.length ?? 32) / 3));
+            // Shaped like the base64 of the bytes asked for (length and padding), as consumers check.
+            const bytes = Number(inputs.length ?? 32);
+            const chars = Math.ceil((bytes * 4) / 3);
+            const token = randomToken(name, chars).padEnd(chars, "A") + "=".repeat(4 * Math.ceil(bytes / 3) - chars);
             substitutions.add(token, randomPlaceholder(name));
             return { base64: token, hex: token };
         }

@@ -32,13 +32,7 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
     const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
     const cluster = (changes: { apiserverFlags?: Record<string, string>; serviceCidr?: string } = {}) => ({
         name: "testbed",
-        hosts: [
-            host("cp1", ["etcd", "control-plane"]),
-            host("cp2", ["etcd", "control-plane"]),
-            host("e3", ["etcd"]),
-            host("lb1", ["lb"]),
-            host("lb2", ["lb"]),
-        ],
+        hosts: [host("cp1", ["etcd", "control-plane"]), host("cp2", ["etcd", "control-plane"]), host("e3", ["etcd"]), host("lb1", ["lb"]), host("lb2", ["lb"])],
         ssh: { user: "root" },
         binaries: {
             kubernetes: {
@@ -70,7 +64,10 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
     const kubeconfigFile = join(work, "admin.conf");
     writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
     const kubectl = (...args: string[]) => {
-        const r = spawnSync(tool("kubernetes", "kubectl"), ["--kubeconfig", kubeconfigFile, "--request-timeout=10s", ...args], { encoding: "utf8", timeout: 30_000 });
+        const r = spawnSync(tool("kubernetes", "kubectl"), ["--kubeconfig", kubeconfigFile, "--request-timeout=10s", ...args], {
+            encoding: "utf8",
+            timeout: 30_000,
+        });
         assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
         return r.stdout.trim();
     };
@@ -120,11 +117,15 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
         }
         // What the VIP serves verifies against the kubeconfig's CA under the VIP's address.
         writeFileSync(join(work, "ca.crt"), creds.ca);
-        const served = spawnSync("openssl", ["s_client", "-connect", `${vip}:6443`, "-CAfile", join(work, "ca.crt"), "-verify_ip", vip, "-verify_return_error"], {
-            input: "",
-            encoding: "utf8",
-            timeout: 15_000,
-        });
+        const served = spawnSync(
+            "openssl",
+            ["s_client", "-connect", `${vip}:6443`, "-CAfile", join(work, "ca.crt"), "-verify_ip", vip, "-verify_return_error"],
+            {
+                input: "",
+                encoding: "utf8",
+                timeout: 15_000,
+            },
+        );
         assert.match(served.stdout, /Verify return code: 0 \(ok\)/, served.stderr);
     });
 
@@ -145,7 +146,9 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
             .join("\n")
             .split("\n")
             .filter((l) => l.startsWith("{"))
-            .map((l) => JSON.parse(l) as { verb: string; objectRef?: { resource?: string; name?: string }; user: { username: string }; requestObject?: unknown });
+            .map(
+                (l) => JSON.parse(l) as { verb: string; objectRef?: { resource?: string; name?: string }; user: { username: string }; requestObject?: unknown },
+            );
         const created = entries.filter((e) => e.verb === "create" && e.objectRef?.resource === "secrets" && e.objectRef?.name === "probe");
         assert.equal(created.length, 1, "one audit entry for the create (stage ResponseComplete)");
         assert.equal(created[0].user.username, "kubernetes-admin");
@@ -155,7 +158,12 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
     await t.test("the bootstrap token and the TLS bootstrap bindings are in the cluster", () => {
         const tokens = kubectl("-n", "kube-system", "get", "secrets", "--field-selector", "type=bootstrap.kubernetes.io/token", "-o", "name");
         assert.match(tokens, /^secret\/bootstrap-token-[a-z0-9]{6}$/);
-        const bindings = kubectl("get", "clusterrolebindings", "-o", "jsonpath={range .items[*]}{.metadata.name}={.roleRef.name}:{.subjects[0].name}{\"\\n\"}{end}");
+        const bindings = kubectl(
+            "get",
+            "clusterrolebindings",
+            "-o",
+            'jsonpath={range .items[*]}{.metadata.name}={.roleRef.name}:{.subjects[0].name}{"\\n"}{end}',
+        );
         assert.match(bindings, /:certificatesigningrequests:selfnodeclient:system:nodes$/m);
         assert.match(bindings, /=system:node-bootstrapper:system:bootstrappers$/m);
         assert.match(bindings, /:certificatesigningrequests:nodeclient:system:bootstrappers$/m);
@@ -173,7 +181,16 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
         // Key material and the cluster's secrets appear in the checkpoint only encrypted.
         const encryptionKey = (await exec("cp1", "sed -n 's/^ *secret: *//p' /etc/kubernetes/encryption-config.yaml")).split("\n")[0];
         const tokenSecret = Buffer.from(
-            kubectl("-n", "kube-system", "get", "secrets", "--field-selector", "type=bootstrap.kubernetes.io/token", "-o", "jsonpath={.items[0].data.token-secret}"),
+            kubectl(
+                "-n",
+                "kube-system",
+                "get",
+                "secrets",
+                "--field-selector",
+                "type=bootstrap.kubernetes.io/token",
+                "-o",
+                "jsonpath={.items[0].data.token-secret}",
+            ),
             "base64",
         ).toString();
         assert.ok(encryptionKey.length >= 40 && tokenSecret.length === 16, "read the secrets to look for");
@@ -186,9 +203,10 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
 
     await t.test("a changed service range is refused on the live cluster, touching nothing", async () => {
         const before = await Promise.all(CONTROL_PLANE.map((h) => startedAt(h, "kube-apiserver")));
-        await assert.rejects(
-            runProgram({ program: PROGRAM, stateFile, config: configOf(cluster({ serviceCidr: "10.77.241.0/24" })) }),
-            (e: Error) => /serviceCidr .*this live cluster runs with 10\.77\.240\.0\/24; the stack asks for 10\.77\.241\.0\/24\. It cannot change on a live cluster/.test(e.message),
+        await assert.rejects(runProgram({ program: PROGRAM, stateFile, config: configOf(cluster({ serviceCidr: "10.77.241.0/24" })) }), (e: Error) =>
+            /serviceCidr .*this live cluster runs with 10\.77\.240\.0\/24; the stack asks for 10\.77\.241\.0\/24\. It cannot change on a live cluster/.test(
+                e.message,
+            ),
         );
         assert.deepEqual(await Promise.all(CONTROL_PLANE.map((h) => startedAt(h, "kube-apiserver"))), before, "no apiserver restarted");
     });
@@ -196,16 +214,22 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
     await t.test("a changed apiserver flag restarts the apiservers one after another, the controllers not at all, and requests keep succeeding", async () => {
         const before = Object.fromEntries(
             await Promise.all(
-                CONTROL_PLANE.flatMap((h) => ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(async (u) => [`${h}/${u}`, await startedAt(h, u)] as const)),
+                CONTROL_PLANE.flatMap((h) =>
+                    ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(async (u) => [`${h}/${u}`, await startedAt(h, u)] as const),
+                ),
             ),
         );
         const poller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
         const run = await runProgram({ program: PROGRAM, stateFile, config: configOf(cluster({ apiserverFlags: { "max-requests-inflight": "500" } })) });
         const report = await poller.stop();
-        console.log(`rolling apiserver restart: ${report.requests} requests through the VIP, ${report.failures.length} failed, error window ${report.errorWindowMs} ms`);
+        console.log(
+            `rolling apiserver restart: ${report.requests} requests through the VIP, ${report.failures.length} failed, error window ${report.errorWindowMs} ms`,
+        );
         const after = Object.fromEntries(
             await Promise.all(
-                CONTROL_PLANE.flatMap((h) => ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(async (u) => [`${h}/${u}`, await startedAt(h, u)] as const)),
+                CONTROL_PLANE.flatMap((h) =>
+                    ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(async (u) => [`${h}/${u}`, await startedAt(h, u)] as const),
+                ),
             ),
         );
         for (const h of CONTROL_PLANE) {

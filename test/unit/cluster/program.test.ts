@@ -36,7 +36,7 @@ test("the seed 001 program declares every host's preparation once, etcd on the e
     assert.equal(blocks.size, 1, "every host gets the same /etc/hosts block");
     assert.match([...blocks][0], /192\.168\.80\.10 master01\n/);
 
-    const etcdEnvWrites = registered.filter((r) => r.type === "command:remote:Command" && /etcd/.test(r.name) && /-write$/.test(r.name));
+    const etcdEnvWrites = registered.filter((r) => r.type === "command:remote:Command" && /-etc-etcd-/.test(r.name) && /-write$/.test(r.name));
     for (const h of withRole("etcd"))
         assert.ok(
             etcdEnvWrites.some((r) => r.name.startsWith(`${h}-`) || r.name.includes(`-${h}-`)),

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ControlPlaneArgs } from "../../../components/control-plane/args";
-import { apiserverServingSans, auditPolicyProblem, MANAGED_FLAGS, planControlPlane, SUPPORTED_MINORS } from "../../../components/control-plane/plan";
+import { apiserverServingSans, auditPolicyProblem, MANAGED_FLAGS, planControlPlane } from "../../../components/control-plane/plan";
 import type { InstalledRelease } from "../../../components/host";
 import type { Issue } from "../../../components/host/issues";
 
@@ -131,21 +131,28 @@ test("members: non-empty, DNS names, unique names and addresses, reachable addre
     assert.deepEqual(pathsOf({ members: [host(1, "10.244.3.5")] }), ["members[0].address"], "a host inside the pod block");
 });
 
-test("version: X.Y.Z of a supported minor, the hint names them", () => {
-    assert.deepEqual(SUPPORTED_MINORS, [36, 37]);
+test("version: X.Y.Z; minors before 1.25 refused, minors after the newest checked one warned about", () => {
     assert.deepEqual(pathsOf({ version: "1.36.3" }), []);
+    assert.deepEqual(pathsOf({ version: "1.25.0" }), []);
     assert.equal(planControlPlane("main", args({ version: "1.36.3" })).plan.minor, 36);
     for (const bad of ["v1.37.2", "1.37", "latest", "1.37.2-rc.1"]) assert.deepEqual(pathsOf({ version: bad }), ["version"], bad);
-    for (const old of ["1.35.4", "1.20.0", "2.37.0", "1.38.0"]) {
+    for (const old of ["1.24.17", "1.20.0", "2.37.0"]) {
         const { issues } = planControlPlane("main", args({ version: old }));
         assert.deepEqual(
             issues.map((i) => i.path),
             ["version"],
             old,
         );
-        assert.match(issues[0].message, /not a supported Kubernetes version/);
-        assert.match(issues[0].hint, /1\.36 or 1\.37/);
+        assert.match(issues[0].message, /older than 1\.25/);
     }
+    const { issues, warnings } = planControlPlane("main", args({ version: "1.38.0" }));
+    assert.deepEqual(issues, []);
+    assert.deepEqual(
+        warnings.map((w) => w.path),
+        ["version"],
+    );
+    assert.match(warnings[0].message, /newer than 1\.37/);
+    assert.equal(planControlPlane("main", args({ version: "1.33.5" })).warnings.length, 0);
 });
 
 test("releases: exactly one of installed and release, installed keyed by members, every binary there", () => {

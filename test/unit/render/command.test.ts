@@ -75,6 +75,9 @@ test("master01: the etcd env file, the etcd unit and the /etc/hosts block step",
             "disabled etcd-backup.service  <- seed001-etcd-master01-backup-service",
             "enabled  etcd-backup.timer  <- seed001-etcd-master01-backup-timer",
             "enabled  etcd.service  <- seed001-etcd-master01-etcd",
+            "enabled  kube-apiserver.service  <- seed001-control-plane-master01-kube-apiserver",
+            "enabled  kube-controller-manager.service  <- seed001-control-plane-master01-kube-controller-manager",
+            "enabled  kube-scheduler.service  <- seed001-control-plane-master01-kube-scheduler",
             "",
         ].join("\n"),
     );
@@ -100,10 +103,41 @@ test("master01: the etcd env file, the etcd unit and the /etc/hosts block step",
     assert.ok(position(/-seed001-etcd-master01-etcd-install\.sh$/) < position(/-seed001-etcd-master01-etcd-activate\.sh$/));
 });
 
+test("master01 and master02: the control plane's flags, keys as secrets, serving certificates naming the VIP", async () => {
+    await runs;
+    for (const [host, address] of [
+        ["master01", "192.168.80.10"],
+        ["master02", "192.168.80.20"],
+    ]) {
+        const dir = join(seedA, "hosts", host);
+        const env = readFileSync(join(dir, "files/etc/kubernetes/kube-apiserver.env"), "utf8");
+        assert.match(env, new RegExp(`--advertise-address=${address.replace(/\./g, "\\.")} `));
+        assert.match(env, /--etcd-servers=https:\/\/192\.168\.80\.10:2379,https:\/\/192\.168\.80\.11:2379,https:\/\/192\.168\.80\.12:2379 /);
+        assert.match(env, /--encryption-provider-config=\/etc\/kubernetes\/encryption-config\.yaml /);
+        const files = readFileSync(join(dir, "files.txt"), "utf8");
+        for (const secret of [
+            "/etc/kubernetes/pki/ca.key",
+            "/etc/kubernetes/pki/sa.key",
+            "/etc/kubernetes/encryption-config.yaml",
+            "/etc/kubernetes/controller-manager.conf",
+        ])
+            assert.match(files, new RegExp(`^0600 root:root ${secret.replace(/\./g, "\\.")} {2}\\[secret at deploy`, "m"), secret);
+        assert.match(
+            readFileSync(join(dir, "files/etc/systemd/system/kube-apiserver.service"), "utf8"),
+            /^ExecStart=\/usr\/local\/bin\/kube-apiserver \$KUBE_APISERVER_ARGS$/m,
+        );
+    }
+    const summary = readFileSync(join(seedA, "summary.md"), "utf8");
+    assert.match(
+        summary,
+        /^\| seed001-control-plane-master02-apiserver \| seed001-ca \| kube-apiserver \| {2}\| [^|]*master02[^|]* \| [^|]*192\.168\.80\.20, [^|]*192\.168\.80\.100[^|]* \|/m,
+    );
+});
+
 test("summary and graph: hosts with roles, certificates with SANs and uses, releases, every resource", async () => {
     await runs;
     const summary = readFileSync(join(seedA, "summary.md"), "utf8");
-    assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 16 \| 3 \| \d+ \|$/m);
+    assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 41 \| 12 \| \d+ \|$/m);
     assert.match(
         summary,
         /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \| {2}\| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m,
