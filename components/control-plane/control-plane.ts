@@ -108,7 +108,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             kubeletClient,
             etcdClient,
             frontProxyClient,
-            serviceAccountKeyPem: serviceAccountKey.privateKeyPem,
+            serviceAccountKeyPem: pulumi.secret(serviceAccountKey.privateKeyPem),
             serviceAccountPubPem: serviceAccountKey.publicKeyPem,
             encryptionConfig,
             auditPolicy: plan.audit.enabled ? renderAuditPolicy(plan) : undefined,
