@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 bash scripts/testbed-prereqs.sh
 echo "== toolchain"
 bash scripts/toolchain.sh build
-# The test engine drives the real Pulumi CLI (test/support/engine/real.ts).
-bash scripts/toolchain.sh build pulumi
+# The test engine drives the real Pulumi CLI with the real Kubernetes provider plugin
+# (test/support/engine/real.ts).
+bash scripts/toolchain.sh build pulumi pulumi-kubernetes
 echo "== type check"
 npx tsc -p tsconfig.json --noEmit
 echo "== lint"

@@ -20,7 +20,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 # The families: toolchain/ (another folder only for the driver's own tests).
 toolchain=${K8S_BINARY_TOOLCHAIN_DIR:-$repo/toolchain}
 cache=${K8S_BINARY_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-binary/toolchain}
-# What `npm test` needs; pulumi builds on request (its plugins cannot be built here).
+# What `npm test` needs and `mirror` serves; pulumi and pulumi-kubernetes (the CLI and the one
+# provider plugin that can be built here, for the test engine) build on request.
 default_families=(kubernetes etcd containerd runc cni-plugins flannel flannel-cni-plugin coredns cri-tools images)
 
 die() { echo "toolchain: $*" >&2; exit 1; }
@@ -109,7 +110,7 @@ case "$cmd" in
         done ;;
     env)
         dirs=()
-        for f in pulumi kubernetes etcd cri-tools; do
+        for f in pulumi pulumi-kubernetes kubernetes etcd cri-tools; do
             out=$(path_of "$f"); [ -f "$out/.complete" ] && dirs+=("$out/bin")
         done
         [ ${#dirs[@]} -gt 0 ] || die "nothing is built yet: run scripts/toolchain.sh build [pulumi]"

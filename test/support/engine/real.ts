@@ -2,9 +2,10 @@
  * runProgram on the real Pulumi engine: the CLI built by the project's toolchain
  * (`scripts/toolchain.sh path pulumi`), driven by the Automation API from a child process per run
  * (./real-child.ts), with stand-in plugins for the three providers no reachable registry serves
- * (./plugins: command, tls, random, performing what the home engine performs), found by the CLI
- * as ambient plugins: launcher scripts `pulumi-resource-<pkg>` in a temporary bin directory put
- * first on its PATH.
+ * (./plugins: command, tls, random, performing what the home engine performs) and the real
+ * Kubernetes provider (the toolchain's pulumi-kubernetes family: its Go module is served), all
+ * found by the CLI as ambient plugins: `pulumi-resource-<pkg>` launcher scripts, and a link to the
+ * provider binary, in a temporary bin directory put first on its PATH.
  *
  * Per state file `<stateFile>`:
  * - `<stateFile>.pulumi/backend`: the local file backend (the real checkpoint, secrets encrypted
@@ -40,8 +41,8 @@ import type { EngineRunError as EngineRunErrorType, RunOptions, RunResult } from
 /** The passphrase of every test stack's secrets. */
 export const TEST_PASSPHRASE = "k8s-binary-test-passphrase";
 
-/** Config keys set as secrets (as a user would with `pulumi config set --secret`). */
-const SECRET_CONFIG = /(privateKey|password|passphrase|secret|token)$/i;
+/** Config keys set as secrets (as a user would with `pulumi config set --secret`); a kubeconfig holds credentials. */
+const SECRET_CONFIG = /(privateKey|password|passphrase|secret|token|kubeconfig)$/i;
 
 /** @internal The request file handed to the child process. */
 export interface RealChildRequest {
@@ -62,23 +63,43 @@ export interface RealChildRequest {
 const REPO_ROOT = path.resolve(__dirname, "../../..");
 const PLUGINS = ["command", "tls", "random"];
 
-let pulumiRoot: string | undefined;
-/** The toolchain's Pulumi CLI directory (built on first use when the cache lacks it). */
-export function pulumiCliRoot(): string {
-    if (pulumiRoot) return pulumiRoot;
+const roots = new Map<string, string>();
+/** A toolchain family's cache directory (bin/), built on first use when the cache lacks it. */
+function toolchainRoot(family: string): string {
+    const known = roots.get(family);
+    if (known) return known;
     const script = path.join(REPO_ROOT, "scripts/toolchain.sh");
-    const pathOf = () => execFileSync("bash", [script, "path", "pulumi"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const pathOf = () => execFileSync("bash", [script, "path", family], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    let root: string;
     try {
-        pulumiRoot = pathOf();
+        root = pathOf();
     } catch {
-        // Not built yet (scripts/test.sh builds it first): a Go build of the CLI, minutes.
-        execFileSync("bash", [script, "build", "pulumi"], { stdio: ["ignore", process.stderr, process.stderr] });
-        pulumiRoot = pathOf();
+        // Not built yet (scripts/test.sh builds it first): a Go build, minutes.
+        execFileSync("bash", [script, "build", family], { stdio: ["ignore", process.stderr, process.stderr] });
+        root = pathOf();
     }
-    return pulumiRoot;
+    roots.set(family, root);
+    return root;
 }
 
-/** Launchers for the stand-in plugins: `pulumi-resource-<pkg>` running ./plugins/<pkg>.ts with tsx. */
+/** The toolchain's Pulumi CLI directory (built on first use when the cache lacks it). */
+export function pulumiCliRoot(): string {
+    return toolchainRoot("pulumi");
+}
+
+/**
+ * The toolchain's real Kubernetes provider plugin (family pulumi-kubernetes, v4.25.0). The CLI
+ * takes an ambient plugin whatever version the program's SDK asks for (@pulumi/kubernetes 4.34.2
+ * asks for 4.34.2): it is found on PATH before any installed plugin is looked for.
+ */
+export function kubernetesPlugin(): string {
+    return path.join(toolchainRoot("pulumi-kubernetes"), "bin", "pulumi-resource-kubernetes");
+}
+
+/**
+ * The ambient plugins: launchers for the stand-ins, `pulumi-resource-<pkg>` running
+ * ./plugins/<pkg>.ts with tsx, and a link to the real Kubernetes provider.
+ */
 function writeLaunchers(binDir: string): void {
     fs.mkdirSync(binDir, { recursive: true });
     for (const pkg of PLUGINS) {
@@ -91,6 +112,7 @@ function writeLaunchers(binDir: string): void {
             { mode: 0o755 },
         );
     }
+    fs.symlinkSync(kubernetesPlugin(), path.join(binDir, "pulumi-resource-kubernetes"));
 }
 
 export async function runOnPulumi(
