@@ -149,6 +149,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                         keyAlgorithm: algorithm,
                         certificateValidityHours: args.certificateValidityHours,
                         startAfter: [pulumi.output(args.etcd.endpoints)],
+                        guards,
                         chain,
                     },
                     { parent: this, dependsOn: guards },

@@ -55,8 +55,10 @@ export interface ControlPlaneMemberArgs {
     keyAlgorithm?: KeyAlgorithm;
     /** Lifetime of the serving certificate, in hours. */
     certificateValidityHours?: number;
-    /** Steps the services start after (etcd healthy, the settings guard). */
+    /** Steps the services start after (etcd healthy). */
     startAfter: pulumi.Input<unknown>[];
+    /** Every host's settings guard: no certificate or file of the member changes before they pass. */
+    guards: pulumi.Resource[];
     /** The control plane's rolling chain: the member adds its three restarts, apiserver first. */
     chain: RestartChain;
 }
@@ -82,8 +84,11 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
         const member: MemberEndpoint = { name: host.name, address: host.address };
         const child = { parent: this };
         const p = CP_PATHS;
+        // The engine applies the member's dependsOn to none of its children: each file's content
+        // waits for the guards itself (keeping its secrecy), each certificate through its dependsOn.
+        const guarded = (content: pulumi.Input<string>) => pulumi.all([pulumi.all(args.guards.map((g) => g.urn)), content]).apply(([, c]) => c);
         const file = (path: string, content: pulumi.Input<string>, mode?: string) =>
-            new RemoteFile(`${name}-${pathSlug(path)}`, { host, path, content, mode }, child);
+            new RemoteFile(`${name}-${pathSlug(path)}`, { host, path, content: guarded(content), mode }, child);
 
         const releases: InstalledRelease[] =
             args.installed ?? (args.release ?? []).map((r) => new BinaryRelease(`${name}-${r.name}-${r.version}`, releaseArgsFor(host, r), child));
@@ -107,7 +112,7 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
                 validityHours: args.certificateValidityHours,
                 rotation: plan.certificateRotation,
             },
-            child,
+            { ...child, dependsOn: args.guards },
         );
         this.servingCertificateExpiry = serving.validityEndTime;
 

@@ -46,8 +46,10 @@ export class Certificate extends pulumi.ComponentResource {
 
     constructor(name: string, args: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k8s-binary:index:Certificate", name, {}, opts);
+        // The engine applies a component's dependsOn to no child: the key, request and signature wait themselves.
+        const child = { parent: this, dependsOn: opts?.dependsOn };
         const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.algorithm ?? "ECDSA"), {
-            parent: this,
+            ...child,
             // Always set: the engine replaces on a changed trigger, but not when one is first set.
             replacementTrigger: args.rotation ?? "",
         });
@@ -59,7 +61,7 @@ export class Certificate extends pulumi.ComponentResource {
                 dnsNames: args.dnsNames ? [...args.dnsNames] : undefined,
                 ipAddresses: args.ipAddresses ? [...args.ipAddresses] : undefined,
             },
-            { parent: this },
+            child,
         );
         const cert = new tls.LocallySignedCert(
             `${name}-cert`,
@@ -70,7 +72,7 @@ export class Certificate extends pulumi.ComponentResource {
                 validityPeriodHours: args.validityHours ?? DEFAULT_CERT_VALIDITY_HOURS,
                 allowedUses: allowedUsesFor(args.profile),
             },
-            { parent: this },
+            child,
         );
         this.certPem = cert.certPem;
         this.privateKeyPem = pulumi.secret(key.privateKeyPem);

@@ -71,7 +71,17 @@ test("each member writes its files, starts its three services and takes three li
 
 test("every member waits for every host's settings guard, so a refused change touches no certificate or file", async () => {
     await settled();
-    for (const m of ["cp1", "cp2"]) for (const guard of ["cp-cp1-settings", "cp-cp2-settings"]) assert.ok(dependsOn(`cp-${m}`, guard), `${m} after ${guard}`);
+    // The engine waits for a component's dependsOn in none of its children: each child must wait itself.
+    for (const m of ["cp1", "cp2"])
+        for (const guard of ["cp-cp1-settings", "cp-cp2-settings"])
+            for (const child of [
+                `cp-${m}-apiserver-key`,
+                `cp-${m}-apiserver-csr`,
+                `cp-${m}-apiserver-cert`,
+                `cp-${m}-etc-kubernetes-kube-apiserver.env-write`,
+                `cp-${m}-etc-kubernetes-kube-controller-manager.env-write`,
+            ])
+                assert.ok(dependsOn(child, guard), `${child} after ${guard}`);
     const guard = named("cp-cp1-settings");
     assert.equal(guard.inputs.stdin, "serviceCidr=10.96.0.0/12\npodCidr=10.244.0.0/16\nclusterDomain=cluster.local\n");
     assert.equal(guard.inputs.create, guard.inputs.update, "the same check on create and on update");
