@@ -9,7 +9,7 @@ import { apiserverFlags, renderApiserverEnv } from "./render-apiserver";
 import { controllerManagerFlags, renderControllerManagerEnv } from "./render-controller-manager";
 import { renderSchedulerConfig, renderSchedulerEnv, schedulerFlags } from "./render-scheduler";
 import { renderApiserverUnit, renderControllerManagerUnit, renderSchedulerUnit } from "./render-units";
-import { renderApiserverReadyCheck, renderControllerReadyCheck } from "./render-health";
+import { renderApiserverBackInRotationCheck, renderApiserverReadyCheck, renderControllerReadyCheck } from "./render-health";
 
 /** What every member holds alike: the authorities, the shared keys and certificates, the rendered shared files. */
 export interface SharedControlPlaneFiles {
@@ -174,7 +174,11 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
                 restartOn: [...releases.map((r) => r.checksum), ...hashes(apiserverFiles)],
                 ready: {
                     description: `kube-apiserver ready on ${host.name}`,
-                    check: renderApiserverReadyCheck(plan.apiserverPort),
+                    // Behind a load balancer, ready means back in its rotation too.
+                    check:
+                        plan.endpoint.host === member.address
+                            ? renderApiserverReadyCheck(plan.apiserverPort)
+                            : renderApiserverBackInRotationCheck(plan.apiserverPort, plan.endpoint),
                     timeoutSeconds: plan.readyTimeoutSeconds,
                 },
                 after: [apiserver],

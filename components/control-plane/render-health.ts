@@ -1,4 +1,6 @@
 /** Readiness checks run on control-plane hosts (bash snippets for WaitFor). */
+import { shellQuote } from "../host/connection";
+import { CP_PATHS } from "./layout";
 import { CONTROLLER_MANAGER_PORT, SCHEDULER_PORT } from "./needs";
 
 /**
@@ -30,4 +32,25 @@ export const CONTROLLER_READY_CHECKS = {
  */
 export function renderEndpointReadyCheck(url: string): string {
     return `curl -fsSk --max-time 5 ${url}/readyz`;
+}
+
+/**
+ * The local apiserver is ready, and the load balancer at `host:port` sends connections to it
+ * again: the certificate served through the endpoint is this host's own (each host has its own
+ * serving certificate). A load balancer that marked the apiserver down while it restarted
+ * re-admits it only after its fail timeout; until then the next host must not go down, or no
+ * apiserver is left to it. A few tries per check, as connections rotate over the apiservers.
+ */
+export function renderApiserverBackInRotationCheck(port: number, endpoint: { host: string; port: number }): string {
+    const target = shellQuote(`${endpoint.host}:${endpoint.port}`);
+    return [
+        renderApiserverReadyCheck(port) + " > /dev/null",
+        `mine=$(openssl x509 -noout -fingerprint -sha256 -in ${CP_PATHS.apiserverCert})`,
+        `for try in 1 2 3 4 5 6; do`,
+        `  served=$(timeout 5 openssl s_client -connect ${target} < /dev/null 2> /dev/null | openssl x509 -noout -fingerprint -sha256 2> /dev/null) || true`,
+        `  [ "$served" = "$mine" ] && exit 0`,
+        `done`,
+        `echo "ready here, but ${endpoint.host}:${endpoint.port} has not sent a connection to this apiserver yet"`,
+        `exit 1`,
+    ].join("\n");
 }

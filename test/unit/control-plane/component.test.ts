@@ -67,6 +67,11 @@ test("each member writes its files, starts its three services and takes three li
     // One chain: cp2's apiserver restarts after cp1's scheduler is healthy again.
     assert.ok(dependsOn("cp-cp2-apiserver-restart", "cp-cp1-scheduler-healthy-wait"));
     assert.ok(dependsOn("cp-cp1-controller-manager-restart", "cp-cp1-apiserver-healthy-wait"));
+    // Ready means back in the load balancer's rotation: the next host goes down only then.
+    const ready = String(named("cp-cp1-apiserver-healthy-wait").inputs.create);
+    assert.match(ready, /curl -fsSk --max-time 5 https:\/\/127\.0\.0\.1:6443\/readyz/);
+    assert.match(ready, /openssl s_client -connect 10\.77\.0\.100:6443/);
+    assert.match(ready, /-in \/etc\/kubernetes\/pki\/apiserver\.crt/);
 });
 
 test("every member waits for every host's settings guard, so a refused change touches no certificate or file", async () => {
