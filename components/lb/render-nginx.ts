@@ -16,7 +16,10 @@ const MODULE_INCLUDES = ["/etc/nginx/modules-enabled/*.conf", "/usr/share/nginx/
 /**
  * The whole nginx.conf of the LB: an L4 `stream` proxy from `listenPort` to the apiservers
  * (round robin, passive health checks with max_fails/fail_timeout, next backend on connect
- * failure) with an access log per session. TLS passes through untouched.
+ * failure) with an access log per session. TLS passes through untouched. The upstream's shared
+ * memory zone makes every worker process see one backend state: without it each worker marks
+ * and re-admits backends on its own, and a worker still counting a restarted apiserver out has
+ * no backend left once the next one restarts.
  */
 export function renderNginxConfig(plan: LBPlan): string {
     const servers = plan.backends
@@ -42,6 +45,7 @@ stream {
     access_log ${NGINX_ACCESS_LOG} k8s_apiserver_lb;
 
     upstream kube_apiservers {
+        zone kube_apiservers 64k;
 ${servers}
     }
 
