@@ -160,6 +160,10 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
     await t.test("the bootstrap token and the TLS bootstrap bindings are in the cluster", () => {
         const tokens = kubectl("-n", "kube-system", "get", "secrets", "--field-selector", "type=bootstrap.kubernetes.io/token", "-o", "name");
         assert.match(tokens, /^secret\/bootstrap-token-[a-z0-9]{6}$/);
+        // Expiring a day after it was made (the default ttl), read once when the token was made.
+        const expiration = Buffer.from(kubectl("-n", "kube-system", "get", tokens, "-o", "jsonpath={.data.expiration}"), "base64").toString();
+        const hoursLeft = (Date.parse(expiration) - Date.now()) / 3_600_000;
+        assert.ok(hoursLeft > 23 && hoursLeft <= 24, `expiration ${expiration}: ${hoursLeft.toFixed(2)} h from now`);
         const bindings = kubectl(
             "get",
             "clusterrolebindings",
