@@ -317,11 +317,12 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         error("binaries.runc.version", `runc ${b.runc!.version} predates 1.0.0, runc's first final release`, "use a current runc 1.x release");
 
     if (spec.containerRuntime === "docker") {
-        if (kubeOk && kube.minor >= DOCKERSHIM_REMOVED_MINOR)
+        // dockershim lived in the kubelet: the nodes' release decides.
+        if (kubelet && kubelet.minor >= DOCKERSHIM_REMOVED_MINOR)
             error(
                 "containerRuntime",
-                `docker needs dockershim, removed in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR} (this stack runs ${b.kubernetes.version})`,
-                "use `containerd`, or a Kubernetes release before 1.24",
+                `docker needs dockershim, removed from the kubelet in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR} (this stack's kubelets run ${(b.kubernetesNode ?? b.kubernetes).version})`,
+                "use `containerd`, or kubelets of a release before 1.24 (`binaries.kubernetesNode`)",
             );
         if (workers.length > 0 && !b.docker)
             error("binaries.docker", "is required when containerRuntime is `docker`", "add {version, sha256} of the Docker static release");

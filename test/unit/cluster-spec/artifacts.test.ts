@@ -103,9 +103,9 @@ describe("release files", () => {
     });
 
     it("has no etcdutl before etcd 3.5", () => {
-        const r = releases(
-            (raw) => ((raw.binaries.kubernetes.version = "1.21.14"), (raw.binaries.etcd.version = "3.4.26"), (raw.binaries.containerd.version = "1.6.36")),
-        );
+        // etcd 3.4 runs no control plane this project configures: resolved from a spec the checks did not see.
+        const spec = parseClusterSpec(baseSpec()).spec;
+        const r = resolveReleases({ ...spec, binaries: { ...spec.binaries, etcd: { ...spec.binaries.etcd, version: "3.4.26" } } });
         assert.deepEqual(
             r.etcd.binaries.map((b) => b.name),
             ["etcd", "etcdctl"],
@@ -143,7 +143,8 @@ describe("release files", () => {
         const d = releases((raw) => {
             raw.arch = "arm64";
             raw.containerRuntime = "docker";
-            raw.binaries.kubernetes.version = "1.23.17";
+            raw.binaries.kubernetes.version = "1.25.16";
+            raw.binaries.kubernetesNode = { version: "1.23.17", serverTarball: { sha512: SHA512 } };
             raw.binaries.etcd.version = "3.5.6";
             raw.binaries.docker = { version: "20.10.24", sha256: SHA256 };
             delete raw.binaries.containerd;

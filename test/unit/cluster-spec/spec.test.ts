@@ -356,10 +356,11 @@ describe("cluster spec: cross-field checks", () => {
         assert.equal(Object.keys(parse(raw).spec.hosts[3].labels).length, 4);
     });
 
-    it("accepts docker on a release that still has dockershim", () => {
+    it("accepts docker on kubelets of a release that still has dockershim", () => {
         const raw = baseSpec();
         raw.containerRuntime = "docker";
-        raw.binaries.kubernetes.version = "1.23.17";
+        raw.binaries.kubernetes.version = "1.25.16";
+        raw.binaries.kubernetesNode = { version: "1.23.17", serverTarball: { sha512: SHA512 } };
         raw.binaries.etcd.version = "3.5.6";
         raw.binaries.docker = { version: "20.10.24", sha256: SHA256 };
         delete raw.binaries.containerd;
