@@ -239,7 +239,7 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
         args.installed !== undefined
             ? args.installed.some((r) => r.paths[binary] !== undefined)
             : (args.release ?? []).some((r) => r.binaries.includes(binary));
-    if (args.installed !== undefined || args.release !== undefined) {
+    if ((args.installed === undefined) !== (args.release === undefined)) {
         const where = args.installed !== undefined ? "installed" : "release";
         for (const binary of [...NODE_BINARIES, ...CNI_PLUGINS]) {
             if (!has(binary)) {
