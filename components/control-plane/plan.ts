@@ -6,7 +6,7 @@ import { controlPlaneVersionProblem } from "./versions";
 import * as ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../host/issues";
-import { blockProblem, hostAddressProblem, hostNameProblem } from "../host/value-checks";
+import { DNS_NAME, HOST_NAME_LABEL, blockProblem, hostAddressProblem, hostNameProblem } from "../host/value-checks";
 import {
     DEFAULT_AUDIT_LOG,
     DEFAULT_BOOTSTRAP_TOKEN_TTL_HOURS,
@@ -149,8 +149,6 @@ export interface ControlPlanePlanResult {
     warnings: Issue[];
 }
 
-const MEMBER_NAME = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
 const KEY_NAME = /^[a-z0-9-]{1,63}$/;
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -215,7 +213,7 @@ export function planControlPlane(name: string, args: ControlPlaneArgs): ControlP
     if (members.length === 0) issue("members", "is empty", "list at least one control-plane host (three for a fault-tolerant control plane)");
     const seenAddresses = new Set<string>();
     members.forEach((m, i) => {
-        if (!MEMBER_NAME.test(m.name)) {
+        if (!HOST_NAME_LABEL.test(m.name)) {
             issue(
                 `members[${i}].name`,
                 `"${m.name}" is not a lower-case DNS label`,

@@ -4,7 +4,7 @@
  */
 import * as ipaddr from "ipaddr.js";
 import type { Issue } from "../host/issues";
-import { calendarProblem, hostAddressProblem, hostPathProblem } from "../host/value-checks";
+import { HOST_NAME_LABEL, calendarProblem, hostAddressProblem, hostPathProblem } from "../host/value-checks";
 import {
     ETCD_BACKUP_DIR,
     ETCD_BACKUP_RETENTION,
@@ -44,7 +44,6 @@ export interface EtcdPlanResult {
     warnings: Issue[];
 }
 
-const MEMBER_NAME = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 const VERSION = /^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
 
 /** Checks `args` and derives the plan; `name` is the component's (the default cluster token). */
@@ -79,7 +78,7 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     }
     const seenAddresses = new Set<string>();
     members.forEach((m, i) => {
-        if (!MEMBER_NAME.test(m.name)) {
+        if (!HOST_NAME_LABEL.test(m.name)) {
             issue(
                 `members[${i}].name`,
                 `"${m.name}" is not a lower-case DNS label`,
