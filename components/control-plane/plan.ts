@@ -56,6 +56,7 @@ export const MANAGED_FLAGS = {
         "proxy-client-cert-file",
         "proxy-client-key-file",
         "encryption-provider-config",
+        "shutdown-watch-termination-grace-period",
         "audit-policy-file",
         "audit-log-path",
         "audit-log-maxage",
