@@ -1,3 +1,5 @@
+import { NEWEST_CHECKED_MINOR } from "../control-plane/versions";
+
 /** A release version `MAJOR.MINOR.PATCH[-SUFFIX]`. */
 export interface Version {
     major: number;
@@ -72,8 +74,8 @@ export const OLDEST_RUNC: Version = v("1.0.0");
 
 /** The oldest Kubernetes minor (1.x) this project renders flags for: seed 001 runs 1.20. */
 export const OLDEST_KUBERNETES_MINOR = 20;
-/** The newest Kubernetes minor whose flags and skew rules this project was checked against. */
-export const NEWEST_KUBERNETES_MINOR = 37;
+/** The newest Kubernetes minor whose flags and skew rules this project was checked against: the control plane's. */
+export const NEWEST_KUBERNETES_MINOR = NEWEST_CHECKED_MINOR;
 /** dockershim left the kubelet in 1.24: the docker runtime needs an older cluster. */
 export const DOCKERSHIM_REMOVED_MINOR = 24;
 
