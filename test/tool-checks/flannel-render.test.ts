@@ -1,6 +1,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { daemonSetFlanneldArgs } from "../../components/flannel/daemonset";
 import { FLANNEL_CNI_VERSION, FLANNELD_ARGS_VAR, FLANNELD_UNIT } from "../../components/flannel/layout";
 import { planFlannel, type FlannelPlan } from "../../components/flannel/plan";
 import { cniConflist, renderCniConflist } from "../../components/flannel/render-cni";
+import { renderEtcdConfigScript } from "../../components/flannel/render-etcd-config";
 import { renderFlanneldEnv, renderFlanneldUnit } from "../../components/flannel/render-flanneld";
 import { renderPreflight } from "../../components/flannel/render-preflight";
 import { verifyUnit } from "../support/systemd-verify";
@@ -19,13 +21,30 @@ import { tool, versions } from "../support/toolchain";
 // it touches anything; the flannel CNI plugin 0.9.1 and the CNI plugins speak the conflist's
 // version, and the flannel plugin turns the conflist's entry into the bridge delegate's config
 // (run with a stand-in bridge that records it: no namespace, no interface is made). The unit
-// passes systemd-analyze verify; the preflight runs on this machine. Nothing listens, nothing is
+// passes systemd-analyze verify; the preflight runs on this machine. The etcd config script runs
+// with etcdctl 3.6 against an etcd on loopback (plain http: TLS is the etcd component's, checked there). Nothing listens, nothing is
 // left running: every binary is run to its exit under a timeout.
 
 const FLANNELD = tool("flannel", "flanneld");
 const FLANNEL_CNI = tool("flannel-cni-plugin", "flannel");
 const work = mkdtempSync(join(tmpdir(), "k8s-binary-flannel-render-"));
-after(() => rmSync(work, { recursive: true, force: true }));
+const children: ChildProcess[] = [];
+after(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    rmSync(work, { recursive: true, force: true });
+});
+
+/** A port free on loopback now (the kernel's pick). */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = createServer();
+        s.once("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as { port: number }).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
 
 const NODES = [{ host: { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21" } }, interface: "eth0" }];
 const release = {
@@ -177,5 +196,59 @@ describe("flannel renderers against the real binaries", { timeout: 120_000 }, ()
         }
         const hostgw = preflight(planOf({ ...KUBE, backend: "host-gw", hostSubnets: ["10.77.0.0/24"] }));
         assert.match(hostgw.out, /^note: host-gw needs every node on one L2 segment/m);
+    });
+
+    test("the etcd config script writes <prefix>/config with the v3 API once, then only compares, and refuses another config", async () => {
+        const [client, peer] = [await freePort(), await freePort()];
+        const url = `http://127.0.0.1:${client}`;
+        const etcdBin = tool("etcd", "etcd");
+        const PATH = `${join(etcdBin, "..")}:/usr/bin:/bin`;
+        let log = "";
+        const etcd = spawn(
+            etcdBin,
+            [
+                "--name=m1",
+                `--data-dir=${join(work, "etcd")}`,
+                `--listen-client-urls=${url}`,
+                `--advertise-client-urls=${url}`,
+                `--listen-peer-urls=http://127.0.0.1:${peer}`,
+                `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+                `--initial-cluster=m1=http://127.0.0.1:${peer}`,
+            ],
+            { stdio: ["ignore", "pipe", "pipe"], env: { PATH } },
+        );
+        children.push(etcd);
+        etcd.stdout!.on("data", (d) => (log += d));
+        etcd.stderr!.on("data", (d) => (log += d));
+        const deadline = Date.now() + 30_000;
+        while (run("etcdctl", [`--endpoints=${url}`, "--dial-timeout=1s", "endpoint", "health"], { PATH }).code !== 0) {
+            assert.ok(Date.now() < deadline && etcd.exitCode === null, `etcd did not become healthy:\n${log}`);
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        const envFile = join(work, "etcdctl.env");
+        writeFileSync(envFile, "# TLS settings would be here\n");
+        // The plan refuses plain http; the script is the same text for any URL.
+        const planFor = (backend: FlannelNetworkArgs["backend"]) => {
+            const plan = planOf({ ...ETCD, etcdPrefix: "/k8s/network", backend });
+            return { ...plan, etcd: { endpoints: [url], prefix: plan.etcd!.prefix } };
+        };
+        const script = (backend: FlannelNetworkArgs["backend"]) => run("/bin/bash", ["-c", renderEtcdConfigScript(planFor(backend), envFile)], { PATH });
+        const first = script("vxlan");
+        assert.equal(first.code, 0, first.out);
+        assert.match(first.out, /^wrote \/k8s\/network\/config: /m);
+        const stored = run("etcdctl", [`--endpoints=${url}`, "get", "--print-value-only", "/k8s/network/config"], { PATH });
+        assert.deepEqual(JSON.parse(stored.stdout), { Network: "10.244.0.0/16", SubnetLen: 24, EnableNFTables: false, Backend: { Type: "vxlan" } });
+        const again = script("vxlan");
+        assert.equal(again.code, 0, again.out);
+        assert.match(again.out, /^\/k8s\/network\/config is up to date$/m);
+        const other = script("host-gw");
+        assert.equal(other.code, 1, other.out);
+        assert.match(other.out, /holds another network config[\s\S]*"Type":"vxlan"[\s\S]*"Type":"host-gw"[\s\S]*maintenance window/);
+        assert.match(
+            run("etcdctl", [`--endpoints=${url}`, "get", "--print-value-only", "/k8s/network/config"], { PATH }).stdout,
+            /"Type":"vxlan"/,
+            "left as it was",
+        );
+        etcd.kill("SIGTERM");
     });
 });
