@@ -176,7 +176,7 @@ test("DaemonSet objects: upstream's shape with the local images, this plan's Con
     const data = o.configMap.data as Record<string, string>;
     assert.deepEqual(JSON.parse(data["net-conf.json"]), netConf(plan));
     assert.deepEqual(JSON.parse(data["cni-conf.json"]), cniConflist());
-    const spec = (o.daemonSet.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    const spec = (o.daemonSet.spec as unknown as { template: { spec: Record<string, unknown> } }).template.spec;
     const init = spec.initContainers as { image: string; imagePullPolicy: string; args: string[] }[];
     assert.equal(init[0].image, "ghcr.io/flannel-io/flannel-cni-plugin:v0.9.1");
     assert.deepEqual(init[1].args, ["/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"]);
