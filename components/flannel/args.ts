@@ -54,9 +54,11 @@ export interface FlannelEtcdArgs {
  *
  * Changing `mode` or `backend` on a live cluster ({@link planFlannelChange} compares the previous
  * Args with the new ones and says what it refuses and how):
- * - `daemonset` <-> `systemd-kube`: both take the node's `spec.podCIDR` from the controller-manager,
- *   so pods keep their addresses; supported as a rolling change: the new flanneld takes over the
- *   vxlan device and the rules on each node (same names), then the old one is removed.
+ * - `daemonset` <-> `systemd-kube`: supported, rolling. Both take each node's subnet from its
+ *   `spec.podCIDR` and use the same device, rules, annotations and subnet file, so pods keep their
+ *   addresses. The old flanneld goes first everywhere (the DaemonSet is deleted, or flanneld.service
+ *   stopped on every node; the kernel keeps the device, routes and rules, so pod traffic flows on),
+ *   then the new one starts node by node. Nodes joining in between get no routes until it is back.
  * - to or from `systemd-etcd`: etcd leases are not `spec.podCIDR`, so every node's subnet moves and
  *   every running pod's address goes stale. Refused; how: drain every node, change the mode, delete
  *   `/run/flannel/subnet.env` and the `cni0` bridge on each node, reboot (or restart containerd and
