@@ -51,7 +51,8 @@ export function deployWorkers(
     new k8s.rbac.v1.ClusterRole(dns, objects.clusterRole, inCluster);
     new k8s.rbac.v1.ClusterRoleBinding(dns, objects.clusterRoleBinding, inCluster);
     new k8s.core.v1.ConfigMap(dns, objects.configMap, inCluster);
-    const coredns = new k8s.apps.v1.Deployment(dns, objects.deployment, inCluster);
+    // Ready within minutes once the nodes hold its image; a missing image fails the run instead of hanging it.
+    const coredns = new k8s.apps.v1.Deployment(dns, objects.deployment, { ...inCluster, customTimeouts: { create: "5m", update: "5m" } });
     new k8s.core.v1.Service(dns, objects.service, inCluster);
     return { nodes, coredns };
 }
