@@ -34,9 +34,9 @@ test("the program joins two workers to a control plane on real hosts", { timeout
     const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
     const digest = (dir: string, file: string, checksumFile: string) => publishedDigest(join(mirror, dir, checksumFile), file);
     const k8sDir = `kubernetes/v${V.KUBERNETES}`;
-    const spec = {
+    const specWith = (w1Labels: Record<string, string> = {}) => ({
         name: "testbed",
-        hosts: [host("cp1", ["etcd", "control-plane"]), ...WORKERS.map((w) => host(w, ["worker"]))],
+        hosts: [host("cp1", ["etcd", "control-plane"]), { ...host("w1", ["worker"]), labels: w1Labels }, host("w2", ["worker"])],
         ssh: { user: "root" },
         binaries: {
             kubernetes: {
@@ -74,9 +74,10 @@ test("the program joins two workers to a control plane on real hosts", { timeout
             conntrackMaxPerCore: 0,
             images: wanted.map((i) => ({ ref: i.ref, file: i.file, sha256: i.sha256, digest: i.digest, baseUrl: `${base}/images` })),
         },
-    };
+    });
     const privateKey = testbed.hosts[0].connection.privateKey;
-    const config = { "k8s-binary:cluster": JSON.stringify(spec), "k8s-binary:sshPrivateKey": privateKey };
+    const configOf = (spec: object) => ({ "k8s-binary:cluster": JSON.stringify(spec), "k8s-binary:sshPrivateKey": privateKey });
+    const config = configOf(specWith());
     const stateFile = join(work, "state.json");
     const exec = async (h: string, cmd: string) => {
         const r = await testbed.exec(h, cmd);
@@ -201,6 +202,50 @@ test("the program joins two workers to a control plane on real hosts", { timeout
             "a second run runs no command",
         );
         assert.deepEqual(second.outputs, first.outputs);
+    });
+
+    await t.test("pods resolve the kubernetes Service through CoreDNS's ClusterIP from both workers", async () => {
+        // Each worker routes the other's pod block to it, as flannel's host-gw backend will (no flannel yet).
+        const subnetOf = async (w: string) =>
+            (JSON.parse(await exec(w, "cat /etc/cni/net.d/10-k8s-binary-bridge.conflist")) as { plugins: { ipam: { ranges: { subnet: string }[][] } }[] })
+                .plugins[0].ipam.ranges[0][0].subnet;
+        const subnets = { w1: await subnetOf("w1"), w2: await subnetOf("w2") };
+        assert.notEqual(subnets.w1, subnets.w2);
+        await exec("w1", `ip route replace ${subnets.w2} via ${testbed.host("w2").address} dev eth0`);
+        await exec("w2", `ip route replace ${subnets.w1} via ${testbed.host("w1").address} dev eth0`);
+        const kubernetesIp = kubectl(["get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"]);
+        for (const w of WORKERS)
+            for (let i = 0; i < 4; i++) {
+                const answer = kubectl(["exec", `netexec-${w}`, "--", "nslookup", "kubernetes.default.svc.cluster.local"]);
+                assert.ok(answer.includes(kubernetesIp), `${w}: ${answer}`);
+            }
+    });
+
+    await t.test("a changed kubelet setting restarts only that node's kubelet", async () => {
+        const units = ["containerd", "kubelet", "kube-proxy"];
+        const startedAt = async () =>
+            Object.fromEntries(
+                await Promise.all(
+                    WORKERS.flatMap((w) =>
+                        units.map(async (u) => [`${w}/${u}`, await exec(w, `systemctl show -p ExecMainStartTimestampMonotonic --value ${u}`)] as const),
+                    ),
+                ),
+            );
+        const before = await startedAt();
+        const run = await runProgram({ program: PROGRAM, stateFile, config: configOf(specWith({ "node.kubernetes.io/pool": "blue" })) });
+        const after = await startedAt();
+        const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
+        assert.deepEqual(
+            changed,
+            ["w1/kubelet"],
+            `restarted: ${changed.join(", ")}; commands: ${run.commandLog.map((e) => e.urn.replace(/.*::/, "")).join(", ")}`,
+        );
+        assert.match(await exec("w1", "cat /etc/kubernetes/kubelet.env"), /--node-labels=node\.kubernetes\.io\/pool=blue/);
+        await waitUntil(
+            () => kubectl(["get", "node", "w1", "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']) === "True",
+            60_000,
+            "w1 Ready again",
+        );
     });
 });
 
