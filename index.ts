@@ -10,3 +10,4 @@ export const adminKubeconfig = cluster.adminKubeconfig;
 export const etcdEndpoints = cluster.etcdEndpoints;
 export const certificateExpiry = cluster.certificateExpiry;
 export const hostReports = cluster.hostReports;
+export const nodes = cluster.nodes;

@@ -5,6 +5,7 @@ export * from "./pki";
 export * from "./etcd";
 export * from "./lb";
 export * from "./control-plane";
+export * from "./worker";
 export * from "./cluster";
 export {
     SpecError,

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
     # What the tests install and drive on the hosts.
     etcd-server etcd-client nginx libnginx-mod-stream keepalived openssl curl
+    # What a node needs (WorkerNode's host needs: kube-proxy, port-forward).
+    conntrack ipset socat
     # The hosts: systemd as PID 1, sshd, D-Bus on demand (hostnamectl).
     systemd dbus openssh-server openssh-client
     # The testbed itself: ip, nsenter/unshare/setpriv/flock, capabilities and firewall tools

@@ -3,6 +3,8 @@ import { childPath, type SpecIssue } from "./errors";
 import { broadcastAddress, canonicalCidr, contains, nthAddress, overlaps, parseCidr, size, type Cidr } from "./net";
 import type { ClusterSpec, KubernetesSourceSpec, Role } from "./schema";
 import { checkArchDigests, checkDigests, sourceUses } from "./digests";
+import { nodeHosts } from "./hosts";
+import { OLDEST_NODE_MINOR } from "../worker/plan";
 import { planHosts } from "../cluster/host-needs";
 import {
     allowedNodeLag,
@@ -43,6 +45,8 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     const etcd = has("etcd");
     const controlPlanes = has("control-plane");
     const workers = has("worker");
+    // The hosts running a kubelet: the workers, and the control plane when it registers nodes.
+    const nodes = nodeHosts(spec);
     const lbs = has("lb");
     // Hosts where flanneld runs: the kubelets' hosts, plus the control plane when it runs under systemd.
     const flannelHosts =
@@ -296,7 +300,20 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     }
 
     const containerd = b.containerd && parseVersion(b.containerd.version);
-    if (spec.containerRuntime === "containerd" && workers.length > 0 && kubelet && containerd) {
+    // What WorkerNode configures: kubelets from 1.31 (failCgroupV1, nftables) on containerd 2.x.
+    if (spec.containerRuntime === "containerd" && nodes.length > 0 && kubelet && kubelet.minor < OLDEST_NODE_MINOR)
+        error(
+            b.kubernetesNode ? "binaries.kubernetesNode.version" : "binaries.kubernetes.version",
+            `the nodes' kubelets would run ${(b.kubernetesNode ?? b.kubernetes).version}, older than 1.${OLDEST_NODE_MINOR}, the oldest node this project configures`,
+            `use Kubernetes 1.${OLDEST_NODE_MINOR} or newer for the nodes (or set controlPlane.registerNodes: false and list no worker)`,
+        );
+    if (spec.containerRuntime === "containerd" && nodes.length > 0 && containerd && containerd.major !== 2)
+        error(
+            "binaries.containerd.version",
+            `containerd ${b.containerd!.version} is not a 2.x release; the nodes' containerd configuration is written for containerd 2.x (schema 3 or 4)`,
+            "use containerd 2.2 or newer",
+        );
+    if (spec.containerRuntime === "containerd" && nodes.length > 0 && kubelet && containerd) {
         const problem = containerdProblem(kubelet.minor, containerd);
         const tested = containerdTested(kubelet.minor, containerd);
         if (problem)
@@ -324,15 +341,24 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
                 `docker needs dockershim, removed from the kubelet in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR} (this stack's kubelets run ${(b.kubernetesNode ?? b.kubernetes).version})`,
                 "use `containerd`, or kubelets of a release before 1.24 (`binaries.kubernetesNode`)",
             );
-        if (workers.length > 0 && !b.docker)
+        if (nodes.length > 0 && !b.docker)
             error("binaries.docker", "is required when containerRuntime is `docker`", "add {version, sha256} of the Docker static release");
         if (b.containerd) warn("binaries.containerd", "is unused with the docker runtime (Docker ships its own containerd)", "remove it");
-    } else if (workers.length > 0) {
+    } else if (nodes.length > 0) {
         for (const key of ["containerd", "runc"] as const)
-            if (!b[key]) error(`binaries.${key}`, `is required for the workers' containerd runtime`, `add {version, sha256} of the ${key} release`);
+            if (!b[key])
+                error(
+                    `binaries.${key}`,
+                    `is required for the nodes' containerd runtime (the workers, and the control plane when registerNodes is on)`,
+                    `add {version, sha256} of the ${key} release`,
+                );
     }
-    if (workers.length > 0 && !b.cniPlugins)
-        error("binaries.cniPlugins", "is required for the workers' pod networking", "add {version, sha256} of the CNI plugins release");
+    if (nodes.length > 0 && !b.cniPlugins)
+        error(
+            "binaries.cniPlugins",
+            "is required for the nodes' pod networking (the workers, and the control plane when registerNodes is on)",
+            "add {version, sha256} of the CNI plugins release",
+        );
 
     errors.push(...checkDigests(spec));
     const perArch = checkArchDigests(spec);

@@ -35,6 +35,16 @@ export function hostsWithRole(spec: ClusterSpec, role: Role): HostSpec[] {
     return spec.hosts.filter((h) => h.roles.includes(role));
 }
 
+/** Whether a host runs a kubelet: a worker, or a control-plane host when `controlPlane.registerNodes` is on. */
+export function isNodeHost(spec: Pick<ClusterSpec, "controlPlane">, host: Pick<HostSpec, "roles">): boolean {
+    return host.roles.includes("worker") || (spec.controlPlane.registerNodes && host.roles.includes("control-plane"));
+}
+
+/** The hosts running a kubelet (WorkerNode), in spec order. */
+export function nodeHosts(spec: ClusterSpec): HostSpec[] {
+    return spec.hosts.filter((h) => isNodeHost(spec, h));
+}
+
 /**
  * Where clients and kubelets reach the apiservers: the VIP and lb port when a load balancer is
  * configured, else the first control-plane host on the apiserver port.

@@ -25,5 +25,5 @@ export {
     type ReleaseFile,
     type ResolvedReleases,
 } from "./artifacts";
-export { apiserverEndpoint, clusterHosts, hostsWithRole } from "./hosts";
+export { apiserverEndpoint, clusterHosts, hostsWithRole, isNodeHost, nodeHosts } from "./hosts";
 export { allowedNodeLag, parseVersion, supportedEtcdLines, type Version } from "./versions";

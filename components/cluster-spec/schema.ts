@@ -282,7 +282,12 @@ export const networkSchema = z
             ),
         clusterDomain: z.string().regex(dnsName, "is not a DNS domain").default("cluster.local").describe("Cluster DNS domain. Default: `cluster.local`."),
         apiserverPort: port.default(DEFAULT_APISERVER_PORT).describe(`Secure port of every kube-apiserver. Default: ${DEFAULT_APISERVER_PORT}.`),
-        proxyMode: z.enum(["iptables", "ipvs"]).default("iptables").describe("kube-proxy mode, `iptables` or `ipvs`. Default: `iptables`."),
+        proxyMode: z
+            .enum(["iptables", "nftables", "ipvs"])
+            .default("iptables")
+            .describe(
+                "kube-proxy mode, `iptables`, `nftables` (kernel 5.13 and nft 1.0.1 or newer, checked on each node) or `ipvs` (deprecated since 1.35). Default: `iptables`.",
+            ),
     })
     .describe("Addressing: `{hostSubnets, podCidr?, serviceCidr?, clusterDns?, clusterDomain?, apiserverPort?, proxyMode?}`.");
 export type NetworkSpec = z.output<typeof networkSchema>;
@@ -442,6 +447,55 @@ export const controlPlaneSchema = z
     .describe("The control plane: `{extraSans?, csrSigningHours?, encryptionKeys?, audit?, bootstrapToken?, registerNodes?, extraFlags?}`.");
 export type ControlPlaneSpec = z.output<typeof controlPlaneSchema>;
 
+/** An image archive imported on every node (no registry is assumed). */
+export const nodeImageSchema = z
+    .strictObject({
+        ref: imageReference.describe("The fully qualified reference the archive carries, e.g. `registry.k8s.io/pause:3.10.2`. Required."),
+        file: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]+$/, "must be a plain file name")
+            .describe("The archive's file name under `baseUrl` or `localPath`, e.g. `pause-3.10.2.tar`. Required."),
+        baseUrl: sourceFields.baseUrl.describe("Download the archive from `<baseUrl>/<file>` on each node. Give this or `localPath`."),
+        localPath: sourceFields.localPath.describe("Upload `<localPath>/<file>` from the machine running Pulumi. Give this or `baseUrl`."),
+        sha256: sha256.describe("sha256 of the archive file. Required."),
+        digest: z
+            .string()
+            .regex(/^sha256:[0-9a-f]{64}$/, "is not sha256:<64 hex>")
+            .describe("The image's manifest digest, which containerd lists after the import. Required."),
+    })
+    .refine((i) => (i.baseUrl === undefined) !== (i.localPath === undefined), { message: "give exactly one of baseUrl and localPath", path: ["baseUrl"] })
+    .describe("An OCI image archive: `{ref, file, sha256, digest, baseUrl | localPath}`.");
+export type NodeImageSpec = z.output<typeof nodeImageSchema>;
+
+export const nodesSchema = z
+    .strictObject({
+        cgroupV1: z
+            .boolean()
+            .default(false)
+            .describe(
+                "The nodes run cgroup v1 (or the hybrid layout): the kubelet gets `failCgroupV1: false`. Each node's preflight says when it is needed. Default: false.",
+            ),
+        restrictOomScoreAdj: z
+            .boolean()
+            .default(false)
+            .describe(
+                "The nodes lack CAP_SYS_RESOURCE (containers, sandboxed VMs): containerd gets `restrict_oom_score_adj = true`. Each node's preflight says when it is needed. Default: false.",
+            ),
+        conntrackMaxPerCore: z
+            .number()
+            .int()
+            .min(0)
+            .optional()
+            .describe("kube-proxy's `conntrack.maxPerCore`; 0 leaves `nf_conntrack_max` alone (hosts where it is read-only). Default: kube-proxy's own."),
+        sandboxImage: imageReference.optional().describe("The CRI sandbox image, fully qualified. Default: `registry.k8s.io/pause:3.10.2`."),
+        images: z
+            .array(nodeImageSchema)
+            .default([])
+            .describe("Image archives imported and pinned on every node before its kubelet starts (the sandbox image, CoreDNS, what pods run). Default: none."),
+    })
+    .describe("The nodes' runtime: `{cgroupV1?, restrictOomScoreAdj?, conntrackMaxPerCore?, sandboxImage?, images?}`.");
+export type NodesSpec = z.output<typeof nodesSchema>;
+
 export const pkiSchema = z
     .strictObject({
         keyAlgorithm: z
@@ -505,8 +559,11 @@ export const clusterSpecSchema = z
         etcd: etcdSchema.prefault({}),
         pki: pkiSchema.prefault({}),
         controlPlane: controlPlaneSchema.prefault({}),
+        nodes: nodesSchema.prefault({}),
     })
-    .describe("The whole cluster: `{name?, hosts, ssh?, arch?, containerRuntime?, binaries, network, flannel?, loadBalancer?, etcd?, pki?, controlPlane?}`.");
+    .describe(
+        "The whole cluster: `{name?, hosts, ssh?, arch?, containerRuntime?, binaries, network, flannel?, loadBalancer?, etcd?, pki?, controlPlane?, nodes?}`.",
+    );
 
 /** The spec as written in a stack (defaults not yet applied). */
 export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;

@@ -4,6 +4,7 @@ import { flannelHostNeeds } from "../flannel/needs";
 import { DEFAULT_SYSCTL, mergeHostNeeds, type HostNeeds, type Issue, type MergedNeeds, type NeedsDeclaration, type ReleaseNeed } from "../host";
 import { releaseNeed, resolveReleases, type ReleaseFile, type ResolvedReleases } from "../cluster-spec/artifacts";
 import type { Arch, ClusterSpec, HostSpec } from "../cluster-spec/schema";
+import { isNodeHost } from "../cluster-spec/hosts";
 import { lbHostNeeds } from "../lb";
 import { workerHostNeeds } from "../worker/needs";
 import { etcdArgs } from "./etcd-args";
@@ -44,7 +45,7 @@ function hostDeclarations(spec: ClusterSpec, host: HostSpec, releasesByArch?: Ma
             }),
         });
     }
-    if (roles.has("worker"))
+    if (isNodeHost(spec, host))
         out.push({
             owner: "worker",
             path: "network.proxyMode",
@@ -80,7 +81,7 @@ export function roleReleases(spec: ClusterSpec, host: HostSpec): Record<"etcd" |
     return {
         etcd: roles.has("etcd") ? ["etcd"] : [],
         controlPlane: roles.has("control-plane") ? ["controlPlane"] : [],
-        worker: roles.has("worker") ? ["node", ...runtime, "cniPlugins"] : [],
+        worker: isNodeHost(spec, host) ? ["node", ...runtime, "cniPlugins"] : [],
         flannel: isFlannelNode(spec, host) && spec.flannel.mode !== "daemonset" ? ["flannel", "flannelCniPlugin"] : [],
     };
 }

@@ -6,6 +6,7 @@ import { deployEtcd } from "./phase-etcd";
 import { prepareHosts } from "./phase-hosts";
 import { deployLoadBalancer } from "./phase-lb";
 import { deployControlPlane } from "./phase-control-plane";
+import { deployWorkers } from "./phase-workers";
 
 /** Arguments of {@link KubernetesCluster}. */
 export interface KubernetesClusterArgs {
@@ -17,8 +18,9 @@ export interface KubernetesClusterArgs {
 
 /**
  * The cluster from one spec, as the phases of a deploy: hosts prepared (each once, whatever its
- * roles, with each release installed once) → etcd → load balancer and control plane. Each phase
- * waits for the preparation of its own hosts only.
+ * roles, with each release installed once) → etcd → load balancer and control plane → the nodes
+ * (containerd, kubelet, kube-proxy) and CoreDNS. Each phase waits for the preparation of its own
+ * hosts only.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
     /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>; resolves once the apiservers answer /readyz through it. */
@@ -29,6 +31,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     readonly etcdEndpoints: pulumi.Output<string[]>;
     /** Expiry (RFC 3339) of every certificate, by "<authority or certificate>". */
     readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    /** The Nodes' names (workers, and control-plane hosts when they register), each resolving once its kubelet is healthy. */
+    readonly nodes: pulumi.Output<string[]>;
     /** What host preparation found on each host (modules, swap, firewall, clock), by host name. */
     readonly hostReports: pulumi.Output<Record<string, string>>;
 
@@ -47,19 +51,30 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans);
         deployLoadBalancer(this, name, spec, hosts, plans);
         const { ca, frontProxyCa, controlPlane } = deployControlPlane(this, name, spec, hosts, plans, releases, { cluster: etcd, ca: etcdCa });
+        const { nodes } = deployWorkers(this, name, spec, hosts, plans, releases, { ca, controlPlane });
 
         // Through the VIP (without a load balancer, the first control plane) once the apiservers answer there.
         this.apiserverEndpoint = controlPlane.endpoint;
         this.adminKubeconfig = controlPlane.adminKubeconfig;
         this.etcdEndpoints = etcd.clientEndpoints;
+        this.nodes = pulumi.all([...nodes.values()].map((n) => n.nodeName));
+        const nodeCerts = pulumi.all(
+            Object.fromEntries(
+                [...nodes].flatMap(([host, n]) => [
+                    [`node/${host}/kubelet-serving`, n.servingCertificateExpiry],
+                    [`node/${host}/kube-proxy`, n.kubeProxyCertificateExpiry],
+                ]),
+            ),
+        );
         this.certificateExpiry = pulumi
-            .all([etcdCa.validityEndTime, etcd.certificateExpiry, ca.validityEndTime, frontProxyCa.validityEndTime, controlPlane.certificateExpiry])
-            .apply(([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts]): Record<string, string> => ({
+            .all([etcdCa.validityEndTime, etcd.certificateExpiry, ca.validityEndTime, frontProxyCa.validityEndTime, controlPlane.certificateExpiry, nodeCerts])
+            .apply(([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts, nodeEnds]): Record<string, string> => ({
                 "etcd-ca": etcdCaEnd,
                 ...Object.fromEntries(Object.entries(etcdCerts).map(([k, v]) => [`etcd/${k}`, v])),
                 ca: caEnd,
                 "front-proxy-ca": frontProxyCaEnd,
                 ...Object.fromEntries(Object.entries(cpCerts).map(([k, v]) => [`control-plane/${k}`, v])),
+                ...(nodeEnds as Record<string, string>),
             }));
         this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
@@ -68,6 +83,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             etcdEndpoints: this.etcdEndpoints,
             certificateExpiry: this.certificateExpiry,
             hostReports: this.hostReports,
+            nodes: this.nodes,
         });
     }
 }

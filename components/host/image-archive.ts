@@ -115,7 +115,8 @@ export class ImageArchive extends pulumi.ComponentResource {
                 delete: remoteScript(args.host, renderImageRemoveScript(plan)),
                 logging: "stderr",
             },
-            { parent: this, dependsOn },
+            // The engine applies a component's dependsOn to none of its children: the import waits for it itself (containerd up).
+            { parent: this, dependsOn: pulumi.output(opts?.dependsOn ?? []).apply((d) => [...dependsOn, ...(Array.isArray(d) ? d : [d])]) },
         );
         this.digest = this.command.create.apply(() => args.digest);
         this.facts = {

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Host } from "../host/connection";
 import type { InstalledRelease } from "../host/binary-release";
 import type { ReleaseNeed } from "../host/needs";
-import type { CaKeyPair } from "../pki";
+import type { CaKeyPair, KeyAlgorithm } from "../pki";
 
 export { DEFAULT_CLUSTER_DOMAIN, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR } from "../control-plane/args";
 
@@ -47,6 +47,20 @@ export interface ProxyArgs {
      * read-only (containers, sandboxed VMs) need. Default: kube-proxy's own (32768).
      */
     conntrackMaxPerCore?: number;
+}
+
+/** A container image to import on the node (no registry is assumed): an image archive, pinned by checksum and manifest digest. */
+export interface NodeImageArgs {
+    /** The fully qualified reference the archive carries, e.g. "registry.k8s.io/pause:3.10.2". */
+    ref: string;
+    /** URL of the archive, fetched on the host. Exactly one of `url` and `localPath`. */
+    url?: string;
+    /** Path of the archive on the machine running Pulumi, uploaded to the host. */
+    localPath?: string;
+    /** sha256 (hex) of the archive file. */
+    sha256: string;
+    /** The image's manifest digest (`sha256:<hex>`), which containerd lists after the import. */
+    digest: string;
 }
 
 /** Arguments of WorkerNode: one host running containerd, the kubelet and kube-proxy. */
@@ -116,4 +130,16 @@ export interface WorkerNodeArgs {
     labels?: Record<string, string>;
     /** Taints the kubelet registers the Node with, besides the control-plane taint. Default: none. */
     taints?: TaintArgs[];
+    /**
+     * Images imported into containerd's k8s.io namespace before the kubelet starts, and pinned: the
+     * sandbox image (without it every pod fails unless a registry serves it) and any the pods run.
+     * Default: none.
+     */
+    images?: NodeImageArgs[];
+    /** Key algorithm of the serving and kube-proxy client keys. Default: ECDSA. */
+    keyAlgorithm?: KeyAlgorithm;
+    /** Lifetime of the node's certificates, in hours. Default: Certificate's (one year). */
+    certificateValidityHours?: number;
+    /** Rotation lever of the node's certificates: a changed value issues new ones. Default: unset. */
+    certificateRotation?: pulumi.Input<string>;
 }

@@ -44,7 +44,8 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
         },
         network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: changes.serviceCidr ?? testbed.serviceCidr },
         loadBalancer: { vip, interface: "eth0", virtualRouterId: 77 },
-        controlPlane: { extraSans: ["api.testbed.example"], extraFlags: { apiserver: changes.apiserverFlags ?? {} } },
+        // The control plane alone: no kubelets (workers.test.ts proves the nodes).
+        controlPlane: { extraSans: ["api.testbed.example"], registerNodes: false, extraFlags: { apiserver: changes.apiserverFlags ?? {} } },
     });
     const privateKey = testbed.hosts[0].connection.privateKey;
     const configOf = (spec: object) => ({ "k8s-binary:cluster": JSON.stringify(spec), "k8s-binary:sshPrivateKey": privateKey });

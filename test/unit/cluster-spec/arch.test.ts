@@ -92,7 +92,16 @@ describe("arch per host: cross-field checks", () => {
         hasIssue(issues, "binaries.etcd.sha256ByArch.arm64", /cp1 runs arm64/);
         for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"])
             hasIssue(issues, `binaries.kubernetes.sha256ByArch.arm64.${name}`, /cp1 runs arm64/);
-        assert.ok(!issues.some((i) => /containerd|kubelet/.test(i.path)), "a control plane without the worker role needs no node binaries");
+        // With registerNodes (the default) it runs a kubelet too: the node binaries and runtime for its arch.
+        hasIssue(issues, "binaries.kubernetes.sha256ByArch.arm64.kubelet", /cp1 runs arm64/);
+        hasIssue(issues, "binaries.containerd.sha256ByArch.arm64", /cp1 runs arm64/);
+        const unregistered = baseSpec();
+        unregistered.hosts[0].arch = "arm64";
+        unregistered.controlPlane = { ...(unregistered.controlPlane ?? {}), registerNodes: false };
+        assert.ok(
+            !refusal(unregistered).issues.some((i) => /containerd|kubelet/.test(i.path)),
+            "a control plane that registers no node needs no node binaries",
+        );
     });
 
     it("requires the server tarball's sha512 for the arch, and the flannel releases in systemd modes", () => {

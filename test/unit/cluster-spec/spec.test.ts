@@ -370,8 +370,9 @@ describe("cluster spec: cross-field checks", () => {
 
     it("accepts a node release up to three minors behind since 1.28", () => {
         const raw = baseSpec();
-        raw.binaries.kubernetesNode = { version: "1.30.14", serverTarball: { sha512: SHA512 } };
-        assert.equal(parse(raw).spec.binaries.kubernetesNode?.version, "1.30.14");
+        raw.binaries.kubernetes.version = "1.34.1";
+        raw.binaries.kubernetesNode = { version: "1.31.14", serverTarball: { sha512: SHA512 } };
+        assert.equal(parse(raw).spec.binaries.kubernetesNode?.version, "1.31.14");
     });
 
     it("accepts etcd 3.6 from Kubernetes 1.34", () => {

@@ -72,12 +72,16 @@ test("master01: the etcd env file, the etcd unit and the /etc/hosts block step",
     assert.equal(
         readFileSync(join(host, "units.txt"), "utf8").split("\n").slice(1).join("\n"),
         [
+            // The control plane registers as a node too (controlPlane.registerNodes, on by default).
+            "enabled  containerd.service  <- seed001-node-master01-containerd",
             "disabled etcd-backup.service  <- seed001-etcd-master01-backup-service",
             "enabled  etcd-backup.timer  <- seed001-etcd-master01-backup-timer",
             "enabled  etcd.service  <- seed001-etcd-master01-etcd",
             "enabled  kube-apiserver.service  <- seed001-control-plane-master01-kube-apiserver",
             "enabled  kube-controller-manager.service  <- seed001-control-plane-master01-kube-controller-manager",
+            "enabled  kube-proxy.service  <- seed001-node-master01-kube-proxy",
             "enabled  kube-scheduler.service  <- seed001-control-plane-master01-kube-scheduler",
+            "enabled  kubelet.service  <- seed001-node-master01-kubelet",
             "",
         ].join("\n"),
     );
@@ -137,7 +141,7 @@ test("master01 and master02: the control plane's flags, keys as secrets, serving
 test("summary and graph: hosts with roles, certificates with SANs and uses, releases, every resource", async () => {
     await runs;
     const summary = readFileSync(join(seedA, "summary.md"), "utf8");
-    assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 41 \| 12 \| \d+ \|$/m);
+    assert.match(summary, /^\| master01 \| 192\.168\.80\.10 \| etcd, control-plane \| 54 \| 15 \| \d+ \|$/m);
     assert.match(
         summary,
         /^\| seed001-etcd-master01-server \| seed001-etcd-ca \| master01 \| {2}\| master01, localhost \| 192\.168\.80\.10, 127\.0\.0\.1 \| digital_signature, key_encipherment, server_auth, client_auth \| 8760 \| master01:\/etc\/etcd\/pki\/server\.pem \|$/m,
@@ -241,7 +245,8 @@ test("a mixed-arch stack: one Releases row per arch's file, each with its own di
     assert.equal(rows.length, 3, rows.join("\n"));
     assert.match(
         rows.find((r) => r.includes("/linux/amd64/kubelet"))!,
-        /`sha256:7de2f72d[0-9a-f]+` \| w1 \|$/,
+        // The control-plane hosts (amd64) register as nodes too.
+        /`sha256:7de2f72d[0-9a-f]+` \| cp1, cp2, cp3, w1 \|$/,
     );
     assert.match(
         rows.find((r) => r.includes("/linux/arm64/kubelet"))!,
