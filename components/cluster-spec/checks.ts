@@ -334,12 +334,12 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         error("binaries.runc.version", `runc ${b.runc!.version} predates 1.0.0, runc's first final release`, "use a current runc 1.x release");
 
     if (spec.containerRuntime === "docker") {
-        // dockershim lived in the kubelet: the nodes' release decides.
-        if (kubelet && kubelet.minor >= DOCKERSHIM_REMOVED_MINOR)
+        // dockershim lived in kubelets before 1.24; the nodes this project configures run 1.31 or newer.
+        if (nodes.length > 0)
             error(
                 "containerRuntime",
-                `docker needs dockershim, removed from the kubelet in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR} (this stack's kubelets run ${(b.kubernetesNode ?? b.kubernetes).version})`,
-                "use `containerd`, or kubelets of a release before 1.24 (`binaries.kubernetesNode`)",
+                `docker needs dockershim, which left the kubelet in Kubernetes 1.${DOCKERSHIM_REMOVED_MINOR}; the nodes this project configures run 1.${OLDEST_NODE_MINOR} or newer`,
+                "use `containerd` (the guides' docker with the systemd cgroup driver maps to containerd with SystemdCgroup, which the nodes get)",
             );
         if (nodes.length > 0 && !b.docker)
             error("binaries.docker", "is required when containerRuntime is `docker`", "add {version, sha256} of the Docker static release");

@@ -263,8 +263,11 @@ describe("cluster spec: cross-field checks", () => {
         ],
         [
             "docker without its release",
-            (r) => ((r.containerRuntime = "docker"), (r.binaries.kubernetes.version = "1.23.17"), (r.binaries.etcd.version = "3.5.6")),
-            [{ path: "binaries.docker", message: /required/ }],
+            (r) => (r.containerRuntime = "docker"),
+            [
+                { path: "containerRuntime", message: /dockershim/ },
+                { path: "binaries.docker", message: /required/ },
+            ],
         ],
         [
             "kubelet newer than the apiserver",
@@ -356,16 +359,16 @@ describe("cluster spec: cross-field checks", () => {
         assert.equal(Object.keys(parse(raw).spec.hosts[3].labels).length, 4);
     });
 
-    it("accepts docker on kubelets of a release that still has dockershim", () => {
+    it("refuses docker even on kubelets that still had dockershim: the nodes run 1.31 or newer", () => {
         const raw = baseSpec();
         raw.containerRuntime = "docker";
-        raw.binaries.kubernetes.version = "1.25.16";
         raw.binaries.kubernetesNode = { version: "1.23.17", serverTarball: { sha512: SHA512 } };
-        raw.binaries.etcd.version = "3.5.6";
         raw.binaries.docker = { version: "20.10.24", sha256: SHA256 };
         delete raw.binaries.containerd;
         delete raw.binaries.runc;
-        assert.equal(parse(raw).spec.containerRuntime, "docker");
+        rejects(raw, [
+            { path: "containerRuntime", message: /dockershim, which left the kubelet in Kubernetes 1\.24; the nodes this project configures run 1\.31/ },
+        ]);
     });
 
     it("accepts a node release up to three minors behind since 1.28", () => {
