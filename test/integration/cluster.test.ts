@@ -4,6 +4,7 @@
 // release) on two, with its in-cluster objects made through the VIP by the real Kubernetes
 // provider. One cluster serves every proof of this file, in an order where each leaves it whole.
 import { test } from "node:test";
+import { waitUntil } from "../support/wait-until";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -315,18 +316,3 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
         }
     });
 });
-
-/** Polls a condition (each try may throw) until it holds. */
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (;;) {
-        try {
-            if (check()) return;
-        } catch (e) {
-            last = (e as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
-        await new Promise((r) => setTimeout(r, 500));
-    }
-}

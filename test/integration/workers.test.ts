@@ -5,6 +5,7 @@
 // client CSRs are approved by the controller-manager, and the apiserver reaches them (logs, exec)
 // verifying the serving certificates the component issued from the cluster CA.
 import { test } from "node:test";
+import { waitUntil } from "../support/wait-until";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -248,18 +249,3 @@ test("the program joins two workers to a control plane on real hosts", { timeout
         );
     });
 });
-
-/** Polls a condition (each try may throw) until it holds. */
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    for (;;) {
-        try {
-            if (check()) return;
-        } catch (e) {
-            last = (e as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-}
