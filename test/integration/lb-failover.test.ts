@@ -353,7 +353,12 @@ test("NginxKeepalivedLB on the testbed: VIP, balancing, reload, failover, the SI
             // Still the starting state after the reload: the kill below must find the VIP on lb1.
             await watcher.steady(only("lb1"), 1500, 10_000, "on lb1 alone after the reload");
             const t0 = Date.now();
-            await inHost("lb1", `systemctl kill --signal=KILL ${VIP_UNIT}`);
+            // Parent stopped first: its VRRP child gets SIGTERM when the parent dies (PR_SET_PDEATHSIG)
+            // and would remove the VIP gracefully if the parent's SIGKILL landed before its own.
+            await inHost(
+                "lb1",
+                `main=$(systemctl show -p MainPID --value ${VIP_UNIT}); kill -STOP "$main"; kill -KILL "$(cat /run/k8s-apiserver-vip/vrrp.pid)"; kill -KILL "$main"`,
+            );
             const both = await watcher.until((h) => h.length === 2, t0, 8000, "on both hosts");
             const observed = Date.now();
             await watcher.until((s) => s.length === 2, observed + 2000, 5000, "still on both hosts 2 s later");
