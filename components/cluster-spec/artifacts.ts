@@ -36,7 +36,7 @@ export interface ResolvedReleases {
     arch: Arch;
     /** kube-apiserver, kube-controller-manager, kube-scheduler (and kubectl when pinned) for control-plane hosts. */
     controlPlane: ReleaseFile[];
-    /** kubelet and kube-proxy for worker hosts (from `binaries.kubernetesNode` when set). */
+    /** kubelet and kube-proxy (and kubectl when pinned) for worker hosts (from `binaries.kubernetesNode` when set). */
     node: ReleaseFile[];
     /** etcd, etcdctl (and etcdutl from 3.5) for etcd hosts. */
     etcd: ReleaseFile;
@@ -158,9 +158,19 @@ export function kubernetesFiles(
     });
 }
 
-/** The control-plane binaries a spec installs: kubectl only when pinned or free with the tarball. */
+/** `names`, and kubectl when pinned or free with the server tarball. */
+function withKubectl(source: KubernetesSourceSpec, names: KubernetesBinary[]): KubernetesBinary[] {
+    return source.serverTarball || source.sha256?.kubectl ? [...names, "kubectl"] : [...names];
+}
+
+/** The control-plane binaries a spec installs. */
 export function controlPlaneBinaries(source: KubernetesSourceSpec): KubernetesBinary[] {
-    return source.serverTarball || source.sha256?.kubectl ? [...CONTROL_PLANE_BINARIES, "kubectl"] : [...CONTROL_PLANE_BINARIES];
+    return withKubectl(source, CONTROL_PLANE_BINARIES);
+}
+
+/** The node binaries a spec installs (kubectl is what node removals drain with). */
+export function nodeBinaries(source: KubernetesSourceSpec): KubernetesBinary[] {
+    return withKubectl(source, NODE_BINARIES);
 }
 
 /** Install names of the single-file releases. */
@@ -243,7 +253,14 @@ export function resolveReleases(spec: ClusterSpec, arch: Arch = spec.arch): Reso
     ) => single(component, b[component as keyof typeof b] as SingleSource, arch, clusterArch, urlDir, fileName, archive, files);
     const resolvers: { [K in keyof Omit<ResolvedReleases, "arch">]-?: () => ResolvedReleases[K] } = {
         controlPlane: () => kubernetesFiles("kubernetes", b.kubernetes, arch, controlPlaneBinaries(b.kubernetes), clusterArch),
-        node: () => kubernetesFiles(b.kubernetesNode ? "kubernetesNode" : "kubernetes", b.kubernetesNode ?? b.kubernetes, arch, NODE_BINARIES, clusterArch),
+        node: () =>
+            kubernetesFiles(
+                b.kubernetesNode ? "kubernetesNode" : "kubernetes",
+                b.kubernetesNode ?? b.kubernetes,
+                arch,
+                nodeBinaries(b.kubernetesNode ?? b.kubernetes),
+                clusterArch,
+            ),
         etcd: () => etcdReleaseFile(spec, arch),
         containerd: () => {
             if (!b.containerd) return undefined;

@@ -4,7 +4,7 @@ import { broadcastAddress, canonicalCidr, contains, nthAddress, overlaps, parseC
 import type { ClusterSpec, KubernetesSourceSpec, Role } from "./schema";
 import { checkArchDigests, checkDigests, sourceUses } from "./digests";
 import { nodeHosts } from "./hosts";
-import { OLDEST_NODE_MINOR } from "../worker/plan";
+import { maxPodsProblem, OLDEST_NODE_MINOR } from "../worker/plan";
 import { planHosts } from "../cluster/host-needs";
 import {
     allowedNodeLag,
@@ -298,6 +298,9 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
                 `use an etcd ${lines[lines.length - 1]}.x release`,
             );
     }
+
+    const maxPods = spec.nodes.maxPods !== undefined && maxPodsProblem(spec.nodes.maxPods, spec.flannel.subnetLen);
+    if (maxPods) error("nodes.maxPods", maxPods, "lower nodes.maxPods, or give each node a larger block (a smaller flannel.subnetLen)");
 
     const containerd = b.containerd && parseVersion(b.containerd.version);
     // What WorkerNode configures: kubelets from 1.31 (failCgroupV1, nftables) on containerd 2.x.

@@ -3,7 +3,7 @@
  * slip (at most one of them can match), and one file pinned twice must be pinned alike
  * (kubelet in `binaries.kubernetes` and `binaries.kubernetesNode` of the same version).
  */
-import { byArchPath, controlPlaneBinaries, digestPath, kubernetesDigest, NODE_BINARIES, serverTarballDigest, singleDigest } from "./artifacts";
+import { byArchPath, controlPlaneBinaries, digestPath, kubernetesDigest, nodeBinaries, serverTarballDigest, singleDigest } from "./artifacts";
 import { childPath, type SpecIssue } from "./errors";
 import { ARCHES, KUBERNETES_BINARIES, type Arch, type ClusterSpec, type KubernetesBinary } from "./schema";
 import { roleReleases } from "../cluster/host-needs";
@@ -73,7 +73,7 @@ export function sourceUses(spec: ClusterSpec): Map<Arch, Map<SingleKey | Kuberne
         };
         for (const purpose of Object.values(roleReleases(spec, host)).flat()) {
             if (purpose === "controlPlane") use("kubernetes", controlPlaneBinaries(b.kubernetes));
-            else if (purpose === "node") use(b.kubernetesNode ? "kubernetesNode" : "kubernetes", NODE_BINARIES);
+            else if (purpose === "node") use(b.kubernetesNode ? "kubernetesNode" : "kubernetes", nodeBinaries(b.kubernetesNode ?? b.kubernetes));
             else if (b[purpose]) use(purpose);
         }
     }

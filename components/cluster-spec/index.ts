@@ -19,6 +19,7 @@ export {
     NODE_BINARIES,
     OFFICIAL_BASE_URLS,
     controlPlaneBinaries,
+    nodeBinaries,
     kubernetesFiles,
     resolveReleases,
     resolveReleasesByArch,

@@ -488,12 +488,18 @@ export const nodesSchema = z
             .optional()
             .describe("kube-proxy's `conntrack.maxPerCore`; 0 leaves `nf_conntrack_max` alone (hosts where it is read-only). Default: kube-proxy's own."),
         sandboxImage: imageReference.optional().describe("The CRI sandbox image, fully qualified. Default: `registry.k8s.io/pause:3.10.2`."),
+        maxPods: z
+            .number()
+            .int()
+            .min(1)
+            .optional()
+            .describe("The kubelets' `maxPods`, at most the pod addresses of a node's `flannel.subnetLen` block. Default: the kubelet's own (110)."),
         images: z
             .array(nodeImageSchema)
             .default([])
             .describe("Image archives imported and pinned on every node before its kubelet starts (the sandbox image, CoreDNS, what pods run). Default: none."),
     })
-    .describe("The nodes' runtime: `{cgroupV1?, restrictOomScoreAdj?, conntrackMaxPerCore?, sandboxImage?, images?}`.");
+    .describe("The nodes' runtime: `{cgroupV1?, restrictOomScoreAdj?, conntrackMaxPerCore?, sandboxImage?, maxPods?, images?}`.");
 export type NodesSpec = z.output<typeof nodesSchema>;
 
 export const pkiSchema = z

@@ -7,6 +7,7 @@ import { corednsObjects, WorkerNode } from "../worker";
 import type { Arch, ClusterSpec } from "../cluster-spec/schema";
 import type { ResolvedReleases } from "../cluster-spec/artifacts";
 import { roleReleases } from "./host-needs";
+import { nodeDrainerKubeconfig } from "./node-drainer";
 import { workerNodeArgs } from "./worker-args";
 
 /**
@@ -25,6 +26,7 @@ export function deployWorkers(
 ): { nodes: Map<string, WorkerNode>; coredns?: k8s.apps.v1.Deployment } {
     const args = workerNodeArgs(spec, hosts);
     const token = pulumi.secret(cluster.controlPlane.bootstrapToken.apply((t) => `${t.id}.${t.secret}`));
+    const drainer = args.size > 0 ? nodeDrainerKubeconfig(parent, name, spec, cluster) : undefined;
     const list = [...args].map(([hostName, a]): [string, WorkerNode] => {
         const hostSpec = spec.hosts.find((h) => h.name === hostName)!;
         const files = roleReleases(spec, hostSpec).worker.flatMap((purpose) => {
@@ -35,9 +37,11 @@ export function deployWorkers(
         const installed: InstalledRelease[] = files.map((f) => plan.release(f.name, f.version));
         // containerd finds the CNI plugins where the release put them.
         const cni = installed.find((r) => r.paths.bridge !== undefined);
+        // Nodes drain on removal with the kubectl their Kubernetes release holds (the server tarball, or a pinned kubectl).
+        const removal = drainer && installed.some((r) => r.paths.kubectl !== undefined) ? { removal: { kubeconfig: drainer } } : {};
         const node = new WorkerNode(
             `${name}-node-${hostName}`,
-            { ...a, installed, ca: cluster.ca, bootstrapToken: token, ...(cni ? { cniBinDir: cni.installDir } : {}) },
+            { ...a, installed, ca: cluster.ca, bootstrapToken: token, ...removal, ...(cni ? { cniBinDir: cni.installDir } : {}) },
             { parent, dependsOn: [plan.prep.ready, cluster.controlPlane] },
         );
         return [hostName, node];

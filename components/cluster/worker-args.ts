@@ -54,6 +54,7 @@ export function workerNodeArgs(spec: ClusterSpec, hosts: Map<string, Host>): Map
                 clusterDomain: spec.network.clusterDomain,
                 podSubnet: nthSubnet(spec.network.podCidr, spec.flannel.subnetLen, i),
                 sandboxImage: n.sandboxImage,
+                maxPods: n.maxPods,
                 cgroupV1: n.cgroupV1,
                 restrictOomScoreAdj: n.restrictOomScoreAdj,
                 proxy: { mode: spec.network.proxyMode, conntrackMaxPerCore: n.conntrackMaxPerCore },

@@ -22,6 +22,8 @@ export const CONTROL_PLANE_TAINT = { key: "node-role.kubernetes.io/control-plane
 export const DEFAULT_ENDPOINT_PORT = 6443;
 /** The cluster name in the kubeconfigs the node gets when the Args give none. */
 export const DEFAULT_CLUSTER_NAME = "kubernetes";
+/** How long removing a node waits for its pods to be evicted when the Args give none (kubectl drain's `--timeout`). */
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 300;
 
 /** A taint the kubelet registers its Node with (`registerWithTaints`). */
 export interface TaintArgs {
@@ -63,6 +65,25 @@ export interface NodeImageArgs {
     digest: string;
 }
 
+/**
+ * What removing the node from the program does first, while its kubelet still runs: cordon it,
+ * evict its pods (kubectl drain, DaemonSet pods left to the Node's deletion), stop the kubelet so
+ * it cannot register again, delete the Node object and kill the containers left. Its services,
+ * files and releases are removed after that. Pods no controller manages, and evictions a
+ * PodDisruptionBudget refuses, block the removal: it fails naming them, and the node stays
+ * cordoned until the next run.
+ */
+export interface NodeRemovalArgs {
+    /**
+     * A kubeconfig whose user may get, patch and delete Nodes, list Pods, create `pods/eviction`
+     * and get DaemonSets (the cluster hands over one for its own node-drainer identity). A Pulumi
+     * secret: it travels on stdin only, into a file under /run removed when the script ends.
+     */
+    kubeconfig: pulumi.Input<string>;
+    /** Seconds to wait for the pods to be evicted before failing. Default: {@link DEFAULT_DRAIN_TIMEOUT_SECONDS}. */
+    drainTimeoutSeconds?: number;
+}
+
 /** Arguments of WorkerNode: one host running containerd, the kubelet and kube-proxy. */
 export interface WorkerNodeArgs {
     /** The host, with its SSH connection. Its name is the Node's name; its address is the node IP unless `nodeIp` says otherwise. */
@@ -81,6 +102,8 @@ export interface WorkerNodeArgs {
     installed?: InstalledRelease[];
     /** The releases to install when none are handed over (standalone use). Give this or `installed`. */
     release?: ReleaseNeed[];
+    /** Drain and deregister the node when it is removed from the program ({@link NodeRemovalArgs}); needs kubectl among the releases. Default: none (its services and files are removed, its Node object stays). */
+    removal?: NodeRemovalArgs;
     /** Where kubelets and kube-proxy reach the apiservers: the load balancer's VIP and port. */
     endpoint: { host: string; port?: number };
     /** Cluster name inside the node's kubeconfigs. Default: {@link DEFAULT_CLUSTER_NAME}. */
@@ -120,6 +143,8 @@ export interface WorkerNodeArgs {
      * says when a host needs it. Default: false.
      */
     restrictOomScoreAdj?: boolean;
+    /** The kubelet's `maxPods`: at most as many as `podSubnet` has addresses for. Default: the kubelet's own (110). */
+    maxPods?: number;
     /** kube-proxy's settings. Default: the defaults of {@link ProxyArgs}. */
     proxy?: ProxyArgs;
     /**

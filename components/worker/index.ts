@@ -1,5 +1,6 @@
 export {
     type WorkerNodeArgs,
+    type NodeRemovalArgs,
     type NodeImageArgs,
     type ProxyArgs,
     type TaintArgs,
@@ -13,3 +14,4 @@ export { planWorkerNode, type WorkerNodePlan } from "./plan";
 export { workerHostNeeds, KUBELET_PORT, KUBE_PROXY_HEALTH_PORT } from "./needs";
 export { NODE_PATHS, CONTAINERD_UNIT, KUBELET_UNIT, KUBE_PROXY_UNIT } from "./layout";
 export { corednsObjects, COREDNS, DEFAULT_COREDNS_IMAGE, type CorednsArgs } from "./coredns";
+export { NODE_DRAINER_USER, nodeDrainerClusterRole, nodeDrainerClusterRoleBinding } from "./drainer";

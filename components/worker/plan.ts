@@ -14,6 +14,7 @@ import {
     DEFAULT_CLUSTER_NAME,
     DEFAULT_CNI_BIN_DIR,
     DEFAULT_CONTAINERD_VERSION,
+    DEFAULT_DRAIN_TIMEOUT_SECONDS,
     DEFAULT_ENDPOINT_PORT,
     DEFAULT_POD_CIDR,
     DEFAULT_PROXY_MODE,
@@ -86,6 +87,10 @@ export interface WorkerNodePlan {
     labels: Record<string, string>;
     /** Taints the kubelet registers: the control-plane taint first when the host runs the control plane. */
     taints: TaintArgs[];
+    /** The kubelet's `maxPods`, when the Args set it. */
+    maxPods?: number;
+    /** Seconds the removal waits for evictions, when the Args ask for a removal. */
+    drainTimeoutSeconds?: number;
 }
 
 /** The plan and everything wrong (issues) or doubtful (warnings) in the Args. */
@@ -158,6 +163,14 @@ export function kubeletMaySetLabel(key: string): boolean {
     const isKubernetes = ["kubernetes.io", "k8s.io"].some((ns) => namespace === ns || namespace.endsWith(`.${ns}`));
     if (!isKubernetes || KUBELET_LABELS.has(key)) return true;
     return KUBELET_LABEL_NAMESPACES.some((ns) => namespace === ns || namespace.endsWith(`.${ns}`));
+}
+
+/** Pod addresses in a node's block of this prefix length: the bridge takes the network, gateway and broadcast addresses. */
+export const podAddresses = (prefix: number) => 2 ** (32 - prefix) - 3;
+
+/** What is wrong with `maxPods` on a node whose pod block has this prefix length, or undefined. */
+export function maxPodsProblem(maxPods: number, prefix: number): string | undefined {
+    return maxPods > podAddresses(prefix) ? `${maxPods} pods do not fit a node's /${prefix} block (${podAddresses(prefix)} pod addresses)` : undefined;
 }
 
 const isPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
@@ -338,7 +351,25 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
             issue("podSubnet", `${podSubnet} is not inside podCidr ${podCidr}`, "give this node's own block of podCidr");
         else if (subnet && subnet[1] > 28)
             issue("podSubnet", `/${subnet[1]} holds too few pod addresses`, "give a block of /28 or larger (a /24, as the controller-manager hands out)");
+        else if (subnet && args.maxPods !== undefined && maxPodsProblem(args.maxPods, subnet[1]))
+            issue("maxPods", maxPodsProblem(args.maxPods, subnet[1])!, "lower maxPods or give a larger podSubnet");
     }
+    const maxPods = args.maxPods;
+    if (maxPods !== undefined && !(Number.isInteger(maxPods) && maxPods >= 1))
+        issue("maxPods", `${maxPods} is not a whole number of pods`, "give 1 or more, or leave it unset for the kubelet's 110");
+    const drainTimeoutSeconds = args.removal && (args.removal.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS);
+    if (drainTimeoutSeconds !== undefined && !(Number.isInteger(drainTimeoutSeconds) && drainTimeoutSeconds >= 1))
+        issue(
+            "removal.drainTimeoutSeconds",
+            `${drainTimeoutSeconds} is not a whole number of seconds`,
+            `give 1 or more, or leave it unset for ${DEFAULT_DRAIN_TIMEOUT_SECONDS}`,
+        );
+    if (args.removal && (args.installed !== undefined) !== (args.release !== undefined) && !has("kubectl"))
+        issue(
+            args.installed !== undefined ? "installed" : "release",
+            "no release holds kubectl, which the removal drains the node with",
+            "add kubectl to the Kubernetes node release, or leave `removal` unset",
+        );
 
     // Runtime.
     const sandboxImage = args.sandboxImage ?? DEFAULT_SANDBOX_IMAGE;
@@ -445,6 +476,8 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
         taints,
     };
     if (podSubnet !== undefined) plan.podSubnet = podSubnet;
+    if (maxPods !== undefined) plan.maxPods = maxPods;
+    if (drainTimeoutSeconds !== undefined) plan.drainTimeoutSeconds = drainTimeoutSeconds;
     void name;
     return { plan, issues, warnings };
 }

@@ -39,6 +39,7 @@ export function kubeletConfiguration(plan: WorkerNodePlan): Record<string, unkno
         tlsCertFile: NODE_PATHS.kubeletServingCert,
         tlsPrivateKeyFile: NODE_PATHS.kubeletServingKey,
     };
+    if (plan.maxPods !== undefined) config.maxPods = plan.maxPods;
     if (plan.taints.length > 0) config.registerWithTaints = plan.taints.map((t) => ({ ...t }));
     // Kubelets from 1.35 refuse cgroup v1 hosts unless told (KEP-5573).
     if (plan.cgroupV1) config.failCgroupV1 = false;

@@ -23,6 +23,7 @@ import { renderContainerdConfig, renderContainerdUnit } from "./render-container
 import { renderKubeProxyConfig, renderKubeProxyKubeconfig, renderKubeProxyUnit } from "./render-kube-proxy";
 import { kubeletServingSans, renderBootstrapKubeconfig, renderKubeletConfig, renderKubeletEnv, renderKubeletUnit } from "./render-kubelet";
 import { renderPreflight } from "./render-preflight";
+import { renderNodeRemovalScript } from "./render-removal";
 
 /** The kubelet's health endpoint (healthzBindAddress and healthzPort, the kubelet's defaults). */
 export const KUBELET_HEALTHZ_URL = "http://127.0.0.1:10248/healthz";
@@ -200,6 +201,19 @@ export class WorkerNode extends pulumi.ComponentResource {
             },
             child,
         );
+        if (args.removal) {
+            // Nothing at create; deleted first of all (it depends on the running services and kubectl), it drains the node.
+            new command.remote.Command(
+                `${name}-removal`,
+                {
+                    connection: host.connection,
+                    delete: remoteScript(host, renderNodeRemovalScript(plan, binPath("kubectl"), ctr)),
+                    stdin: pulumi.secret(args.removal.kubeconfig),
+                    logging: "stdoutAndStderr",
+                },
+                { ...child, dependsOn: [kubeletLink.ready, kubeProxyLink.ready, ...releaseOf("kubectl").map((r) => r.command)] },
+            );
+        }
         this.ready = kubeProxyLink.ready;
         this.nodeName = kubeletLink.ready.whenReady(plan.name);
         this.registerOutputs({ nodeName: this.nodeName, servingCertificateExpiry: this.servingCertificateExpiry });

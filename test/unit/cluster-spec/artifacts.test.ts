@@ -46,6 +46,11 @@ describe("release files", () => {
         );
         const withKubectl = releases((raw) => (raw.binaries.kubernetes.sha256.kubectl = SHA256));
         assert.deepEqual(withKubectl.controlPlane.map((f) => f.fileName).slice(-1), ["kubectl"]);
+        // Nodes drain on removal with it, so they take it too once it is pinned.
+        assert.deepEqual(
+            withKubectl.node.map((f) => f.fileName),
+            ["kubelet", "kube-proxy", "kubectl"],
+        );
     });
 
     it("takes every binary from the server tarball, pinned by sha512", () => {
@@ -61,7 +66,7 @@ describe("release files", () => {
         );
         assert.deepEqual(
             r.node[0].binaries.map((b) => b.path),
-            ["kubernetes/server/bin/kubelet", "kubernetes/server/bin/kube-proxy"],
+            ["kubernetes/server/bin/kubelet", "kubernetes/server/bin/kube-proxy", "kubernetes/server/bin/kubectl"],
         );
     });
 

@@ -66,4 +66,12 @@ test("the seed 001 program declares every host's preparation once, etcd on the e
     assert.equal(await new Promise((r) => program.apiserverEndpoint.apply(r)), "https://192.168.80.100:6443");
     const sshKeyUses = registered.filter((r) => r.type === "command:remote:Command" && JSON.stringify(r.inputs.create ?? "").includes("unit-test-key"));
     assert.deepEqual(sshKeyUses, [], "the SSH key is never in a command line");
+
+    // Every node drains on removal with kubectl from the server tarball, as the node-drainer identity.
+    const nodeHosts = [...new Set([...withRole("worker"), ...withRole("control-plane")])].sort();
+    const removals = registered.filter((r) => r.name.endsWith("-removal"));
+    assert.deepEqual(removals.map((r) => r.name.replace(/^.*-node-/, "").replace(/-removal$/, "")).sort(), nodeHosts);
+    for (const r of removals) assert.match(String(r.inputs.delete), /\/kubectl --kubeconfig "\$kubeconfig"/);
+    const drainer = registered.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding" && r.name.endsWith("-node-drainer"));
+    assert.ok(drainer, "the drainer's binding is declared");
 });

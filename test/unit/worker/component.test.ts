@@ -47,6 +47,14 @@ const args = (extra: Partial<WorkerNodeArgs> = {}): WorkerNodeArgs => ({
     ...extra,
 });
 new WorkerNode("n", args());
+new WorkerNode(
+    "r",
+    args({
+        host: { ...host, name: "w2" },
+        release: [tarball("kubernetes-server", ["kubelet", "kube-proxy", "kubectl"]), ...release.slice(1)],
+        removal: { kubeconfig: pulumi.secret("DRAINER-KUBECONFIG") },
+    }),
+);
 
 const named = (name: string) => {
     const r = registered.find((x) => x.name === name);
@@ -129,6 +137,20 @@ test("a kubelet setting restarts only the kubelets: each service's restart follo
     assert.ok(dependsOn("n-containerd-restart", "n-etc-containerd-config.toml-write"));
     // The bridge network is read per pod: a new subnet restarts nothing.
     for (const s of ["containerd", "kubelet", "kube-proxy"]) assert.ok(!dependsOn(`n-${s}-restart`, "n-etc-cni-net.d-10-k8s-binary-bridge.conflist-write"));
+});
+
+test("a removal drains at delete only, the kubeconfig on stdin as a secret, after the services and kubectl", async () => {
+    await settled();
+    assert.ok(!has("n-removal"), "no removal unless asked");
+    const removal = named("r-removal");
+    assert.equal(removal.inputs.create, undefined, "nothing runs at create");
+    assert.match(String(removal.inputs.delete), /k drain w2 /);
+    assert.ok(isSecret(removal.inputs.stdin));
+    assert.equal(unwrap(removal.inputs.stdin), "DRAINER-KUBECONFIG");
+    assert.ok(!String(removal.inputs.delete).includes("DRAINER-KUBECONFIG"), "the kubeconfig is in no command line");
+    // Deleted before what it depends on: the kubelet and kube-proxy still run, kubectl is still installed.
+    for (const other of ["r-kubelet-healthy-wait", "r-kube-proxy-healthy-wait", "r-kubernetes-server-1.0.0-install"])
+        assert.ok(dependsOn("r-removal", other), `after ${other}`);
 });
 
 test("bad Args: one error naming every path, no child declared", async () => {

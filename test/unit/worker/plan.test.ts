@@ -162,6 +162,23 @@ test("every check reports at its path", () => {
         /more than once/,
     );
     only({ controlPlane: true, taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] }, "taints[0]", /sets itself/);
+    only({ maxPods: 0 }, "maxPods", /not a whole number of pods/);
+    only({ podSubnet: "10.244.1.0/26", maxPods: 62 }, "maxPods", /62 pods do not fit a node's \/26 block \(61 pod addresses\)/);
+    only(
+        { release: [{ ...release, binaries: [...ALL, "kubectl"] }], removal: { kubeconfig: "k", drainTimeoutSeconds: 0 } },
+        "removal.drainTimeoutSeconds",
+        /not a whole number of seconds/,
+    );
+    only({ removal: { kubeconfig: "k" } }, "release", /no release holds kubectl, which the removal drains the node with/);
+});
+
+test("maxPods fits the node's block exactly; a removal takes the default drain timeout", () => {
+    assert.deepEqual(issuesOf({ podSubnet: "10.244.1.0/26", maxPods: 61 }), []);
+    const withKubectl = [{ ...release, binaries: [...ALL, "kubectl"] }];
+    const { plan, issues } = planWorkerNode("main", args({ release: withKubectl, removal: { kubeconfig: "k" } }));
+    assert.deepEqual(issues, []);
+    assert.equal(plan.drainTimeoutSeconds, 300);
+    assert.equal(planWorkerNode("main", args()).plan.drainTimeoutSeconds, undefined);
 });
 
 test("installed releases: every node binary and CNI plugin must be in one of them", () => {

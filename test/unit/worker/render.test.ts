@@ -18,6 +18,8 @@ import {
 } from "../../../components/worker/render-kubelet";
 import { kubeProxyConfiguration, renderKubeProxyKubeconfig, renderKubeProxyUnit } from "../../../components/worker/render-kube-proxy";
 import { renderPreflight } from "../../../components/worker/render-preflight";
+import { renderNodeRemovalScript } from "../../../components/worker/render-removal";
+import { nodeDrainerClusterRole, nodeDrainerClusterRoleBinding, NODE_DRAINER_USER } from "../../../components/worker/drainer";
 
 const planOf = (over: Partial<WorkerNodeArgs> = {}): WorkerNodePlan => {
     const { plan, issues } = planWorkerNode("main", {
@@ -187,4 +189,45 @@ test("CoreDNS objects: the Service at clusterDNS, the Corefile's domain, readine
     assert.deepEqual((o.clusterRoleBinding.subjects as unknown[])[0], { kind: "ServiceAccount", name: "coredns", namespace: "kube-system" });
     assert.ok((o.clusterRole.rules as { resources: string[] }[]).some((r) => r.resources.includes("endpointslices")));
     assert.throws(() => renderCorefile("a b"), /not a DNS domain/);
+});
+
+test("maxPods is written only when given", () => {
+    assert.equal(kubeletConfiguration(planOf()).maxPods, undefined);
+    assert.equal(kubeletConfiguration(planOf({ maxPods: 64 })).maxPods, 64);
+});
+
+test("removal: the kubeconfig from stdin into a file removed on exit; cordon, drain, stop the kubelet, then delete the Node", () => {
+    const plan = planOf({ removal: { kubeconfig: "k", drainTimeoutSeconds: 120 } });
+    const script = renderNodeRemovalScript(plan, "/opt/k8s/kubectl", "/opt/containerd/ctr");
+    assert.match(script, /kubeconfig=\$\(mktemp \/run\/k8s-binary-drain\.XXXXXX\)\ntrap 'rm -f "\$kubeconfig"' EXIT\ncat >"\$kubeconfig"/);
+    assert.match(script, /\/opt\/k8s\/kubectl --kubeconfig "\$kubeconfig"/);
+    const at = (re: RegExp) => {
+        const i = script.search(re);
+        assert.ok(i >= 0, String(re));
+        return i;
+    };
+    const order = [
+        /k cordon w1\n/,
+        /k drain w1 --ignore-daemonsets --delete-emptydir-data --timeout=120s/,
+        /systemctl stop kubelet\.service/,
+        /k delete node w1 /,
+    ].map(at);
+    assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        order,
+        "cordon, drain, stop, delete in that order",
+    );
+    assert.match(script, /was not drained within 120s: the pods named above could not be evicted/);
+    assert.match(script, /\*NotFound\*\) echo "Node w1 is not registered: nothing to drain"/);
+    assert.throws(() => renderNodeRemovalScript(planOf(), "/k", "/c"), /no removal is planned/);
+});
+
+test("the drainer may cordon, evict and delete Nodes, and nothing else", () => {
+    const role = nodeDrainerClusterRole();
+    assert.deepEqual(
+        (role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).map((r) => `${r.apiGroups}/${r.resources}: ${r.verbs}`),
+        ["/nodes: get,patch,delete", "/pods: get,list", "/pods/eviction: create", "apps/daemonsets: get"],
+    );
+    const binding = nodeDrainerClusterRoleBinding();
+    assert.deepEqual(binding.subjects, [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: NODE_DRAINER_USER }]);
 });
