@@ -105,6 +105,7 @@ test("the program joins two workers to a control plane on real hosts", { timeout
         assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
         return r.stdout.trim();
     };
+    const apply = (object: object) => kubectl(["apply", "-f", "-"], JSON.stringify(object));
 
     await t.test("the nodes output names the control-plane host and both workers", () => {
         assert.deepEqual(first.outputs.nodes, NODES);
@@ -154,19 +155,16 @@ test("the program joins two workers to a control plane on real hosts", { timeout
 
     await t.test("an agnhost pod runs on each worker; logs and exec reach it through the kubelets", async () => {
         for (const w of WORKERS) {
-            kubectl(
-                ["apply", "-f", "-"],
-                JSON.stringify({
-                    apiVersion: "v1",
-                    kind: "Pod",
-                    metadata: { name: `netexec-${w}`, namespace: "default", labels: { app: `netexec-${w}` } },
-                    spec: {
-                        nodeSelector: { "kubernetes.io/hostname": w },
-                        terminationGracePeriodSeconds: 1,
-                        containers: [{ name: "netexec", image: AGNHOST, imagePullPolicy: "Never", args: ["netexec", "--http-port=8080"] }],
-                    },
-                }),
-            );
+            apply({
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { name: `netexec-${w}`, namespace: "default", labels: { app: `netexec-${w}` } },
+                spec: {
+                    nodeSelector: { "kubernetes.io/hostname": w },
+                    terminationGracePeriodSeconds: 1,
+                    containers: [{ name: "netexec", image: AGNHOST, imagePullPolicy: "Never", args: ["netexec", "--http-port=8080"] }],
+                },
+            });
         }
         await waitUntil(
             () => WORKERS.every((w) => kubectl(["get", "pod", `netexec-${w}`, "-o", "jsonpath={.status.phase}"]) === "Running"),
@@ -203,15 +201,12 @@ test("the program joins two workers to a control plane on real hosts", { timeout
 
     await t.test("a ClusterIP Service and a NodePort reach each worker's pod from its node", async () => {
         for (const w of WORKERS) {
-            kubectl(
-                ["apply", "-f", "-"],
-                JSON.stringify({
-                    apiVersion: "v1",
-                    kind: "Service",
-                    metadata: { name: `netexec-${w}`, namespace: "default" },
-                    spec: { type: "NodePort", selector: { app: `netexec-${w}` }, ports: [{ port: 80, targetPort: 8080 }] },
-                }),
-            );
+            apply({
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: `netexec-${w}`, namespace: "default" },
+                spec: { type: "NodePort", selector: { app: `netexec-${w}` }, ports: [{ port: 80, targetPort: 8080 }] },
+            });
             const clusterIp = kubectl(["get", "service", `netexec-${w}`, "-o", "jsonpath={.spec.clusterIP}"]);
             const nodePort = kubectl(["get", "service", `netexec-${w}`, "-o", "jsonpath={.spec.ports[0].nodePort}"]);
             assert.match(clusterIp, /^10\./);
@@ -335,34 +330,31 @@ openssl x509 -in ${pki}/kubelet-client-aged.pem -noout -serial; systemctl restar
 
     await t.test("a worker removed from the stack is drained, deregistered and cleaned up; its pods move", async () => {
         // Two replicas, one per schedulable node (cordoned nodes leave the spread: nodeTaintsPolicy Honor).
-        kubectl(
-            ["apply", "-f", "-"],
-            JSON.stringify({
-                apiVersion: "apps/v1",
-                kind: "Deployment",
-                metadata: { name: "spread", namespace: "default" },
-                spec: {
-                    replicas: 2,
-                    selector: { matchLabels: { app: "spread" } },
-                    template: {
-                        metadata: { labels: { app: "spread" } },
-                        spec: {
-                            terminationGracePeriodSeconds: 1,
-                            topologySpreadConstraints: [
-                                {
-                                    maxSkew: 1,
-                                    topologyKey: "kubernetes.io/hostname",
-                                    whenUnsatisfiable: "DoNotSchedule",
-                                    nodeTaintsPolicy: "Honor",
-                                    labelSelector: { matchLabels: { app: "spread" } },
-                                },
-                            ],
-                            containers: [{ name: "netexec", image: AGNHOST, imagePullPolicy: "Never", args: ["netexec", "--http-port=8080"] }],
-                        },
+        apply({
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "spread", namespace: "default" },
+            spec: {
+                replicas: 2,
+                selector: { matchLabels: { app: "spread" } },
+                template: {
+                    metadata: { labels: { app: "spread" } },
+                    spec: {
+                        terminationGracePeriodSeconds: 1,
+                        topologySpreadConstraints: [
+                            {
+                                maxSkew: 1,
+                                topologyKey: "kubernetes.io/hostname",
+                                whenUnsatisfiable: "DoNotSchedule",
+                                nodeTaintsPolicy: "Honor",
+                                labelSelector: { matchLabels: { app: "spread" } },
+                            },
+                        ],
+                        containers: [{ name: "netexec", image: AGNHOST, imagePullPolicy: "Never", args: ["netexec", "--http-port=8080"] }],
                     },
                 },
-            }),
-        );
+            },
+        });
         const spreadNodes = () =>
             kubectl(["get", "pods", "-l", "app=spread", "-o", 'jsonpath={range .items[*]}{.spec.nodeName}={.status.phase}{"\\n"}{end}'])
                 .split("\n")
