@@ -49,6 +49,8 @@ export interface PollReport {
     failures: { at: number; error: string }[];
     /** From the first failure to the end of the last failed request, in ms; 0 without failures. */
     errorWindowMs: number;
+    /** The longest a successful request took, in ms: a stall that ended before the request timed out. */
+    slowestMs: number;
 }
 
 /** Polls `path` every `intervalMs` until stopped; a non-200 answer counts as a failure. */
@@ -56,6 +58,7 @@ export function startApiPoller(creds: ApiCredentials, path: string, intervalMs =
     let running = true;
     let requests = 0;
     const failures: { at: number; error: string; end: number }[] = [];
+    let slowestMs = 0;
     const loop = (async () => {
         while (running) {
             const at = Date.now();
@@ -63,6 +66,7 @@ export function startApiPoller(creds: ApiCredentials, path: string, intervalMs =
             try {
                 const r = await apiGet(creds, path);
                 if (r.status !== 200) failures.push({ at, end: Date.now(), error: `HTTP ${r.status}: ${r.body.slice(0, 200)}` });
+                else slowestMs = Math.max(slowestMs, Date.now() - at);
             } catch (e) {
                 failures.push({ at, end: Date.now(), error: (e as Error).message });
             }
@@ -74,7 +78,7 @@ export function startApiPoller(creds: ApiCredentials, path: string, intervalMs =
             running = false;
             await loop;
             const errorWindowMs = failures.length === 0 ? 0 : failures[failures.length - 1].end - failures[0].at;
-            return { requests, failures: failures.map(({ at, error }) => ({ at, error })), errorWindowMs };
+            return { requests, failures: failures.map(({ at, error }) => ({ at, error })), errorWindowMs, slowestMs };
         },
     };
 }
