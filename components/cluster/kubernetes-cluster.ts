@@ -7,6 +7,7 @@ import { prepareHosts } from "./phase-hosts";
 import { deployLoadBalancer } from "./phase-lb";
 import { deployControlPlane } from "./phase-control-plane";
 import { deployWorkers } from "./phase-workers";
+import { clusterVersions } from "./versions-output";
 
 /** Arguments of {@link KubernetesCluster}. */
 export interface KubernetesClusterArgs {
@@ -33,6 +34,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     /** The Nodes' names (workers, and control-plane hosts when they register), each resolving once its kubelet is healthy. */
     readonly nodes: pulumi.Output<string[]>;
+    /** The releases the stack runs, by `binaries` key (`kubernetesNode`: the kubelets'), known before anything runs. */
+    readonly versions: pulumi.Output<Record<string, string>>;
     /** What host preparation found on each host (modules, swap, firewall, clock), by host name. */
     readonly hostReports: pulumi.Output<Record<string, string>>;
 
@@ -51,7 +54,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans);
         deployLoadBalancer(this, name, spec, hosts, plans);
         const { ca, frontProxyCa, controlPlane } = deployControlPlane(this, name, spec, hosts, plans, releases, { cluster: etcd, ca: etcdCa });
-        const { nodes } = deployWorkers(this, name, spec, hosts, plans, releases, { ca, controlPlane });
+        const { nodes, drainerExpiry } = deployWorkers(this, name, spec, hosts, plans, releases, { ca, controlPlane });
 
         // Through the VIP (without a load balancer, the first control plane) once the apiservers answer there.
         this.apiserverEndpoint = controlPlane.endpoint;
@@ -59,12 +62,13 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         this.etcdEndpoints = etcd.clientEndpoints;
         this.nodes = pulumi.all([...nodes.values()].map((n) => n.nodeName));
         const nodeCerts = pulumi.all(
-            Object.fromEntries(
-                [...nodes].flatMap(([host, n]) => [
+            Object.fromEntries([
+                ...[...nodes].flatMap(([host, n]) => [
                     [`node/${host}/kubelet-serving`, n.servingCertificateExpiry],
                     [`node/${host}/kube-proxy`, n.kubeProxyCertificateExpiry],
                 ]),
-            ),
+                ...(drainerExpiry ? [["node-drainer", drainerExpiry]] : []),
+            ]),
         );
         this.certificateExpiry = pulumi
             .all([etcdCa.validityEndTime, etcd.certificateExpiry, ca.validityEndTime, frontProxyCa.validityEndTime, controlPlane.certificateExpiry, nodeCerts])
@@ -76,6 +80,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
                 ...Object.fromEntries(Object.entries(cpCerts).map(([k, v]) => [`control-plane/${k}`, v])),
                 ...(nodeEnds as Record<string, string>),
             }));
+        this.versions = pulumi.output(clusterVersions(spec));
         this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
             apiserverEndpoint: this.apiserverEndpoint,
@@ -84,6 +89,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             certificateExpiry: this.certificateExpiry,
             hostReports: this.hostReports,
             nodes: this.nodes,
+            versions: this.versions,
         });
     }
 }

@@ -9,14 +9,14 @@ import type { ClusterSpec } from "../cluster-spec/schema";
  * The identity nodes removed from the stack are drained with: a client certificate from the
  * cluster CA for {@link NODE_DRAINER_USER}, bound to a ClusterRole that can cordon, evict and
  * delete Nodes and nothing more. The kubeconfig (a secret) depends on the binding, so a removal
- * runs before the binding could go.
+ * runs before the binding could go; `expiry` is the certificate's.
  */
 export function nodeDrainerKubeconfig(
     parent: pulumi.Resource,
     name: string,
     spec: ClusterSpec,
     cluster: { ca: CaKeyPair; controlPlane: ControlPlane },
-): pulumi.Output<string> {
+): { kubeconfig: pulumi.Output<string>; expiry: pulumi.Output<string> } {
     const id = `${name}-node-drainer`;
     const cert = new Certificate(
         id,
@@ -33,11 +33,12 @@ export function nodeDrainerKubeconfig(
     const inCluster = { parent, provider: cluster.controlPlane.provider };
     const role = new k8s.rbac.v1.ClusterRole(id, nodeDrainerClusterRole(), inCluster);
     const binding = new k8s.rbac.v1.ClusterRoleBinding(id, nodeDrainerClusterRoleBinding(), { ...inCluster, dependsOn: [role] });
-    return pulumi.secret(
+    const kubeconfig = pulumi.secret(
         pulumi
             .all([binding.metadata, cluster.controlPlane.endpoint, cluster.ca.certPem, cert.certPem, cert.privateKeyPem])
             .apply(([, server, caPem, clientCertPem, clientKeyPem]) =>
                 renderKubeconfig({ clusterName: spec.name, server, caPem, user: NODE_DRAINER_USER, clientCertPem, clientKeyPem }),
             ),
     );
+    return { kubeconfig, expiry: cert.validityEndTime };
 }

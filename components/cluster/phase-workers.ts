@@ -23,7 +23,7 @@ export function deployWorkers(
     plans: Map<string, HostPlan>,
     releases: Map<Arch, ResolvedReleases>,
     cluster: { ca: CaKeyPair; controlPlane: ControlPlane },
-): { nodes: Map<string, WorkerNode>; coredns?: k8s.apps.v1.Deployment } {
+): { nodes: Map<string, WorkerNode>; drainerExpiry?: pulumi.Output<string>; coredns?: k8s.apps.v1.Deployment } {
     const args = workerNodeArgs(spec, hosts);
     const token = pulumi.secret(cluster.controlPlane.bootstrapToken.apply((t) => `${t.id}.${t.secret}`));
     const drainer = args.size > 0 ? nodeDrainerKubeconfig(parent, name, spec, cluster) : undefined;
@@ -38,7 +38,7 @@ export function deployWorkers(
         // containerd finds the CNI plugins where the release put them.
         const cni = installed.find((r) => r.paths.bridge !== undefined);
         // Nodes drain on removal with the kubectl their Kubernetes release holds (the server tarball, or a pinned kubectl).
-        const removal = drainer && installed.some((r) => r.paths.kubectl !== undefined) ? { removal: { kubeconfig: drainer } } : {};
+        const removal = drainer && installed.some((r) => r.paths.kubectl !== undefined) ? { removal: { kubeconfig: drainer.kubeconfig } } : {};
         const node = new WorkerNode(
             `${name}-node-${hostName}`,
             { ...a, installed, ca: cluster.ca, bootstrapToken: token, ...removal, ...(cni ? { cniBinDir: cni.installDir } : {}) },
@@ -48,6 +48,7 @@ export function deployWorkers(
     });
     const nodes = new Map(list);
     if (nodes.size === 0) return { nodes };
+    const drainerExpiry = drainer?.expiry;
     const objects = corednsObjects({ clusterDns: spec.network.clusterDns, clusterDomain: spec.network.clusterDomain });
     const inCluster = { parent, provider: cluster.controlPlane.provider, dependsOn: [...nodes.values()].map((n) => n.ready) };
     const dns = `${name}-coredns`;
@@ -58,5 +59,5 @@ export function deployWorkers(
     // Ready within minutes once the nodes hold its image; a missing image fails the run instead of hanging it.
     const coredns = new k8s.apps.v1.Deployment(dns, objects.deployment, { ...inCluster, customTimeouts: { create: "5m", update: "5m" } });
     new k8s.core.v1.Service(dns, objects.service, inCluster);
-    return { nodes, coredns };
+    return { nodes, drainerExpiry, coredns };
 }
