@@ -32,7 +32,7 @@ const etcd = (over: Partial<FlannelNetworkArgs> = {}) =>
     planOf({
         mode: "systemd-etcd",
         nodes: NODES,
-        etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never },
+        etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never, configHost: {} as never },
         release: [release],
         ...over,
     });
@@ -70,13 +70,13 @@ test("flanneld systemd-kube: kube subnet manager, kubeconfig, net-conf, ip-masq,
         "ip-masq": "true",
         "subnet-file": "/run/flannel/subnet.env",
         "healthz-ip": "127.0.0.1",
-        "healthz-port": "8081",
+        "healthz-port": "8082",
         "kube-subnet-mgr": "true",
         "kubeconfig-file": FLANNEL_PATHS.kubeconfig,
         "net-config-path": FLANNEL_PATHS.netConf,
     });
     const env = renderFlanneldEnv(plan, plan.nodes[0]);
-    assert.match(env, new RegExp(`^${FLANNELD_ARGS_VAR}="--healthz-ip=127\\.0\\.0\\.1 --healthz-port=8081 --ip-masq=true --kube-subnet-mgr=true `, "m"));
+    assert.match(env, new RegExp(`^${FLANNELD_ARGS_VAR}="--healthz-ip=127\\.0\\.0\\.1 --healthz-port=8082 --ip-masq=true --kube-subnet-mgr=true `, "m"));
     assert.match(env, /^NODE_NAME=w1$/m);
     const withIface = kube({ interface: "eth1", ipMasq: false });
     assert.equal(flanneldFlags(withIface, withIface.nodes[0]).iface, "eth1");
