@@ -11,3 +11,4 @@ export const etcdEndpoints = cluster.etcdEndpoints;
 export const certificateExpiry = cluster.certificateExpiry;
 export const hostReports = cluster.hostReports;
 export const nodes = cluster.nodes;
+export const podSubnets = cluster.podSubnets;

@@ -7,6 +7,8 @@ import { prepareHosts } from "./phase-hosts";
 import { deployLoadBalancer } from "./phase-lb";
 import { deployControlPlane } from "./phase-control-plane";
 import { deployWorkers } from "./phase-workers";
+import { deployNetwork } from "./phase-network";
+import { deployAddons } from "./phase-addons";
 
 /** Arguments of {@link KubernetesCluster}. */
 export interface KubernetesClusterArgs {
@@ -19,8 +21,8 @@ export interface KubernetesClusterArgs {
 /**
  * The cluster from one spec, as the phases of a deploy: hosts prepared (each once, whatever its
  * roles, with each release installed once) → etcd → load balancer and control plane → the nodes
- * (containerd, kubelet, kube-proxy) and CoreDNS. Each phase waits for the preparation of its own
- * hosts only.
+ * (containerd, kubelet, kube-proxy) → the pod network (flannel) → CoreDNS. Each phase waits for
+ * the preparation of its own hosts only.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
     /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>; resolves once the apiservers answer /readyz through it. */
@@ -33,6 +35,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     /** The Nodes' names (workers, and control-plane hosts when they register), each resolving once its kubelet is healthy. */
     readonly nodes: pulumi.Output<string[]>;
+    /** Each flannel host's pod subnet as flannel holds it, by host name; resolves once flannel runs there. Empty in flannel mode none. */
+    readonly podSubnets: pulumi.Output<Record<string, string>>;
     /** What host preparation found on each host (modules, swap, firewall, clock), by host name. */
     readonly hostReports: pulumi.Output<Record<string, string>>;
 
@@ -52,6 +56,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         deployLoadBalancer(this, name, spec, hosts, plans);
         const { ca, frontProxyCa, controlPlane } = deployControlPlane(this, name, spec, hosts, plans, releases, { cluster: etcd, ca: etcdCa });
         const { nodes } = deployWorkers(this, name, spec, hosts, plans, releases, { ca, controlPlane });
+        const network = deployNetwork(this, name, spec, hosts, plans, releases, { ca, etcdCa, etcd, controlPlane, nodes });
+        if (nodes.size > 0) deployAddons(this, name, spec, controlPlane, [...[...nodes.values()].map((n) => n.ready), ...(network?.ready ?? [])]);
 
         // Through the VIP (without a load balancer, the first control plane) once the apiservers answer there.
         this.apiserverEndpoint = controlPlane.endpoint;
@@ -67,15 +73,25 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             ),
         );
         this.certificateExpiry = pulumi
-            .all([etcdCa.validityEndTime, etcd.certificateExpiry, ca.validityEndTime, frontProxyCa.validityEndTime, controlPlane.certificateExpiry, nodeCerts])
-            .apply(([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts, nodeEnds]): Record<string, string> => ({
+            .all([
+                etcdCa.validityEndTime,
+                etcd.certificateExpiry,
+                ca.validityEndTime,
+                frontProxyCa.validityEndTime,
+                controlPlane.certificateExpiry,
+                nodeCerts,
+                network?.certificateExpiry ?? {},
+            ])
+            .apply(([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts, nodeEnds, flannelCerts]): Record<string, string> => ({
                 "etcd-ca": etcdCaEnd,
                 ...Object.fromEntries(Object.entries(etcdCerts).map(([k, v]) => [`etcd/${k}`, v])),
                 ca: caEnd,
                 "front-proxy-ca": frontProxyCaEnd,
                 ...Object.fromEntries(Object.entries(cpCerts).map(([k, v]) => [`control-plane/${k}`, v])),
                 ...(nodeEnds as Record<string, string>),
+                ...Object.fromEntries(Object.entries(flannelCerts as Record<string, string>).map(([k, v]) => [`flannel/${k}`, v])),
             }));
+        this.podSubnets = network?.subnets ?? pulumi.output<Record<string, string>>({});
         this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
             apiserverEndpoint: this.apiserverEndpoint,
@@ -84,6 +100,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             certificateExpiry: this.certificateExpiry,
             hostReports: this.hostReports,
             nodes: this.nodes,
+            podSubnets: this.podSubnets,
         });
     }
 }

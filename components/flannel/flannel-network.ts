@@ -195,10 +195,7 @@ export class FlannelNetwork extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [subnetCheck] },
             );
-            subnets[node.name] = subnetCheck.stdout.apply((s) => {
-                const [address, len] = s.trim().split("/");
-                return `${ipaddr.IPv4.networkAddressFromCIDR(`${address}/${len}`).toString()}/${len}`;
-            });
+            subnets[node.name] = subnetCheck.stdout.apply(subnetOf);
             ready.push(subnetCheck);
         }
         this.ready = ready.length > 0 ? ready : daemonSet ? [daemonSet] : [];
@@ -300,6 +297,14 @@ export class FlannelNetwork extends pulumi.ComponentResource {
         );
         return link.ready;
     }
+}
+
+/** The node's subnet (10.244.1.0/24) from subnet.env's FLANNEL_SUBNET (the bridge's address, 10.244.1.1/24); empty when the check printed nothing (a preview). */
+function subnetOf(printed: string): string {
+    const text = printed.trim();
+    if (!ipaddr.IPv4.isValidCIDR(text)) return text;
+    const [, len] = ipaddr.IPv4.parseCIDR(text);
+    return `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${len}`;
 }
 
 /** The explicit provider of the in-cluster objects, when the Args give one (else they inherit the component's). */
