@@ -16,7 +16,14 @@ import { renderFlanneldEnv, renderFlanneldKubeconfig, renderFlanneldUnit } from 
 import { renderNetConf } from "./render-net-conf";
 import { renderPreflight } from "./render-preflight";
 import { renderSubnetCheckScript } from "./render-subnet-check";
-import { renderSettingsReadScript, renderSettingsRecord, renderSettingsRemoveScript, renderSettingsWriteScript, settingsChangeIssues } from "./settings-guard";
+import {
+    renderGuardedPreflight,
+    renderSettingsReadScript,
+    renderSettingsRecord,
+    renderSettingsRemoveScript,
+    renderSettingsWriteScript,
+    settingsChangeIssues,
+} from "./settings-guard";
 
 /** The etcd client certificate's user (mode systemd-etcd; etcd checks only that its CA signed it). */
 export const FLANNEL_ETCD_USER = "flannel";
@@ -62,26 +69,13 @@ export class FlannelNetwork extends pulumi.ComponentResource {
                     { connection: host.connection, create: remoteScript(host, renderSettingsReadScript()), stdin: record, logging: "stderr" },
                     { ...child, dependsOn: opts?.dependsOn },
                 );
-                const ok = read.stdout.apply((recorded) => {
-                    const refused = settingsChangeIssues(recorded ?? "", plan);
-                    if (refused.length > 0)
-                        throw argsError(
-                            this,
-                            "FlannelNetwork",
-                            name,
-                            refused.map((i) => ({ ...i, message: `on ${node.name}: ${i.message}` })),
-                        );
-                    return record;
-                });
+                // A refused change fails this step on the host, with what and how, before anything else changes.
+                const script = read.stdout.apply((recorded) =>
+                    remoteScript(host, renderGuardedPreflight(name, node.name, settingsChangeIssues(recorded ?? "", plan), renderPreflight(plan, node))),
+                );
                 const preflight = new command.remote.Command(
                     `${name}-${node.name}-preflight`,
-                    {
-                        connection: host.connection,
-                        create: remoteScript(host, renderPreflight(plan, node)),
-                        update: remoteScript(host, renderPreflight(plan, node)),
-                        stdin: ok,
-                        logging: "stderr",
-                    },
+                    { connection: host.connection, create: script, update: script, stdin: record, logging: "stderr" },
                     { ...child, dependsOn: [read] },
                 );
                 return [node.name, preflight] as const;

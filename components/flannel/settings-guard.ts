@@ -2,7 +2,8 @@
  * The settings record on every node (pure): what the network was last deployed with, read back
  * before a change and compared by {@link planFlannelChange}; written again once the change is in.
  */
-import type { Issue } from "../host/issues";
+import { shellQuote } from "../host/connection";
+import { formatIssue, type Issue } from "../host/issues";
 import { FLANNEL_BACKENDS, FLANNEL_MODES } from "./args";
 import { FLANNEL_PATHS } from "./layout";
 import { flannelSettings, planFlannelChange, type FlannelSettings } from "./plan";
@@ -45,4 +46,15 @@ export function parseSettingsRecord(text: string): FlannelSettings | undefined {
 export function settingsChangeIssues(recorded: string, wanted: FlannelSettings): Issue[] {
     const before = parseSettingsRecord(recorded);
     return before === undefined ? [] : planFlannelChange(before, wanted);
+}
+
+/**
+ * A node's preflight behind the settings check: the preflight itself when the change is allowed,
+ * else a script that fails naming each refused change and how to make it (the engine shows a
+ * failed step's stderr), so nothing after the step changes on any node.
+ */
+export function renderGuardedPreflight(component: string, node: string, refused: Issue[], preflight: string): string {
+    if (refused.length === 0) return preflight;
+    const text = [`FlannelNetwork ${component}: ${node} runs a network this change cannot move to in place:`, ...refused.map(formatIssue)].join("\n");
+    return `#!/bin/bash\nprintf '%s\\n' ${shellQuote(text)} >&2\nexit 1\n`;
 }
