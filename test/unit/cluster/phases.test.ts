@@ -80,7 +80,10 @@ test("the pod network after the nodes, CoreDNS after the pod network", async () 
     assert.ok(lastNode < index("FlannelNetwork"), "registered after the nodes");
     // Each node's first flannel step waits for that node's kubelet and kube-proxy to be ready.
     const read = mock.registrations.find((r) => r.name === "seed001-flannel-node01-settings-read")!;
-    assert.ok(read.dependencies.some((u) => u.endsWith("::seed001-node-node01-kube-proxy-healthy-wait")), read.dependencies.join("\n"));
+    assert.ok(
+        read.dependencies.some((u) => u.endsWith("::seed001-node-node01-kube-proxy-healthy-wait")),
+        read.dependencies.join("\n"),
+    );
     const coredns = mock.registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "seed001-coredns")!;
     assert.ok(
         coredns.dependencies.some((u) => u.endsWith("::seed001-flannel-node01-subnet")),
