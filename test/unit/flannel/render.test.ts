@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { FlannelNetworkArgs } from "../../../components/flannel/args";
-import { kubeFlannelObjects, daemonSetFlanneldArgs } from "../../../components/flannel/daemonset";
+import { kubeFlannelObjects, daemonSetFlanneldArgs, NET_CONF_CHECKSUM_ANNOTATION } from "../../../components/flannel/daemonset";
 import { FLANNEL_PATHS, FLANNELD_ARGS_VAR } from "../../../components/flannel/layout";
 import { planFlannel, type FlannelPlan } from "../../../components/flannel/plan";
 import { flannelClusterRole, flannelClusterRoleBinding } from "../../../components/flannel/rbac";
@@ -189,4 +189,12 @@ test("DaemonSet objects: upstream's shape with the local images, this plan's Con
         path: "/usr/lib/cni",
     });
     assert.throws(() => kubeFlannelObjects(kube()), /runs no DaemonSet/);
+    // The pod template carries net-conf's checksum: a changed network config rolls the pods.
+    const checksum = (p: typeof plan) =>
+        (kubeFlannelObjects(p).daemonSet.spec as unknown as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[
+            NET_CONF_CHECKSUM_ANNOTATION
+        ];
+    assert.match(checksum(plan), /^[0-9a-f]{64}$/);
+    assert.equal(checksum(planOf({ interface: "eth1", ipMasq: false })), checksum(plan), "flags are not net-conf");
+    assert.notEqual(checksum(planOf({ directRouting: true })), checksum(planOf()));
 });
