@@ -6,6 +6,7 @@ import { checkArchDigests, checkDigests, sourceUses } from "./digests";
 import { flannelHosts, nodeHosts } from "./hosts";
 import { OLDEST_NODE_MINOR } from "../worker/plan";
 import { planHosts } from "../cluster/host-needs";
+import { flannelSpecIssues } from "../cluster/flannel-checks";
 import {
     allowedNodeLag,
     compareVersions,
@@ -448,6 +449,9 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
                 "remove ssh.sudo (sudo is on for non-root users) or log in as root",
             );
     }
+
+    // FlannelNetwork's own checks, once the spec is sound otherwise (its Args derive from the rest).
+    if (errors.length === 0) errors.push(...flannelSpecIssues(spec));
 
     return { errors, warnings };
 }

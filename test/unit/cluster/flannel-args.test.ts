@@ -7,7 +7,7 @@ import path from "node:path";
 import { hostsOf } from "../../../components/cluster/lb-args";
 import { flannelArgs } from "../../../components/cluster/flannel-args";
 import { controlPlaneArgs } from "../../../components/cluster/control-plane-args";
-import { loadStackFile, parseClusterSpec, planFlannel, type FlannelNetworkArgs } from "../../../components";
+import { loadStackFile, parseClusterSpec, planFlannel, SpecError, type FlannelNetworkArgs } from "../../../components";
 import { baseSpec } from "../cluster-spec/fixtures/base";
 
 const root = path.join(__dirname, "../../..");
@@ -70,5 +70,22 @@ describe("flannelArgs", () => {
         assert.deepEqual(a.etcd!.endpoints, ["https://10.4.7.12:2379", "https://10.4.7.21:2379", "https://10.4.7.22:2379"]);
         assert.equal(a.etcd!.configHost.name, "hdss7-12");
         assert.deepEqual(planned(a).issues, []);
+    });
+
+    it("the component's own checks are the spec's, at the spec's paths, before any resource exists", () => {
+        const refused = (flannel: object) => {
+            try {
+                parseClusterSpec({ ...baseSpec(), flannel });
+            } catch (e) {
+                if (e instanceof SpecError) return e.issues.map((i) => `${i.path}: ${i.message}`);
+                throw e;
+            }
+            return [];
+        };
+        assert.deepEqual(refused({ backend: "host-gw", mtu: 1400 }), [
+            "flannel.mtu: the host-gw backend has no MTU setting: the pods take the host interface's MTU",
+        ]);
+        assert.deepEqual(refused({ image: "flannel:latest" }).length, 1);
+        assert.deepEqual(refused({ backend: "vxlan", mtu: 1450 }), []);
     });
 });
