@@ -12,3 +12,4 @@ export const certificateExpiry = cluster.certificateExpiry;
 export const hostReports = cluster.hostReports;
 export const nodes = cluster.nodes;
 export const versions = cluster.versions;
+export const podSubnets = cluster.podSubnets;

@@ -6,6 +6,7 @@ export * from "./etcd";
 export * from "./lb";
 export * from "./control-plane";
 export * from "./worker";
+export * from "./flannel";
 export * from "./cluster";
 export {
     SpecError,

@@ -3,9 +3,10 @@ import { childPath, type SpecIssue } from "./errors";
 import { broadcastAddress, canonicalCidr, contains, nthAddress, overlaps, parseCidr, size, type Cidr } from "./net";
 import type { ClusterSpec, KubernetesSourceSpec, Role } from "./schema";
 import { checkArchDigests, checkDigests, sourceUses } from "./digests";
-import { nodeHosts } from "./hosts";
+import { flannelHosts, nodeHosts } from "./hosts";
 import { maxPodsProblem, OLDEST_NODE_MINOR } from "../worker/plan";
 import { planHosts } from "../cluster/host-needs";
+import { flannelSpecIssues } from "../cluster/flannel-checks";
 import {
     allowedNodeLag,
     compareVersions,
@@ -48,9 +49,9 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     // The hosts running a kubelet: the workers, and the control plane when it registers nodes.
     const nodes = nodeHosts(spec);
     const lbs = has("lb");
-    // Hosts where flanneld runs: the kubelets' hosts, plus the control plane when it runs under systemd.
-    const flannelHosts =
-        spec.flannel.mode === "daemonset" ? workers : spec.hosts.filter((h) => h.roles.includes("worker") || h.roles.includes("control-plane"));
+    // Hosts flannel runs on; every node host needs a pod subnet either way (flannel's or the plain bridge's).
+    const flannelOn = flannelHosts(spec);
+    const podNodeHosts = spec.flannel.mode === "none" ? nodes : flannelOn;
 
     // Topology.
     if (etcd.length === 0) error("hosts", "no host has the `etcd` role", "add `etcd` to the roles of one or three hosts");
@@ -175,7 +176,7 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         );
     else {
         const capacity = size(pods) / 2 ** (32 - f.subnetLen);
-        const podNodes = flannelHosts.length;
+        const podNodes = podNodeHosts.length;
         if (podNodes > capacity)
             error(
                 "network.podCidr",
@@ -378,11 +379,11 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
     }
 
     // Flannel.
-    const systemd = f.mode !== "daemonset";
+    const systemd = f.mode === "systemd-kube" || f.mode === "systemd-etcd";
     if (f.directRouting && f.backend !== "vxlan")
         error("flannel.directRouting", `DirectRouting is a vxlan option; the backend is ${f.backend}`, "set flannel.backend to vxlan or remove directRouting");
     if (f.backend === "host-gw" || f.directRouting) {
-        const subnets = new Set(flannelHosts.map((h) => subnetOf(h.address)?.text));
+        const subnets = new Set(flannelOn.map((h) => subnetOf(h.address)?.text));
         if (f.backend === "host-gw" && subnets.size > 1)
             error(
                 "flannel.backend",
@@ -401,8 +402,22 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
         if (!b.flannelCniPlugin)
             error("binaries.flannelCniPlugin", `is required when flannel.mode is ${f.mode}`, "add {version, sha256} of the flannel CNI plugin release");
     } else {
-        if (b.flannel) warn("binaries.flannel", "is unused in daemonset mode", "remove it, or choose a systemd flannel.mode");
-        if (b.flannelCniPlugin) warn("binaries.flannelCniPlugin", "is unused in daemonset mode", "remove it, or choose a systemd flannel.mode");
+        if (b.flannel) warn("binaries.flannel", `is unused in ${f.mode} mode`, "remove it, or choose a systemd flannel.mode");
+        if (b.flannelCniPlugin) warn("binaries.flannelCniPlugin", `is unused in ${f.mode} mode`, "remove it, or choose a systemd flannel.mode");
+    }
+    if (f.mode === "daemonset" && spec.nodes.images.length > 0) {
+        // Nodes given image archives are taken to reach no registry: the DaemonSet's images must be among them.
+        for (const [key, ref] of [
+            ["image", f.image],
+            ["cniPluginImage", f.cniPluginImage],
+        ] as const) {
+            if (!spec.nodes.images.some((i) => i.ref === ref))
+                warn(
+                    `flannel.${key}`,
+                    `${ref} is not among nodes.images, so every node pulls it from its registry`,
+                    "add its archive to nodes.images (hosts without a registry never get flannel running), or ignore this where nodes reach the registry",
+                );
+        }
     }
 
     // PKI.
@@ -437,6 +452,9 @@ export function checkSpec(spec: ClusterSpec, context: CheckContext): CheckResult
                 "remove ssh.sudo (sudo is on for non-root users) or log in as root",
             );
     }
+
+    // FlannelNetwork's own checks, once the spec is sound otherwise (its Args derive from the rest).
+    if (errors.length === 0) errors.push(...flannelSpecIssues(spec));
 
     return { errors, warnings };
 }

@@ -46,6 +46,21 @@ export function nodeHosts(spec: ClusterSpec): HostSpec[] {
 }
 
 /**
+ * Whether flannel runs on a host (its CNI network; flanneld under systemd): every kubelet's host,
+ * and in mode systemd-etcd the control-plane hosts too, whose apiservers then reach pods (the kube
+ * subnet manager needs a Node, which a control plane that does not register one lacks). None in mode none.
+ */
+export function isFlannelHost(spec: Pick<ClusterSpec, "controlPlane" | "flannel">, host: Pick<HostSpec, "roles">): boolean {
+    if (spec.flannel.mode === "none") return false;
+    return isNodeHost(spec, host) || (spec.flannel.mode === "systemd-etcd" && host.roles.includes("control-plane"));
+}
+
+/** The hosts flannel runs on, in spec order. */
+export function flannelHosts(spec: ClusterSpec): HostSpec[] {
+    return spec.hosts.filter((h) => isFlannelHost(spec, h));
+}
+
+/**
  * Where clients and kubelets reach the apiservers: the VIP and lb port when a load balancer is
  * configured, else the first control-plane host on the apiserver port.
  */

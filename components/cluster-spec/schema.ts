@@ -11,6 +11,7 @@ import {
 import { isIPv4, isIPv4Cidr } from "./net";
 import { DEFAULT_APISERVER_PORT } from "../control-plane/needs";
 import { LB_DEFAULTS } from "../lb/args";
+import { DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE, DEFAULT_FLANNEL_IMAGE } from "../flannel/args";
 import { DEFAULT_CA_VALIDITY_HOURS, DEFAULT_CERT_VALIDITY_HOURS } from "../pki/profiles";
 
 // Every field says what it is, its default, and how to write it: these descriptions are also the
@@ -292,17 +293,13 @@ export const networkSchema = z
     .describe("Addressing: `{hostSubnets, podCidr?, serviceCidr?, clusterDns?, clusterDomain?, apiserverPort?, proxyMode?}`.");
 export type NetworkSpec = z.output<typeof networkSchema>;
 
-/** Image tags the flannel DaemonSet runs by default (flannel 0.27.3 and its CNI plugin 1.7.1-flannel1). */
-export const DEFAULT_FLANNEL_IMAGE = "ghcr.io/flannel-io/flannel:v0.27.3";
-export const DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE = "ghcr.io/flannel-io/flannel-cni-plugin:v1.7.1-flannel1";
-
 export const flannelSchema = z
     .strictObject({
         mode: z
-            .enum(["daemonset", "systemd-kube", "systemd-etcd"])
+            .enum(["daemonset", "systemd-kube", "systemd-etcd", "none"])
             .default("daemonset")
             .describe(
-                "How flanneld runs: `daemonset` (kube-flannel manifest), `systemd-kube` (systemd flanneld with the kube subnet manager) or `systemd-etcd` (systemd flanneld storing subnets in etcd). Default: `daemonset`.",
+                "How flanneld runs: `daemonset` (kube-flannel manifest; the nodes need its images), `systemd-kube` (systemd flanneld with the kube subnet manager) or `systemd-etcd` (systemd flanneld storing subnets in etcd, on the control-plane hosts too); `none` runs no flannel: each node gets a plain bridge on its own block of the pod range, and pods reach other nodes' pods only through routes you add. Default: `daemonset`.",
             ),
         backend: z
             .enum(["vxlan", "host-gw", "udp", "wireguard"])

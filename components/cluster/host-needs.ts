@@ -4,7 +4,7 @@ import { flannelHostNeeds } from "../flannel/needs";
 import { DEFAULT_SYSCTL, mergeHostNeeds, type HostNeeds, type Issue, type MergedNeeds, type NeedsDeclaration, type ReleaseNeed } from "../host";
 import { releaseNeed, resolveReleases, type ReleaseFile, type ResolvedReleases } from "../cluster-spec/artifacts";
 import type { Arch, ClusterSpec, HostSpec } from "../cluster-spec/schema";
-import { isNodeHost } from "../cluster-spec/hosts";
+import { isFlannelHost, isNodeHost } from "../cluster-spec/hosts";
 import { lbHostNeeds } from "../lb";
 import { workerHostNeeds } from "../worker/needs";
 import { etcdArgs } from "./etcd-args";
@@ -51,7 +51,7 @@ function hostDeclarations(spec: ClusterSpec, host: HostSpec, releasesByArch?: Ma
             path: "network.proxyMode",
             needs: workerHostNeeds({ proxyMode: spec.network.proxyMode, releases: needsOf(files(uses.worker)) }),
         });
-    if (isFlannelNode(spec, host))
+    if (isFlannelHost(spec, host))
         out.push({
             owner: "flannel",
             path: "flannel.backend",
@@ -66,11 +66,6 @@ function hostDeclarations(spec: ClusterSpec, host: HostSpec, releasesByArch?: Ma
 /** A release file's purpose: a field of ResolvedReleases. */
 export type ReleasePurpose = Exclude<keyof ResolvedReleases, "arch">;
 
-/** Whether flanneld runs on a host: on the kubelets' hosts, and on the control plane too when it runs under systemd. */
-function isFlannelNode(spec: ClusterSpec, host: HostSpec): boolean {
-    return host.roles.includes("worker") || (spec.flannel.mode !== "daemonset" && host.roles.includes("control-plane"));
-}
-
 /**
  * The releases each role's component installs on a host, by purpose: one list for the host plans
  * (which install them for the host's arch) and the spec checks (which require their digests for it).
@@ -82,7 +77,8 @@ export function roleReleases(spec: ClusterSpec, host: HostSpec): Record<"etcd" |
         etcd: roles.has("etcd") ? ["etcd"] : [],
         controlPlane: roles.has("control-plane") ? ["controlPlane"] : [],
         worker: isNodeHost(spec, host) ? ["node", ...runtime, "cniPlugins"] : [],
-        flannel: isFlannelNode(spec, host) && spec.flannel.mode !== "daemonset" ? ["flannel", "flannelCniPlugin"] : [],
+        flannel:
+            isFlannelHost(spec, host) && (spec.flannel.mode === "systemd-kube" || spec.flannel.mode === "systemd-etcd") ? ["flannel", "flannelCniPlugin"] : [],
     };
 }
 

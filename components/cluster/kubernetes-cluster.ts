@@ -8,6 +8,8 @@ import { deployLoadBalancer } from "./phase-lb";
 import { deployControlPlane } from "./phase-control-plane";
 import { deployWorkers } from "./phase-workers";
 import { clusterVersions } from "./versions-output";
+import { deployNetwork } from "./phase-network";
+import { deployAddons } from "./phase-addons";
 
 /** Arguments of {@link KubernetesCluster}. */
 export interface KubernetesClusterArgs {
@@ -20,8 +22,8 @@ export interface KubernetesClusterArgs {
 /**
  * The cluster from one spec, as the phases of a deploy: hosts prepared (each once, whatever its
  * roles, with each release installed once) → etcd → load balancer and control plane → the nodes
- * (containerd, kubelet, kube-proxy) and CoreDNS. Each phase waits for the preparation of its own
- * hosts only.
+ * (containerd, kubelet, kube-proxy) → the pod network (flannel) → CoreDNS. Each phase waits for
+ * the preparation of its own hosts only.
  */
 export class KubernetesCluster extends pulumi.ComponentResource {
     /** Where kubeconfigs and kubelets reach the apiservers: https://<VIP or first control plane>:<port>; resolves once the apiservers answer /readyz through it. */
@@ -36,6 +38,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     readonly nodes: pulumi.Output<string[]>;
     /** The releases the stack runs, by `binaries` key (`kubernetesNode`: the kubelets'), known before anything runs. */
     readonly versions: pulumi.Output<Record<string, string>>;
+    /** Each flannel host's pod subnet as flannel holds it, by host name; resolves once flannel runs there. Empty in flannel mode none. */
+    readonly podSubnets: pulumi.Output<Record<string, string>>;
     /** What host preparation found on each host (modules, swap, firewall, clock), by host name. */
     readonly hostReports: pulumi.Output<Record<string, string>>;
 
@@ -55,6 +59,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         deployLoadBalancer(this, name, spec, hosts, plans);
         const { ca, frontProxyCa, controlPlane } = deployControlPlane(this, name, spec, hosts, plans, releases, { cluster: etcd, ca: etcdCa });
         const { nodes, drainerExpiry } = deployWorkers(this, name, spec, hosts, plans, releases, { ca, controlPlane });
+        const network = deployNetwork(this, name, spec, hosts, plans, releases, { ca, etcdCa, etcd, controlPlane, nodes });
+        if (nodes.size > 0) deployAddons(this, name, spec, controlPlane, [...[...nodes.values()].map((n) => n.ready), ...(network?.ready ?? [])]);
 
         // Through the VIP (without a load balancer, the first control plane) once the apiservers answer there.
         this.apiserverEndpoint = controlPlane.endpoint;
@@ -71,16 +77,26 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             ]),
         );
         this.certificateExpiry = pulumi
-            .all([etcdCa.validityEndTime, etcd.certificateExpiry, ca.validityEndTime, frontProxyCa.validityEndTime, controlPlane.certificateExpiry, nodeCerts])
-            .apply(([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts, nodeEnds]): Record<string, string> => ({
+            .all([
+                etcdCa.validityEndTime,
+                etcd.certificateExpiry,
+                ca.validityEndTime,
+                frontProxyCa.validityEndTime,
+                controlPlane.certificateExpiry,
+                nodeCerts,
+                network?.certificateExpiry ?? {},
+            ])
+            .apply(([etcdCaEnd, etcdCerts, caEnd, frontProxyCaEnd, cpCerts, nodeEnds, flannelCerts]): Record<string, string> => ({
                 "etcd-ca": etcdCaEnd,
                 ...Object.fromEntries(Object.entries(etcdCerts).map(([k, v]) => [`etcd/${k}`, v])),
                 ca: caEnd,
                 "front-proxy-ca": frontProxyCaEnd,
                 ...Object.fromEntries(Object.entries(cpCerts).map(([k, v]) => [`control-plane/${k}`, v])),
                 ...(nodeEnds as Record<string, string>),
+                ...Object.fromEntries(Object.entries(flannelCerts as Record<string, string>).map(([k, v]) => [`flannel/${k}`, v])),
             }));
         this.versions = pulumi.output(clusterVersions(spec));
+        this.podSubnets = network?.subnets ?? pulumi.output<Record<string, string>>({});
         this.hostReports = pulumi.all(Object.fromEntries([...plans].map(([n, p]) => [n, p.prep.report])));
         this.registerOutputs({
             apiserverEndpoint: this.apiserverEndpoint,
@@ -90,6 +106,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             hostReports: this.hostReports,
             nodes: this.nodes,
             versions: this.versions,
+            podSubnets: this.podSubnets,
         });
     }
 }

@@ -29,10 +29,11 @@ export function nodeImageSource(image: NodeImageSpec): { url?: string; localPath
 
 /**
  * Every node's Args from the spec (pure), by host name in spec order: the workers, and the
- * control-plane hosts (tainted) when `controlPlane.registerNodes` is on. Until flannel hands out
- * node subnets, each node's bridge network takes the node's index-th block of `flannel.subnetLen`
+ * control-plane hosts (tainted) when `controlPlane.registerNodes` is on. Without flannel (mode
+ * none), each node's plain bridge network takes the node's index-th block of `flannel.subnetLen`
  * in the pod range: disjoint per node, as the bridge needs (the controller-manager allocates its
- * own node CIDRs from the same range for the Node objects).
+ * own node CIDRs from the same range for the Node objects); with flannel, flannel writes the
+ * node's CNI network on its Node's subnet.
  */
 export function workerNodeArgs(spec: ClusterSpec, hosts: Map<string, Host>): Map<string, SpecWorkerArgs> {
     const endpoint = apiserverEndpoint(spec);
@@ -52,7 +53,7 @@ export function workerNodeArgs(spec: ClusterSpec, hosts: Map<string, Host>): Map
                 serviceCidr: spec.network.serviceCidr,
                 clusterDns: spec.network.clusterDns,
                 clusterDomain: spec.network.clusterDomain,
-                podSubnet: nthSubnet(spec.network.podCidr, spec.flannel.subnetLen, i),
+                ...(spec.flannel.mode === "none" ? { podSubnet: nthSubnet(spec.network.podCidr, spec.flannel.subnetLen, i) } : {}),
                 sandboxImage: n.sandboxImage,
                 maxPods: n.maxPods,
                 cgroupV1: n.cgroupV1,

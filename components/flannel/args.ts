@@ -1,7 +1,9 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Host } from "../host/connection";
 import type { InstalledRelease } from "../host/binary-release";
 import type { ReleaseNeed } from "../host/needs";
-import type { CaKeyPair } from "../pki";
+import type { CaKeyPair, KeyAlgorithm } from "../pki";
 
 export { DEFAULT_POD_CIDR } from "../control-plane/args";
 
@@ -30,10 +32,12 @@ export const DEFAULT_CNI_BIN_DIR = "/opt/cni/bin";
 export const DEFAULT_CLUSTER_NAME = "kubernetes";
 /** The port of the apiservers' endpoint when the Args give none. */
 export const DEFAULT_ENDPOINT_PORT = 6443;
-/** flanneld's health endpoint port (`--healthz-port`), on the node's loopback under systemd. */
+/** flanneld's health endpoint port (`--healthz-port`) in the DaemonSet (upstream's), on every address of the node. */
 export const DEFAULT_HEALTHZ_PORT = 8081;
+/** flanneld's health endpoint port under systemd, on the node's loopback: another than the DaemonSet's, so both can run on a node while the mode changes. */
+export const SYSTEMD_HEALTHZ_PORT = 8082;
 
-/** One node flannel runs on (systemd modes: flanneld is installed and started there). */
+/** One node flannel runs on (systemd modes: flanneld runs there; every mode: its conflist is written and the applied settings recorded there). */
 export interface FlannelNodeArgs {
     /** The host, with its SSH connection. Its name is the Node's name (flanneld's `NODE_NAME`); its address is what the other nodes reach it on. */
     host: Host;
@@ -45,6 +49,11 @@ export interface FlannelNodeArgs {
 export interface FlannelEtcdArgs {
     /** Client URLs of every member (`https://address:2379`): flanneld's `--etcd-endpoints`. */
     endpoints: string[];
+    /**
+     * An etcd member the network config is written from (`etcdctl put`): etcdctl on its PATH and its
+     * client settings in /etc/etcd/etcdctl.env, as EtcdCluster leaves every member.
+     */
+    configHost: Host;
     /** The etcd certificate authority: flanneld's etcd client certificate is issued from it, and the members are trusted through it. */
     ca: CaKeyPair;
 }
@@ -110,8 +119,25 @@ export interface FlannelNetworkArgs {
     hostSubnets?: string[];
     /** flanneld (and the flannel CNI plugin) uses nftables instead of iptables (`EnableNFTables`, experimental upstream); set with kube-proxy's nftables mode. Default: false. */
     nftables?: boolean;
-    /** The nodes flanneld runs on under systemd. Required (at least one) in the systemd modes; not used by the DaemonSet. */
+    /**
+     * The nodes. Systemd modes: flanneld runs on each (at least one is required). Every mode: each
+     * gets the CNI conflist and records the applied settings, which a later mode or backend change
+     * is checked against ({@link planFlannelChange}). Mode daemonset without nodes: the DaemonSet
+     * writes the conflist, and changes are not checked. Default: none.
+     */
     nodes?: FlannelNodeArgs[];
+    /**
+     * The Kubernetes provider (the cluster's admin) the in-cluster objects are made with: the
+     * kube-flannel objects (daemonset) or flanneld's RBAC (systemd-kube). Default: the one the
+     * component's options hand its children (`providers`), else Pulumi's default provider.
+     */
+    provider?: k8s.Provider;
+    /** Key algorithm of flanneld's client certificates. Default: ECDSA P-256. */
+    keyAlgorithm?: KeyAlgorithm;
+    /** Lifetime of flanneld's client certificates, in hours. Default: Certificate's (one year). */
+    certificateValidityHours?: number;
+    /** Rotation lever of flanneld's client certificates: a new value issues new ones. Default: unset. */
+    certificateRotation?: pulumi.Input<string>;
     /** Where flanneld reaches the apiservers (mode `systemd-kube`): the load balancer's VIP and port. */
     endpoint?: { host: string; port?: number };
     /** Cluster name inside flanneld's kubeconfig. Default: {@link DEFAULT_CLUSTER_NAME}. */

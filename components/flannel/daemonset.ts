@@ -4,12 +4,16 @@
  * `IfNotPresent`: no registry is assumed) and this plan's net-conf.json and conflist.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { sha256Hex } from "../host/fingerprint";
 import { DEFAULT_HEALTHZ_PORT } from "./args";
 import { FLANNEL_PATHS, KUBE_FLANNEL } from "./layout";
 import type { FlannelPlan } from "./plan";
 import { flannelClusterRole, flannelClusterRoleBinding } from "./rbac";
 import { renderCniConflist } from "./render-cni";
 import { renderNetConf } from "./render-net-conf";
+
+/** The pod template's annotation holding net-conf.json's sha256. */
+export const NET_CONF_CHECKSUM_ANNOTATION = "k8s-binary/net-conf-sha256";
 
 /** The objects, each as the Args of its @pulumi/kubernetes resource. */
 export interface KubeFlannelObjects {
@@ -49,7 +53,8 @@ export function kubeFlannelObjects(plan: FlannelPlan): KubeFlannelObjects {
             spec: {
                 selector: { matchLabels: { app: "flannel" } },
                 template: {
-                    metadata: { labels: appLabels },
+                    // A changed net-conf rolls the pods (flanneld reads it only at start).
+                    metadata: { labels: appLabels, annotations: { [NET_CONF_CHECKSUM_ANNOTATION]: sha256Hex(renderNetConf(plan)) } },
                     spec: {
                         affinity: {
                             nodeAffinity: {

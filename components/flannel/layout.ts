@@ -18,6 +18,8 @@ export const FLANNEL_PATHS = {
     etcdClientKey: "/etc/flannel/pki/etcd-client-key.pem",
     /** The script that writes the network config into etcd (run on an etcd member). */
     etcdConfigScript: "/usr/local/sbin/flannel-etcd-config",
+    /** The settings the network was last deployed with (mode, backend, pod range), which a change is checked against. */
+    settings: "/etc/flannel/k8s-binary-settings.json",
     /** The preflight, run before flannel is installed. */
     preflight: "/usr/local/sbin/flannel-preflight",
 } as const;

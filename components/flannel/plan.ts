@@ -73,6 +73,14 @@ export interface FlannelPlan {
     cniBinDir: string;
 }
 
+/** What a live cluster's network is built with: recorded on the nodes, compared by {@link planFlannelChange}. */
+export type FlannelSettings = Pick<FlannelPlan, "mode" | "backend" | "podCidr" | "subnetLen">;
+
+/** The settings of a plan (stable key order: the record on the nodes compares byte for byte). */
+export function flannelSettings(plan: FlannelSettings): FlannelSettings {
+    return { mode: plan.mode, backend: plan.backend, podCidr: plan.podCidr, subnetLen: plan.subnetLen };
+}
+
 /** The plan and everything wrong (issues) or doubtful (warnings) in the Args. */
 export interface FlannelPlanResult {
     plan: FlannelPlan;
@@ -205,8 +213,6 @@ export function planFlannel(name: string, args: FlannelNetworkArgs): FlannelPlan
     });
     nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (systemd && nodes.length === 0) issue("nodes", `mode ${mode} runs flanneld on the nodes, and none are given`, "list every node of the cluster");
-    if (!systemd && nodes.length > 0)
-        warn("nodes", "the DaemonSet runs flanneld on every node by itself; the list is only used for checks", "leave it unset in mode daemonset");
     if (pods && Number.isInteger(subnetLen) && subnetLen >= pods[1]) {
         const available = 2 ** (subnetLen - pods[1]) - 1;
         if (nodes.length > available) {
@@ -303,6 +309,12 @@ export function planFlannel(name: string, args: FlannelNetworkArgs): FlannelPlan
             });
             if (new Set(args.etcd.endpoints).size !== args.etcd.endpoints.length)
                 issue("etcd.endpoints", "a member is listed more than once", "list every member once");
+            if (args.etcd.configHost === undefined)
+                issue(
+                    "etcd.configHost",
+                    "no etcd member is given to write the network config from",
+                    "give an etcd member's host (etcdctl and /etc/etcd/etcdctl.env)",
+                );
             etcd = { endpoints: [...args.etcd.endpoints], prefix };
         }
     } else {
@@ -404,7 +416,7 @@ export function planFlannel(name: string, args: FlannelNetworkArgs): FlannelPlan
  * - `podCidr` or `subnetLen`: refused. Every subnet moves; the controller-manager's cluster CIDR
  *   cannot change under allocated nodes either.
  */
-export function planFlannelChange(before: FlannelPlan, after: FlannelPlan): Issue[] {
+export function planFlannelChange(before: FlannelSettings, after: FlannelSettings): Issue[] {
     const issues: Issue[] = [];
     if (before.mode !== after.mode && (before.mode === "systemd-etcd" || after.mode === "systemd-etcd")) {
         issues.push({

@@ -1,7 +1,7 @@
 /** flanneld under systemd (modes systemd-kube and systemd-etcd): its flags, environment, unit and kubeconfig. */
 import { renderFlagsEnv } from "../control-plane/render-env";
 import { renderKubeconfig } from "../pki/kubeconfig";
-import { DEFAULT_HEALTHZ_PORT } from "./args";
+import { SYSTEMD_HEALTHZ_PORT } from "./args";
 import { FLANNEL_PATHS, FLANNEL_USER, FLANNELD_ARGS_VAR } from "./layout";
 import type { FlannelNodePlan, FlannelPlan } from "./plan";
 
@@ -17,7 +17,7 @@ export function flanneldFlags(plan: FlannelPlan, node: FlannelNodePlan): Record<
         "ip-masq": String(plan.ipMasq),
         "subnet-file": FLANNEL_PATHS.subnetEnv,
         "healthz-ip": "127.0.0.1",
-        "healthz-port": String(DEFAULT_HEALTHZ_PORT),
+        "healthz-port": String(SYSTEMD_HEALTHZ_PORT),
     };
     if (node.interface !== undefined) flags.iface = node.interface;
     if (plan.mode === "systemd-kube") {

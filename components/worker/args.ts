@@ -132,6 +132,8 @@ export interface WorkerNodeArgs {
     sandboxImage?: string;
     /** Where the CNI plugins are installed; containerd looks for them there. Default: {@link DEFAULT_CNI_BIN_DIR}. */
     cniBinDir?: string;
+    /** More folders containerd looks for CNI plugins in, after `cniBinDir` (a network add-on's own plugin, like flannel's). Default: none. */
+    extraCniBinDirs?: string[];
     /**
      * The host runs cgroup v1 (or the hybrid layout): the kubelet gets `failCgroupV1: false`, without
      * which it refuses to start from 1.35 on. The preflight says when a host needs it. Default: false.

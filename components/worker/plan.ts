@@ -78,6 +78,8 @@ export interface WorkerNodePlan {
     podSubnet?: string;
     sandboxImage: string;
     cniBinDir: string;
+    /** More CNI plugin folders, after `cniBinDir`. */
+    extraCniBinDirs: string[];
     /** kubelet `failCgroupV1: false`. */
     cgroupV1: boolean;
     /** containerd `restrict_oom_score_adj = true`. */
@@ -383,6 +385,11 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
     const cniBinDir = args.cniBinDir ?? DEFAULT_CNI_BIN_DIR;
     const binDirProblem = hostPathProblem(cniBinDir);
     if (binDirProblem) issue("cniBinDir", `the path ${binDirProblem}`, `give an absolute path like ${DEFAULT_CNI_BIN_DIR}`);
+    const extraCniBinDirs = args.extraCniBinDirs ?? [];
+    extraCniBinDirs.forEach((dir, i) => {
+        const p = hostPathProblem(dir);
+        if (p) issue(`extraCniBinDirs[${i}]`, `the path ${p}`, `give an absolute path like ${DEFAULT_CNI_BIN_DIR}`);
+    });
 
     // kube-proxy.
     const mode = args.proxy?.mode ?? DEFAULT_PROXY_MODE;
@@ -469,6 +476,7 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
         clusterDomain,
         sandboxImage,
         cniBinDir,
+        extraCniBinDirs,
         cgroupV1: args.cgroupV1 ?? false,
         restrictOomScoreAdj: args.restrictOomScoreAdj ?? false,
         proxy: conntrackMaxPerCore === undefined ? { mode } : { mode, conntrackMaxPerCore },

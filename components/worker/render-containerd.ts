@@ -41,7 +41,7 @@ ${
   SystemdCgroup = true
 
 [plugins.'io.containerd.cri.v1.runtime'.cni]
-  bin_dirs = [${literal("the CNI plugin folder", plan.cniBinDir)}]
+  bin_dirs = [${[plan.cniBinDir, ...plan.extraCniBinDirs].map((d) => literal("a CNI plugin folder", d)).join(", ")}]
   conf_dir = ${literal("the CNI configuration folder", NODE_PATHS.cniConfDir)}
 `;
 }

@@ -72,6 +72,8 @@ test("the program joins two workers to a control plane on real hosts", { timeout
             },
         },
         network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: testbed.serviceCidr },
+        // Plain bridges on each node's block (test/integration/flannel.test.ts proves flannel).
+        flannel: { mode: "none" },
         // Testbed hosts: hybrid cgroups, no CAP_SYS_RESOURCE, a read-only nf_conntrack_max (each node's preflight says so).
         nodes: {
             cgroupV1: true,

@@ -63,7 +63,7 @@ function planOf(over: Partial<FlannelNetworkArgs> = {}): FlannelPlan {
 const KUBE: Partial<FlannelNetworkArgs> = { mode: "systemd-kube", endpoint: { host: "10.77.0.100" }, ca: {} as never };
 const ETCD: Partial<FlannelNetworkArgs> = {
     mode: "systemd-etcd",
-    etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never },
+    etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never, configHost: {} as never },
 };
 
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): { code: number; out: string; stdout: string } {

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseClusterSpec, SpecError, formatPath, type SpecIssue } from "../../../components/cluster-spec";
+import { DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE, DEFAULT_FLANNEL_IMAGE } from "../../../components/flannel";
 import { baseSpec, pin, SHA256, SHA512, type RawSpec } from "./fixtures/base";
 
 type Raw = RawSpec;
@@ -54,8 +55,8 @@ describe("cluster spec: valid input and defaults", () => {
             ipMasq: true,
             subnetLen: 24,
             etcdPrefix: "/coreos.com/network",
-            image: "ghcr.io/flannel-io/flannel:v0.27.3",
-            cniPluginImage: "ghcr.io/flannel-io/flannel-cni-plugin:v1.7.1-flannel1",
+            image: DEFAULT_FLANNEL_IMAGE,
+            cniPluginImage: DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE,
         });
         assert.deepEqual(spec.loadBalancer, { vip: "192.168.10.100", interface: "eth0", virtualRouterId: 51, port: 6443 });
         assert.deepEqual(spec.pki, { keyAlgorithm: "ECDSA", caValidityHours: 87600, certValidityHours: 8760, rotation: 0, caRotation: 0 });
@@ -223,7 +224,7 @@ describe("cluster spec: cross-field checks", () => {
         [
             "pod block too small for the nodes",
             (r) => ((r.network.podCidr = "10.244.0.0/24"), (r.flannel = { subnetLen: 25 }), r.hosts[5].roles.push("worker")),
-            [{ path: "network.podCidr", message: /2 node subnets of \/25, fewer than the 3 nodes/ }],
+            [{ path: "network.podCidr", message: /2 node subnets of \/25, fewer than the 6 nodes/ }],
         ],
         ["node subnet not inside the pod block", (r) => (r.flannel = { subnetLen: 16 }), [{ path: "flannel.subnetLen" }]],
         ["lb hosts without a VIP", (r) => delete r.loadBalancer, [{ path: "loadBalancer", message: /`lb` role but no loadBalancer/ }]],

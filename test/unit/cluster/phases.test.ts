@@ -71,3 +71,22 @@ test("a host with etcd, control plane and worker roles installs each artifact on
     const unitWrite = mock.registrations.find((r) => r.name === "seed001-etcd-master01-etcd-file-write")!;
     assert.ok(unitWrite.dependencies.includes(install.urn), "the member's unit waits for the host plan's install");
 });
+
+test("the pod network after the nodes, CoreDNS after the pod network", async () => {
+    await settled();
+    const flannel = byType("FlannelNetwork")[0];
+    assert.ok(flannel, "one FlannelNetwork");
+    const lastNode = Math.max(...byType("WorkerNode").map((r) => index("WorkerNode", r.name)));
+    assert.ok(lastNode < index("FlannelNetwork"), "registered after the nodes");
+    // Each node's first flannel step waits for that node's kubelet and kube-proxy to be ready.
+    const read = mock.registrations.find((r) => r.name === "seed001-flannel-node01-settings-read")!;
+    assert.ok(
+        read.dependencies.some((u) => u.endsWith("::seed001-node-node01-kube-proxy-healthy-wait")),
+        read.dependencies.join("\n"),
+    );
+    const coredns = mock.registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "seed001-coredns")!;
+    assert.ok(
+        coredns.dependencies.some((u) => u.endsWith("::seed001-flannel-node01-subnet")),
+        "CoreDNS waits for each node's flannel subnet check",
+    );
+});

@@ -19,13 +19,20 @@ describe("workerNodeArgs", () => {
         assert.equal(nthSubnet("10.244.0.0/16", 26, 5), "10.244.1.64/26");
     });
 
-    it("registerNodes (the default): the control-plane hosts are nodes too, tainted; each node its own block", () => {
+    it("registerNodes (the default): the control-plane hosts are nodes too, tainted; each node its own block without flannel", () => {
         const spec = parse(baseSpec());
         const args = workerNodeArgs(spec, hostsOf(spec));
         assert.deepEqual([...args.keys()], ["cp1", "cp2", "cp3", "w1", "w2"]);
         assert.equal(args.get("cp1")!.controlPlane, true);
         assert.equal(args.get("w1")!.controlPlane, false);
-        const blocks = [...args.values()].map((a) => a.podSubnet);
+        // flannel writes the nodes' CNI network: no plain bridge block.
+        assert.deepEqual(
+            [...args.values()].map((a) => a.podSubnet),
+            [undefined, undefined, undefined, undefined, undefined],
+        );
+        // Without flannel, each node its own block of the pod range.
+        const plain = parse({ ...baseSpec(), flannel: { mode: "none" } });
+        const blocks = [...workerNodeArgs(plain, hostsOf(plain)).values()].map((a) => a.podSubnet);
         assert.equal(new Set(blocks).size, blocks.length, `disjoint: ${blocks.join(", ")}`);
         assert.deepEqual(args.get("w2")!.labels, { disktype: "ssd" });
         assert.equal(args.get("w2")!.taints![0].key, "dedicated");

@@ -28,7 +28,7 @@ const kube = (over: Partial<FlannelNetworkArgs> = {}): FlannelNetworkArgs => ({
 const etcdArgs = (over: Partial<FlannelNetworkArgs> = {}): FlannelNetworkArgs => ({
     mode: "systemd-etcd",
     nodes: NODES,
-    etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never },
+    etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never, configHost: {} as never },
     release: [release],
     ...over,
 });
@@ -152,10 +152,18 @@ test("every check at its path", () => {
     only(kube({ endpoint: { host: "10.77.0.100", port: 70000 } }), "endpoint.port", /not a TCP port/);
     only(kube({ ca: undefined }), "ca", /cluster CA/);
     only(etcdArgs({ etcd: undefined }), "etcd", /no etcd is given/);
-    only(etcdArgs({ etcd: { endpoints: [], ca: {} as never } }), "etcd.endpoints", /no member/);
-    only(etcdArgs({ etcd: { endpoints: ["http://10.77.0.11:2379"], ca: {} as never } }), "etcd.endpoints[0]", /not an https:\/\/host:port URL/);
-    only(etcdArgs({ etcd: { endpoints: ["https://bad_host:2379"], ca: {} as never } }), "etcd.endpoints[0]", /the host/);
-    only(etcdArgs({ etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.11:2379"], ca: {} as never } }), "etcd.endpoints", /more than once/);
+    only(etcdArgs({ etcd: { endpoints: [], ca: {} as never, configHost: {} as never } }), "etcd.endpoints", /no member/);
+    only(
+        etcdArgs({ etcd: { endpoints: ["http://10.77.0.11:2379"], ca: {} as never, configHost: {} as never } }),
+        "etcd.endpoints[0]",
+        /not an https:\/\/host:port URL/,
+    );
+    only(etcdArgs({ etcd: { endpoints: ["https://bad_host:2379"], ca: {} as never, configHost: {} as never } }), "etcd.endpoints[0]", /the host/);
+    only(
+        etcdArgs({ etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.11:2379"], ca: {} as never, configHost: {} as never } }),
+        "etcd.endpoints",
+        /more than once/,
+    );
     for (const prefix of ["coreos.com/network", "/coreos.com/network/", "/a b", "/a$(x)"])
         only(etcdArgs({ etcdPrefix: prefix }), "etcdPrefix", /not an absolute etcd key path/);
     only({ image: "flannel:v0.28.10" }, "image", /not a fully qualified image reference/);
@@ -183,11 +191,11 @@ test("warnings: ignored settings, host-gw without hostSubnets, udp, nftables, ti
         return warnings.map((w) => w.path);
     };
     assert.deepEqual(paths({ backend: "host-gw" }), ["hostSubnets"]);
-    assert.deepEqual(paths({ backend: "host-gw", hostSubnets: ["10.77.0.0/24"], nodes: [node("w1", "10.77.0.21")] }), ["nodes"]);
+    assert.deepEqual(paths({ backend: "host-gw", hostSubnets: ["10.77.0.0/24"], nodes: [node("w1", "10.77.0.21")] }), []);
     assert.deepEqual(paths({ backend: "udp" }), ["backend"]);
     assert.deepEqual(paths({ nftables: true }), ["nftables"]);
     assert.deepEqual(paths({ subnetLen: 29 }), ["subnetLen"]);
-    assert.deepEqual(paths({ endpoint: { host: "10.77.0.100" }, etcd: { endpoints: [], ca: {} as never }, etcdPrefix: "/x" }), [
+    assert.deepEqual(paths({ endpoint: { host: "10.77.0.100" }, etcd: { endpoints: [], ca: {} as never, configHost: {} as never }, etcdPrefix: "/x" }), [
         "endpoint",
         "etcd",
         "etcdPrefix",

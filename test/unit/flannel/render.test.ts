@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { FlannelNetworkArgs } from "../../../components/flannel/args";
-import { kubeFlannelObjects, daemonSetFlanneldArgs } from "../../../components/flannel/daemonset";
+import { kubeFlannelObjects, daemonSetFlanneldArgs, NET_CONF_CHECKSUM_ANNOTATION } from "../../../components/flannel/daemonset";
 import { FLANNEL_PATHS, FLANNELD_ARGS_VAR } from "../../../components/flannel/layout";
 import { planFlannel, type FlannelPlan } from "../../../components/flannel/plan";
 import { flannelClusterRole, flannelClusterRoleBinding } from "../../../components/flannel/rbac";
@@ -32,7 +32,7 @@ const etcd = (over: Partial<FlannelNetworkArgs> = {}) =>
     planOf({
         mode: "systemd-etcd",
         nodes: NODES,
-        etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never },
+        etcd: { endpoints: ["https://10.77.0.11:2379", "https://10.77.0.12:2379"], ca: {} as never, configHost: {} as never },
         release: [release],
         ...over,
     });
@@ -70,13 +70,13 @@ test("flanneld systemd-kube: kube subnet manager, kubeconfig, net-conf, ip-masq,
         "ip-masq": "true",
         "subnet-file": "/run/flannel/subnet.env",
         "healthz-ip": "127.0.0.1",
-        "healthz-port": "8081",
+        "healthz-port": "8082",
         "kube-subnet-mgr": "true",
         "kubeconfig-file": FLANNEL_PATHS.kubeconfig,
         "net-config-path": FLANNEL_PATHS.netConf,
     });
     const env = renderFlanneldEnv(plan, plan.nodes[0]);
-    assert.match(env, new RegExp(`^${FLANNELD_ARGS_VAR}="--healthz-ip=127\\.0\\.0\\.1 --healthz-port=8081 --ip-masq=true --kube-subnet-mgr=true `, "m"));
+    assert.match(env, new RegExp(`^${FLANNELD_ARGS_VAR}="--healthz-ip=127\\.0\\.0\\.1 --healthz-port=8082 --ip-masq=true --kube-subnet-mgr=true `, "m"));
     assert.match(env, /^NODE_NAME=w1$/m);
     const withIface = kube({ interface: "eth1", ipMasq: false });
     assert.equal(flanneldFlags(withIface, withIface.nodes[0]).iface, "eth1");
@@ -189,4 +189,12 @@ test("DaemonSet objects: upstream's shape with the local images, this plan's Con
         path: "/usr/lib/cni",
     });
     assert.throws(() => kubeFlannelObjects(kube()), /runs no DaemonSet/);
+    // The pod template carries net-conf's checksum: a changed network config rolls the pods.
+    const checksum = (p: typeof plan) =>
+        (kubeFlannelObjects(p).daemonSet.spec as unknown as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[
+            NET_CONF_CHECKSUM_ANNOTATION
+        ];
+    assert.match(checksum(plan), /^[0-9a-f]{64}$/);
+    assert.equal(checksum(planOf({ interface: "eth1", ipMasq: false })), checksum(plan), "flags are not net-conf");
+    assert.notEqual(checksum(planOf({ directRouting: true })), checksum(planOf()));
 });

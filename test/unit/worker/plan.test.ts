@@ -59,6 +59,7 @@ test("a sound plan has no issues and applies every default", () => {
         clusterDomain: "cluster.local",
         sandboxImage: "registry.k8s.io/pause:3.10.2",
         cniBinDir: "/opt/cni/bin",
+        extraCniBinDirs: [],
         cgroupV1: false,
         restrictOomScoreAdj: false,
         proxy: { mode: "iptables" },
