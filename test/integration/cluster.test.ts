@@ -367,6 +367,50 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
         assert.ok(report.errorWindowMs < 1000, `error window ${report.errorWindowMs} ms: ${JSON.stringify(report.failures.slice(0, 5))}`);
     });
 
+    await t.test("the etcd leader's host killed under load: requests through the VIP go on; booted again, it rejoins", async () => {
+        const endpoints = ETCD.map((h) => `https://${testbed.host(h).address}:2379`).join(",");
+        const etcdctl = (args: string) => exec("cp1", `set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=${endpoints} --command-timeout=5s ${args}`);
+        // The worst case on purpose: e3, which runs nothing else, leads when it dies.
+        const idOf = async (h: string) =>
+            (await etcdctl("member list"))
+                .split("\n")
+                .find((l) => l.split(", ")[2] === h)!
+                .split(", ")[0];
+        const e3 = await idOf("e3");
+        // endpoint status: endpoint, hex ID, ...; IS LEADER is the first true/false column.
+        const statusRows = async () =>
+            (
+                await exec(
+                    "cp1",
+                    `set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=${endpoints} --command-timeout=5s endpoint status 2>/dev/null || true`,
+                )
+            )
+                .split("\n")
+                .map((r) => r.split(", "))
+                .map((cols) => ({ endpoint: cols[0], id: cols[1], leads: cols.find((c) => c === "true" || c === "false") === "true" }));
+        const leaderNow = async () => (await statusRows()).find((r) => r.leads)?.id;
+        const leaderEndpoint = (await statusRows()).find((r) => r.leads)?.endpoint;
+        if ((await leaderNow()) !== e3) await exec("cp1", `set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=${leaderEndpoint} move-leader ${e3}`);
+        assert.equal(await leaderNow(), e3, "the starting state: e3 leads");
+        const poller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
+        const killedAt = Date.now();
+        await testbed.killHost("e3");
+        await waitUntil(async () => ![undefined, e3].includes(await leaderNow()), 30_000, "a new etcd leader");
+        const elected = Date.now() - killedAt;
+        await waitUntil(async () => (await apiGet(creds, "/api/v1/namespaces/default")).status === 200, 30_000, "the API answering");
+        const report = await poller.stop();
+        console.log(
+            `etcd leader killed: new leader after ${elected} ms; ${report.requests} requests through the VIP, ${report.failures.length} failed, error window ${report.errorWindowMs} ms, slowest ${report.slowestMs} ms`,
+        );
+        assert.ok(report.errorWindowMs < 3000, `error window ${report.errorWindowMs} ms: ${JSON.stringify(report.failures.slice(0, 5))}`);
+        await testbed.bootHost("e3");
+        await waitUntil(
+            async () => (await testbed.exec("cp1", `set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=${endpoints} endpoint health`)).code === 0,
+            60_000,
+            "all three etcd members healthy again",
+        );
+    });
+
     await t.test("killing the controller-manager leader's host moves its lease to the other control-plane host", async () => {
         const holderOf = (lease: string) => kubectl("-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}");
         const leader = holderOf("kube-controller-manager").split("_")[0];
@@ -378,5 +422,26 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
             await waitUntil(() => holderOf(lease).startsWith(`${other}_`), 90_000, `${lease} lease held on ${other}`);
             console.log(`${lease} lease moved from ${leader} to ${other} ${Date.now() - killedAt} ms after the kill`);
         }
+    });
+
+    await t.test("the load balancer's MASTER host killed under load: the VIP moves and requests go on", async () => {
+        const holder = async () => {
+            for (const h of ["lb1", "lb2"]) if ((await exec(h, "ip -4 -o addr show dev eth0")).includes(` ${vip}/`)) return h;
+            return undefined;
+        };
+        const master = await holder();
+        assert.ok(master, "the starting state: one LB holds the VIP");
+        const backup = master === "lb1" ? "lb2" : "lb1";
+        const poller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
+        const killedAt = Date.now();
+        await testbed.killHost(master);
+        await waitUntil(async () => (await exec(backup, "ip -4 -o addr show dev eth0")).includes(` ${vip}/`), 15_000, `the VIP on ${backup}`);
+        const moved = Date.now() - killedAt;
+        await waitUntil(async () => (await apiGet(creds, "/readyz").catch(() => ({ status: 0 }))).status === 200, 30_000, "the API through the VIP again");
+        const report = await poller.stop();
+        console.log(
+            `LB MASTER killed: VIP on ${backup} after ${moved} ms; ${report.requests} requests, ${report.failures.length} failed, error window ${report.errorWindowMs} ms`,
+        );
+        assert.ok(report.errorWindowMs < 10_000, `error window ${report.errorWindowMs} ms: ${JSON.stringify(report.failures.slice(0, 5))}`);
     });
 });
