@@ -55,7 +55,11 @@ function hostDeclarations(spec: ClusterSpec, host: HostSpec, releasesByArch?: Ma
         out.push({
             owner: "flannel",
             path: "flannel.backend",
-            needs: flannelHostNeeds({ backend: spec.flannel.backend, releases: needsOf(files(uses.flannel)) }),
+            needs: flannelHostNeeds({
+                backend: spec.flannel.backend,
+                releases: needsOf(files(uses.flannel)),
+                ...(uses.flannel.length > 0 ? { ruleTool: spec.network.proxyMode === "nftables" ? ("nftables" as const) : ("iptables" as const) } : {}),
+            }),
         });
     const lb = loadBalancerArgs(spec, hostsOf(spec));
     // The LB's only setting that can clash with a colocated service is its port.

@@ -14,13 +14,16 @@ export interface FlannelNeedsArgs {
     backend: keyof typeof FLANNEL_BACKEND_PORTS;
     /** flanneld and the flannel CNI plugin when flannel runs under systemd. Default: none (DaemonSet). */
     releases?: ReleaseNeed[];
+    /** The package of the tool flanneld writes its masquerade and forward rules with when it runs under systemd (the DaemonSet's image brings its own). Default: none. */
+    ruleTool?: "iptables" | "nftables";
 }
 
-/** A node's flannel needs (pure): the backend's port, and the releases when flanneld runs under systemd. */
+/** A node's flannel needs (pure): the backend's port, and the releases and the rule tool when flanneld runs under systemd. */
 export function flannelHostNeeds(args: FlannelNeedsArgs): Partial<HostNeeds> {
     const port = FLANNEL_BACKEND_PORTS[args.backend];
     return {
         ports: port ? [{ ...port, what: `flannel ${args.backend}` }] : [],
         releases: args.releases ?? [],
+        packages: args.ruleTool ? [args.ruleTool] : [],
     };
 }

@@ -248,23 +248,37 @@ test("flanneld under systemd against etcd (TLS, v3 keys), vxlan; on the control-
     });
 });
 
-test("flannel's host-gw backend (flanneld under systemd, kube subnet manager)", { timeout: 30 * 60_000 }, async (t) => {
-    if (!requireTestbed(t)) return;
-    const c = await cluster(t, false);
-    const first = await c.up({ mode: "systemd-kube", backend: "host-gw" });
-    c.writeKubeconfig(first.outputs.adminKubeconfig as string);
-    await startPeerEcho(c);
-    const ips = await startPods(c, "hostgw");
-    const subnets = await proveTraffic(t, c, "hostgw", ips);
-    await t.test("host-gw: each worker routes the other's subnet through the other's address, no vxlan device", async () => {
-        for (const [from, to] of [
-            ["w1", "w2"],
-            ["w2", "w1"],
-        ] as const) {
-            const gw = c.testbed.host(to).address.replace(/\./g, "\\.");
-            assert.match(await c.exec(from, `ip route show ${subnets[to]}`), new RegExp(`^${subnets[to].replace(/\./g, "\\.")} via ${gw} dev eth0`));
-            assert.equal((await c.testbed.exec(from, "ip link show flannel.1")).code, 1);
-        }
-        assert.deepEqual(podCidrs(c), subnets);
-    });
-});
+test(
+    "flannel's host-gw backend (flanneld under systemd, kube subnet manager); wireguard refused where the kernel lacks it",
+    { timeout: 30 * 60_000 },
+    async (t) => {
+        if (!requireTestbed(t)) return;
+        const c = await cluster(t, false);
+        await t.test("wireguard: each node's preflight refuses the hosts' kernel, naming the module and what to choose instead", async () => {
+            assert.equal((await c.testbed.exec("w1", "test -d /sys/module/wireguard")).code, 1, "the testbed's kernel has no wireguard");
+            await assert.rejects(c.up({ mode: "systemd-kube", backend: "wireguard" }), (e: unknown) => {
+                const text = e instanceof EngineRunError ? `${e.message}\n${e.diagnostics}` : String(e);
+                assert.match(text, /NEEDS: the kernel has no wireguard module, which flannel's wireguard backend needs/);
+                assert.match(text, /or set backend: vxlan/);
+                return true;
+            });
+            for (const w of WORKERS) assert.equal((await c.testbed.exec(w, "systemctl cat flanneld")).code, 1, `no flanneld unit on ${w}`);
+        });
+        const first = await c.up({ mode: "systemd-kube", backend: "host-gw" });
+        c.writeKubeconfig(first.outputs.adminKubeconfig as string);
+        await startPeerEcho(c);
+        const ips = await startPods(c, "hostgw");
+        const subnets = await proveTraffic(t, c, "hostgw", ips);
+        await t.test("host-gw: each worker routes the other's subnet through the other's address, no vxlan device", async () => {
+            for (const [from, to] of [
+                ["w1", "w2"],
+                ["w2", "w1"],
+            ] as const) {
+                const gw = c.testbed.host(to).address.replace(/\./g, "\\.");
+                assert.match(await c.exec(from, `ip route show ${subnets[to]}`), new RegExp(`^${subnets[to].replace(/\./g, "\\.")} via ${gw} dev eth0`));
+                assert.equal((await c.testbed.exec(from, "ip link show flannel.1")).code, 1);
+            }
+            assert.deepEqual(podCidrs(c), subnets);
+        });
+    },
+);

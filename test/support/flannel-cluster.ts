@@ -22,7 +22,7 @@ export const WORKERS = ["w1", "w2"] as const;
 /** The flannel section a run asks for. */
 export interface FlannelSettings {
     mode: "daemonset" | "systemd-kube" | "systemd-etcd";
-    backend: "vxlan" | "host-gw";
+    backend: "vxlan" | "host-gw" | "wireguard";
     directRouting?: boolean;
 }
 

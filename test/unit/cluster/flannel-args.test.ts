@@ -7,6 +7,8 @@ import path from "node:path";
 import { hostsOf } from "../../../components/cluster/lb-args";
 import { flannelArgs } from "../../../components/cluster/flannel-args";
 import { controlPlaneArgs } from "../../../components/cluster/control-plane-args";
+import { planHosts } from "../../../components/cluster/host-needs";
+import { resolveReleasesByArch } from "../../../components/cluster-spec";
 import { loadStackFile, parseClusterSpec, planFlannel, SpecError, type FlannelNetworkArgs } from "../../../components";
 import { baseSpec } from "../cluster-spec/fixtures/base";
 
@@ -87,5 +89,27 @@ describe("flannelArgs", () => {
         ]);
         assert.deepEqual(refused({ image: "flannel:latest" }).length, 1);
         assert.deepEqual(refused({ backend: "vxlan", mtu: 1450 }), []);
+    });
+
+    it("host plans: flanneld's releases and its rule tool where it runs under systemd; the DaemonSet needs neither", () => {
+        const { spec } = loadStackFile(path.join(root, "stacks/Pulumi.seed002.yaml"));
+        const hosts = planHosts(spec, resolveReleasesByArch(spec)).hosts;
+        const of = (h: string) => hosts.get(h)!.needs;
+        assert.deepEqual(
+            of("hdss7-21")
+                .releases.map((r) => r.name)
+                .filter((n) => n.startsWith("flannel"))
+                .sort(),
+            ["flannel", "flannel-cni-plugin"],
+        );
+        assert.ok(of("hdss7-21").packages.includes("iptables"));
+        assert.ok(!of("hdss7-12").releases.some((r) => r.name.startsWith("flannel")), "not on the etcd-only host");
+        const ds = loadStackFile(path.join(root, "stacks/Pulumi.seed001.yaml")).spec;
+        const node = planHosts(ds, resolveReleasesByArch(ds)).hosts.get("node01")!.needs;
+        assert.ok(!node.releases.some((r) => r.name.startsWith("flannel")));
+        assert.deepEqual(
+            node.ports.filter((p) => "port" in p && p.port === 8472),
+            [{ protocol: "udp", port: 8472, what: "flannel vxlan" }],
+        );
     });
 });

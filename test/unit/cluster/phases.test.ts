@@ -9,6 +9,7 @@ import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { installMockRuntime, settled } from "../../../scripts/lib/mock-runtime";
 import { standInOutputs } from "../../../scripts/lib/stand-in-outputs";
+import { unwrap } from "../../../scripts/lib/rpc-values";
 
 const mock = installMockRuntime({ outputs: standInOutputs });
 
@@ -89,4 +90,10 @@ test("the pod network after the nodes, CoreDNS after the pod network", async () 
         coredns.dependencies.some((u) => u.endsWith("::seed001-flannel-node01-subnet")),
         "CoreDNS waits for each node's flannel subnet check",
     );
+});
+
+test("containerd looks for CNI plugins in the release's folder and where the DaemonSet puts flannel's", async () => {
+    await settled();
+    const config = mock.registrations.find((r) => r.name === "seed001-node-node01-etc-containerd-config.toml-write")!;
+    assert.match(String(unwrap(config.inputs.stdin)), /bin_dirs = \['\/opt\/k8s-binary\/cni-plugins\/1\.7\.1', '\/opt\/cni\/bin'\]/);
 });
