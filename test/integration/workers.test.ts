@@ -14,8 +14,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
-import { builtEtcdRelease } from "../support/etcd-release";
-import { makeMirror, publishedDigest, tool, versions as V } from "../support/toolchain";
+import { mirrorBinaries } from "../support/mirror-binaries";
+import { makeMirror, tool } from "../support/toolchain";
 import { EngineRunError, runProgram } from "../support/engine";
 import type { ImageRecord } from "../support/node-runtime";
 
@@ -29,48 +29,19 @@ test("the program joins two workers to a control plane on real hosts", { timeout
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-workers-"));
     t.after(() => rmSync(work, { recursive: true, force: true }));
     const mirror = makeMirror(join(work, "mirror"));
-    const etcd = builtEtcdRelease();
     const testbed: Testbed = await startTestbed({ hosts: ["cp1", ...WORKERS] });
     t.after(() => testbed.stop());
     const base = await testbed.serveDirectory(mirror);
     const images = JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as ImageRecord[];
     const wanted = images.filter((i) => /\/(pause|coredns|agnhost)[:/]/.test(i.ref) || /coredns:v/.test(i.ref));
     const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
-    const digest = (dir: string, file: string, checksumFile: string) => publishedDigest(join(mirror, dir, checksumFile), file);
-    const k8sDir = `kubernetes/v${V.KUBERNETES}`;
     const specWith = ({ w1Labels = {}, maxPods, workers = WORKERS }: { w1Labels?: Record<string, string>; maxPods?: number; workers?: string[] } = {}) => ({
         name: "testbed",
         hosts: [host("cp1", ["etcd", "control-plane"]), { ...host("w1", ["worker"]), labels: w1Labels }, host("w2", ["worker"])].filter(
             (h) => h.name === "cp1" || workers.includes(h.name),
         ),
         ssh: { user: "root" },
-        binaries: {
-            kubernetes: {
-                version: V.KUBERNETES,
-                baseUrl: `${base}/kubernetes`,
-                serverTarball: { sha512: digest(k8sDir, "kubernetes-server-linux-amd64.tar.gz", "kubernetes-server-linux-amd64.tar.gz.sha512") },
-            },
-            etcd: { version: etcd.version, sha256: etcd.sha256, localPath: etcd.dir },
-            containerd: {
-                version: V.CONTAINERD,
-                baseUrl: `${base}/containerd`,
-                sha256: digest(
-                    `containerd/v${V.CONTAINERD}`,
-                    `containerd-${V.CONTAINERD}-linux-amd64.tar.gz`,
-                    `containerd-${V.CONTAINERD}-linux-amd64.tar.gz.sha256sum`,
-                ),
-            },
-            runc: { version: V.RUNC, baseUrl: `${base}/runc`, sha256: digest(`runc/v${V.RUNC}`, "runc.amd64", "runc.sha256sum") },
-            cniPlugins: {
-                version: V.CNI_PLUGINS,
-                baseUrl: `${base}/cni-plugins`,
-                sha256: digest(
-                    `cni-plugins/v${V.CNI_PLUGINS}`,
-                    `cni-plugins-linux-amd64-v${V.CNI_PLUGINS}.tgz`,
-                    `cni-plugins-linux-amd64-v${V.CNI_PLUGINS}.tgz.sha256`,
-                ),
-            },
-        },
+        binaries: mirrorBinaries(mirror, base),
         network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: testbed.serviceCidr },
         // Plain bridges on each node's block (test/integration/flannel.test.ts proves flannel).
         flannel: { mode: "none" },

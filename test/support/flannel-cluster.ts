@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestbed, type Testbed } from "./testbed";
-import { builtEtcdRelease } from "./etcd-release";
-import { makeMirror, publishedDigest, tool, versions as V } from "./toolchain";
+import { mirrorBinaries } from "./mirror-binaries";
+import { makeMirror, tool } from "./toolchain";
 import { runProgram, type RunResult } from "./engine";
 import type { ImageRecord } from "./node-runtime";
 import { waitUntil } from "./wait-until";
@@ -36,7 +36,6 @@ export async function startFlannelCluster(withFlannelImages: boolean, cleanup: (
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-flannel-"));
     cleanup(() => rmSync(work, { recursive: true, force: true }));
     const mirror = makeMirror(join(work, "mirror"));
-    const etcd = builtEtcdRelease();
     const testbed: Testbed = await startTestbed({ hosts: ["cp1", ...WORKERS] });
     cleanup(() => testbed.stop());
     const base = await testbed.serveDirectory(mirror);
@@ -44,55 +43,11 @@ export async function startFlannelCluster(withFlannelImages: boolean, cleanup: (
     const pattern = withFlannelImages ? /\/(pause|coredns|agnhost|flannel|flannel-cni-plugin)[:/]/ : /\/(pause|coredns|agnhost)[:/]/;
     const wanted = images.filter((i) => pattern.test(i.ref) || /coredns:v/.test(i.ref));
     const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
-    const digest = (dir: string, file: string, checksumFile: string) => publishedDigest(join(mirror, dir, checksumFile), file);
-    const k8sDir = `kubernetes/v${V.KUBERNETES}`;
-    const flannelFile = `flannel-v${V.FLANNEL}-linux-amd64.tar.gz`;
-    const cniPluginFile = `cni-plugin-flannel-linux-amd64-v${V.FLANNEL_CNI_PLUGIN}.tgz`;
     const specWith = (flannel: FlannelSettings) => ({
         name: "testbed",
         hosts: [host("cp1", ["etcd", "control-plane"]), host("w1", ["worker"]), host("w2", ["worker"])],
         ssh: { user: "root" },
-        binaries: {
-            kubernetes: {
-                version: V.KUBERNETES,
-                baseUrl: `${base}/kubernetes`,
-                serverTarball: { sha512: digest(k8sDir, "kubernetes-server-linux-amd64.tar.gz", "kubernetes-server-linux-amd64.tar.gz.sha512") },
-            },
-            etcd: { version: etcd.version, sha256: etcd.sha256, localPath: etcd.dir },
-            containerd: {
-                version: V.CONTAINERD,
-                baseUrl: `${base}/containerd`,
-                sha256: digest(
-                    `containerd/v${V.CONTAINERD}`,
-                    `containerd-${V.CONTAINERD}-linux-amd64.tar.gz`,
-                    `containerd-${V.CONTAINERD}-linux-amd64.tar.gz.sha256sum`,
-                ),
-            },
-            runc: { version: V.RUNC, baseUrl: `${base}/runc`, sha256: digest(`runc/v${V.RUNC}`, "runc.amd64", "runc.sha256sum") },
-            cniPlugins: {
-                version: V.CNI_PLUGINS,
-                baseUrl: `${base}/cni-plugins`,
-                sha256: digest(
-                    `cni-plugins/v${V.CNI_PLUGINS}`,
-                    `cni-plugins-linux-amd64-v${V.CNI_PLUGINS}.tgz`,
-                    `cni-plugins-linux-amd64-v${V.CNI_PLUGINS}.tgz.sha256`,
-                ),
-            },
-            ...(flannel.mode === "daemonset"
-                ? {}
-                : {
-                      flannel: {
-                          version: V.FLANNEL,
-                          baseUrl: `${base}/flannel`,
-                          sha256: digest(`flannel/v${V.FLANNEL}`, flannelFile, `${flannelFile}.sha256`),
-                      },
-                      flannelCniPlugin: {
-                          version: V.FLANNEL_CNI_PLUGIN,
-                          baseUrl: `${base}/flannel-cni-plugin`,
-                          sha256: digest(`flannel-cni-plugin/v${V.FLANNEL_CNI_PLUGIN}`, cniPluginFile, `${cniPluginFile}.sha256`),
-                      },
-                  }),
-        },
+        binaries: mirrorBinaries(mirror, base, { flannel: flannel.mode !== "daemonset" }),
         network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: testbed.serviceCidr },
         // The test hosts have no default route: flanneld is told its interface.
         flannel: { ...flannel, interface: "eth0" },
