@@ -65,9 +65,9 @@ export interface FlannelEtcdArgs {
  * Args with the new ones and says what it refuses and how):
  * - `daemonset` <-> `systemd-kube`: supported, rolling. Both take each node's subnet from its
  *   `spec.podCIDR` and use the same device, rules, annotations and subnet file, so pods keep their
- *   addresses. The old flanneld goes first everywhere (the DaemonSet is deleted, or flanneld.service
- *   stopped on every node; the kernel keeps the device, routes and rules, so pod traffic flows on),
- *   then the new one starts node by node. Nodes joining in between get no routes until it is back.
+ *   addresses. The new flanneld starts beside the old one (their health ports differ; both program
+ *   the same device, routes and rules), and the old one is removed at the end of the update, as
+ *   Pulumi deletes after it creates (the DaemonSet and its namespace, or flanneld.service).
  * - to or from `systemd-etcd`: etcd leases are not `spec.podCIDR`, so every node's subnet moves and
  *   every running pod's address goes stale. Refused; how: drain every node, change the mode, delete
  *   `/run/flannel/subnet.env` and the `cni0` bridge on each node, reboot (or restart containerd and

@@ -407,8 +407,8 @@ export function planFlannel(name: string, args: FlannelNetworkArgs): FlannelPlan
  * What a change of `mode` or `backend` on a live cluster does (pure; `before` is the deployed plan):
  * an issue for each change refused, with how to make it by hand; nothing for a rolling one.
  * - `daemonset` <-> `systemd-kube`: rolling. Both take each node's subnet from its `spec.podCIDR`,
- *   use the same device, rules, annotations and subnet file, so pods keep their addresses; the old
- *   flanneld is stopped everywhere first (the kernel state stays), then the new one starts node by node.
+ *   use the same device, rules, annotations and subnet file, so pods keep their addresses; the new
+ *   flanneld starts beside the old one, which the update removes at its end.
  * - to or from `systemd-etcd`: refused. etcd leases are not the nodes' `spec.podCIDR`: every node's
  *   subnet moves and every running pod's address goes stale.
  * - `backend`: refused. Nodes on different backends cannot reach each other's pods, and flanneld
