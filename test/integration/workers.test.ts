@@ -64,23 +64,9 @@ test("the program joins two workers to a control plane on real hosts", { timeout
         return r.stdout.trim();
     };
 
-    // The first run dies halfway (SIGKILL to the CLI and its plugins, as a crash would): the
-    // next run finds the stack locked and says how to go on; after `pulumi cancel` it converges.
-    const interrupted = await runProgram({ program: PROGRAM, stateFile, config, interruptAfterCommands: 60 }).then(
-        () => undefined,
-        (e: unknown) => e,
-    );
-    assert.ok(interrupted instanceof EngineRunError, `the interrupted run fails: ${String(interrupted)}`);
-    assert.match(interrupted.diagnostics, /\[interrupted: SIGKILL to \d+ processes after 60 commands\]/);
-    const locked = await runProgram({ program: PROGRAM, stateFile, config }).then(
-        () => undefined,
-        (e: unknown) => e,
-    );
-    assert.ok(locked instanceof EngineRunError, `a run after the crash is refused: ${String(locked)}`);
-    assert.match(`${locked.message}\n${locked.diagnostics}`, /the stack is currently locked by 1 lock\(s\)[\s\S]*pulumi cancel/);
     const started = Date.now();
-    const first = await runProgram({ program: PROGRAM, stateFile, config, cancelFirst: true });
-    console.log(`the run after the crash: ${first.commandLog.length} remote commands in ${Date.now() - started} ms`);
+    const first = await runProgram({ program: PROGRAM, stateFile, config });
+    console.log(`first run: ${first.commandLog.length} remote commands in ${Date.now() - started} ms`);
     const kubeconfigFile = join(work, "admin.conf");
     writeFileSync(kubeconfigFile, first.outputs.adminKubeconfig as string, { mode: 0o600 });
     const kubectl = (args: string[], input?: string) => {

@@ -72,14 +72,6 @@ export interface RunOptions {
     /** Plan only: nothing is performed and the state file is not written. */
     preview?: boolean;
     /**
-     * Real engine only: SIGKILL the CLI and every process under it once the plugins have logged
-     * this many remote commands, as a crash of the machine running Pulumi would; the run then
-     * fails, leaving the state as the CLI last saved it, pending operations and lock included.
-     */
-    interruptAfterCommands?: number;
-    /** Real engine only: `pulumi cancel` first, which removes the lock an interrupted run left. */
-    cancelFirst?: boolean;
-    /**
      * "pulumi": the real engine (./real.ts) with stand-in provider plugins; "home": this engine.
      * Default: K8S_BINARY_ENGINE, else "pulumi".
      */
@@ -122,10 +114,7 @@ export interface ChildRequest {
 /** Runs a program on the real Pulumi engine (see ./real.ts), or on this one with `engine: "home"`. */
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const engine = opts.engine ?? process.env.K8S_BINARY_ENGINE ?? "pulumi";
-    if (engine === "home") {
-        if (opts.interruptAfterCommands !== undefined || opts.cancelFirst) throw new Error("interrupting and cancelling runs needs the real engine");
-        return runOnHomeEngine(opts);
-    }
+    if (engine === "home") return runOnHomeEngine(opts);
     const { runOnPulumi } = await import("./real");
     return runOnPulumi(opts, (message, result, diagnostics) => new EngineRunError(message, result, diagnostics));
 }

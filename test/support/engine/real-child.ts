@@ -17,7 +17,6 @@ import { writeState, type EngineState, type StateResource } from "./state";
 import { unwrap } from "./plugins/server";
 import type { RunResult } from "./index";
 import { getPath, parsePath, type PropertyMap } from "./values";
-import { killEverythingStarted } from "./interrupt";
 
 // A run whose test process died (timeout, Ctrl-C) must not go on touching hosts.
 const parent = process.ppid;
@@ -198,27 +197,15 @@ async function main(): Promise<void> {
     );
     await stack.setAllConfig(req.config);
 
-    if (req.cancelFirst) await stack.cancel();
-
     let output = "";
     let error: string | undefined;
     let outputs: Record<string, { value: unknown; secret: boolean }> = {};
-    const interrupt =
-        req.interruptAfterCommands === undefined
-            ? undefined
-            : setInterval(() => {
-                  if (readLog().length < req.interruptAfterCommands!) return;
-                  clearInterval(interrupt);
-                  output += `\n[interrupted: SIGKILL to ${killEverythingStarted()} processes after ${req.interruptAfterCommands} commands]\n`;
-              }, 100);
     try {
         const opts = { onEvent: (e: EngineEvent) => ops.onEvent(e), onOutput: (s: string) => (output += s), color: "never" as const };
         if (req.preview) await stack.preview(opts);
         else outputs = (await stack.up(opts)).outputs;
     } catch (e) {
         error = ops.errorFor() ?? (e instanceof Error ? e.message : String(e));
-    } finally {
-        clearInterval(interrupt);
     }
     if (error === undefined && uncaught.length > 0) error = String(uncaught[0]);
 

@@ -56,10 +56,6 @@ export interface RealChildRequest {
     project: string;
     stack: string;
     preview: boolean;
-    /** Kill the CLI once the plugins logged this many commands (see RunOptions.interruptAfterCommands). */
-    interruptAfterCommands?: number;
-    /** `pulumi cancel` before the run (see RunOptions.cancelFirst). */
-    cancelFirst?: boolean;
     config: Record<string, { value: string; secret: boolean }>;
     env: Record<string, string>;
 }
@@ -161,8 +157,6 @@ export async function runOnPulumi(
             project,
             stack,
             preview: opts.preview ?? false,
-            interruptAfterCommands: opts.interruptAfterCommands,
-            cancelFirst: opts.cancelFirst,
             config,
             env: {
                 PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
