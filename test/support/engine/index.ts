@@ -76,6 +76,16 @@ export interface RunOptions {
      * Default: K8S_BINARY_ENGINE, else "pulumi".
      */
     engine?: "pulumi" | "home";
+    /**
+     * Write `stateFile`, the checkpoint exported with its secrets in plain text, after each run
+     * (real engine). Default true, for the tests that read state; false leaves the state only in
+     * the backend, secrets encrypted.
+     */
+    exportState?: boolean;
+    /** The passphrase that encrypts the stack's secrets (real engine). Default: the tests' fixed one. */
+    passphrase?: string;
+    /** Called with each remote or local command as it finishes (real engine only): a run's progress. */
+    onCommand?: (entry: CommandLogEntry) => void;
 }
 
 export interface RunResult {

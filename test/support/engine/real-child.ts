@@ -213,7 +213,7 @@ async function main(): Promise<void> {
     if (!req.preview) {
         const deployment = (await stack.exportStack()).deployment;
         const state = toEngineState(deployment);
-        writeState(req.stateFile, state);
+        if (req.exportState) writeState(req.stateFile, state);
         const root = Object.values(state.resources).find((r) => r.type === "pulumi:pulumi:Stack");
         if (root) {
             result.outputs = root.outputs;

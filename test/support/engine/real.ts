@@ -12,7 +12,7 @@
  *   with the fixed test passphrase);
  * - `<stateFile>.pulumi/work`: the workspace (Pulumi.yaml, Pulumi.<stack>.yaml with the
  *   passphrase salt, so secrets stay readable across runs);
- * - `<stateFile>` itself: the checkpoint exported after each run (`stack export --show-secrets`)
+ * - `<stateFile>` itself (unless `exportState: false`): the checkpoint exported after each run (`stack export --show-secrets`)
  *   in the home engine's shape, for readState and the tests that look at state.
  * PULUMI_HOME is a fresh temporary directory per run (no plugin is installed there).
  *
@@ -37,6 +37,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runEngineChild } from "./run-child";
 import type { EngineRunError as EngineRunErrorType, RunOptions, RunResult } from "./index";
+import type { CommandLogEntry } from "./provider";
 
 /** The passphrase of every test stack's secrets. */
 export const TEST_PASSPHRASE = "k8s-binary-test-passphrase";
@@ -56,6 +57,7 @@ export interface RealChildRequest {
     project: string;
     stack: string;
     preview: boolean;
+    exportState: boolean;
     config: Record<string, { value: string; secret: boolean }>;
     env: Record<string, string>;
 }
@@ -157,9 +159,10 @@ export async function runOnPulumi(
             project,
             stack,
             preview: opts.preview ?? false,
+            exportState: opts.exportState ?? true,
             config,
             env: {
-                PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
+                PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? TEST_PASSPHRASE,
                 PULUMI_HOME: home,
                 PULUMI_SKIP_UPDATE_CHECK: "true",
                 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
@@ -170,18 +173,37 @@ export async function runOnPulumi(
         };
         fs.writeFileSync(path.join(tmp, "request.json"), JSON.stringify(request));
 
+        const stopFollowing = opts.onCommand ? followCommandLog(request.commandLogFile, opts.onCommand) : undefined;
         const { result: written, diagnostics } = await runEngineChild<RunResult & { error?: string; diagnostics?: string }>(
             "real-child.ts",
             path.join(tmp, "request.json"),
             request.resultFile,
             opts.program,
-        );
+        ).finally(() => stopFollowing?.());
         const { error, diagnostics: engineDiagnostics, ...result } = written;
         if (error !== undefined) throw makeError(error, result, `${diagnostics}${engineDiagnostics ?? ""}`);
         return result;
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
+}
+
+/** Hands each entry the plugins append to the command log to `onCommand`, until the returned stop is called. */
+function followCommandLog(file: string, onCommand: (entry: CommandLogEntry) => void): () => void {
+    let offset = 0;
+    const drain = () => {
+        if (!fs.existsSync(file)) return;
+        const text = fs.readFileSync(file).subarray(offset).toString("utf8");
+        // Only whole lines: a plugin may be midway through appending one.
+        const end = text.lastIndexOf("\n") + 1;
+        offset += Buffer.byteLength(text.slice(0, end));
+        for (const line of text.slice(0, end).split("\n").filter(Boolean)) onCommand(JSON.parse(line) as CommandLogEntry);
+    };
+    const timer = setInterval(drain, 250);
+    return () => {
+        clearInterval(timer);
+        drain();
+    };
 }
 
 /**

@@ -75,6 +75,11 @@ function reclaimDeadInstances(): number[] {
     return reclaimed;
 }
 
+/** Tears down, under the lock, the instances of every owner that is gone. */
+export function reclaimDeadOwners(): number[] {
+    return withRegistryLock(reclaimDeadInstances);
+}
+
 /** A claimed instance number and its fresh temporary state directory. */
 export interface ClaimedInstance {
     instance: number;
