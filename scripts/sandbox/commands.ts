@@ -1,4 +1,5 @@
 // The sandbox's commands: up, preview, status, down.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -7,6 +8,7 @@ import { formatIssue, loadStackFile, SpecError } from "../../components/cluster-
 import { parseStackYaml } from "../../components/cluster-spec/stack-yaml";
 import { EngineRunError, runProgram, type RunResult } from "../../test/support/engine";
 import { mirrorBinaries } from "../../test/support/mirror-binaries";
+import { testbedAvailable } from "../../test/support/testbed";
 import { tool } from "../../test/support/toolchain";
 import { type KeeperRecord, runningKeeper, startKeeper, stopKeeper } from "./keeper-control";
 import { DEFAULT_OPTIONS, type SandboxOptions } from "./options";
@@ -41,6 +43,9 @@ async function ensureHosts(paths: SandboxPaths, options: SandboxOptions, log: (l
         log(`the sandbox's hosts are gone (the machine restarted, or the keeper was killed): starting over on new ones`);
         rmSync(`${paths.state}.pulumi`, { recursive: true, force: true });
     }
+    // Root, Linux, the cgroup layout: said here, not in the keeper's log.
+    const machine = testbedAvailable();
+    if (!machine.ok) throw new Error(`this machine cannot run the sandbox's hosts: ${machine.reason}`);
     log(`starting ${names.length} hosts (${names.join(", ")}) and the release mirror...`);
     const keeper = await startKeeper(paths, names);
     log(`hosts up: ${keeper.hosts.map((h) => `${h.name} ${h.address}`).join(", ")}`);
@@ -112,10 +117,29 @@ async function runEngine(paths: SandboxPaths, keeper: KeeperRecord, preview: boo
     }
 }
 
+/**
+ * What the hosts and the deploy need of this machine: the testbed's Debian packages (installed
+ * when missing) and the toolchain (built from Go modules when not cached: 20 to 30 minutes once).
+ */
+function prepareMachine(log: (line: string) => void): void {
+    log("checking this machine's packages and the toolchain (built once, 20-30 min, then cached)...");
+    for (const [script, ...args] of [
+        ["scripts/testbed-prereqs.sh"],
+        ["scripts/toolchain.sh", "build"],
+        ["scripts/toolchain.sh", "build", "pulumi", "pulumi-kubernetes"],
+    ]) {
+        const r = spawnSync("bash", [join(REPO_ROOT, script), ...args], { stdio: ["ignore", "inherit", "inherit"] });
+        if (r.status !== 0) throw new Error(`${script} ${args.join(" ")} failed (exit ${r.status ?? r.signal}): see its output above`);
+    }
+}
+
 /** `up`: hosts, stack file, `pulumi up`, kubeconfig; prints how to use the cluster. */
 export async function up(paths: SandboxPaths, given: Partial<SandboxOptions>, log: (line: string) => void): Promise<void> {
     const started = Date.now();
+    if (process.platform !== "linux" || process.getuid?.() !== 0)
+        throw new Error("the sandbox needs root on Linux: its hosts are network namespaces with their own mounts and cgroups (run it as root)");
     const options = { ...DEFAULT_OPTIONS, ...savedOptions(paths), ...given };
+    prepareMachine(log);
     const { keeper, fresh } = await ensureHosts(paths, options, log);
     if (fresh || Object.keys(given).length > 0 || !existsSync(paths.stack)) writeStack(paths, options, keeper);
     const result = await runEngine(paths, keeper, false, log);
