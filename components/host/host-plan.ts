@@ -12,6 +12,8 @@ export interface HostPlanArgs {
     needs: HostNeeds;
     /** Host preparation settings the needs do not decide (hosts entries, firewall, swap, time sync). Default: HostPrep's. */
     prep?: Omit<HostPrepArgs, "host" | "openPorts" | "packages" | "requiredModules" | "optionalModules" | "sysctl">;
+    /** Steps every install waits for (the cluster's version guards): an install switches the binaries' links, so a refused change must come first. Default: none. */
+    guards?: pulumi.Resource[];
 }
 
 /**
@@ -44,7 +46,10 @@ export class HostPlan extends pulumi.ComponentResource {
         this.releases = Object.fromEntries(
             needs.releases.map((r) => [
                 releaseKey(r),
-                new BinaryRelease(`${name}-${r.name}-${r.version}`, releaseArgsFor(host, r), { parent: this, dependsOn: [this.prep.ready] }),
+                new BinaryRelease(`${name}-${r.name}-${r.version}`, releaseArgsFor(host, r), {
+                    parent: this,
+                    dependsOn: [this.prep.ready, ...(args.guards ?? [])],
+                }),
             ]),
         );
         this.registerOutputs({});

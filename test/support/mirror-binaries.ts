@@ -5,8 +5,15 @@ import { join } from "node:path";
 import { builtEtcdRelease } from "./etcd-release";
 import { publishedDigest, versions as V } from "./toolchain";
 
-/** Kubernetes (the server tarball), etcd, containerd, runc and the CNI plugins; with `flannel`, flanneld and its CNI plugin too. */
-export function mirrorBinaries(mirror: string, base: string, { flannel = false }: { flannel?: boolean } = {}): Record<string, unknown> {
+/**
+ * Kubernetes (the server tarball; `kubernetes` picks one of the toolchain's two, default the
+ * current), etcd, containerd, runc and the CNI plugins; with `flannel`, flanneld and its CNI plugin too.
+ */
+export function mirrorBinaries(
+    mirror: string,
+    base: string,
+    { flannel = false, kubernetes = V.KUBERNETES }: { flannel?: boolean; kubernetes?: string } = {},
+): Record<string, unknown> {
     const digest = (dir: string, file: string, checksumFile: string) => publishedDigest(join(mirror, dir, checksumFile), file);
     const etcd = builtEtcdRelease();
     const containerd = `containerd-${V.CONTAINERD}-linux-amd64.tar.gz`;
@@ -15,10 +22,10 @@ export function mirrorBinaries(mirror: string, base: string, { flannel = false }
     const flannelCni = `cni-plugin-flannel-linux-amd64-v${V.FLANNEL_CNI_PLUGIN}.tgz`;
     return {
         kubernetes: {
-            version: V.KUBERNETES,
+            version: kubernetes,
             baseUrl: `${base}/kubernetes`,
             serverTarball: {
-                sha512: digest(`kubernetes/v${V.KUBERNETES}`, "kubernetes-server-linux-amd64.tar.gz", "kubernetes-server-linux-amd64.tar.gz.sha512"),
+                sha512: digest(`kubernetes/v${kubernetes}`, "kubernetes-server-linux-amd64.tar.gz", "kubernetes-server-linux-amd64.tar.gz.sha512"),
             },
         },
         etcd: { version: etcd.version, sha256: etcd.sha256, localPath: etcd.dir },

@@ -97,3 +97,18 @@ test("containerd looks for CNI plugins in the release's folder and where the Dae
     const config = mock.registrations.find((r) => r.name === "seed001-node-node01-etc-containerd-config.toml-write")!;
     assert.match(String(unwrap(config.inputs.stdin)), /bin_dirs = \['\/opt\/k8s-binary\/cni-plugins\/1\.7\.1', '\/opt\/cni\/bin'\]/);
 });
+
+test("every release install, on every host, waits for the version guard of every host running Kubernetes", async () => {
+    await settled();
+    const guards = mock.registrations.filter((r) => r.name.endsWith("-kubernetes-version"));
+    assert.deepEqual(
+        guards.map((g) => g.name),
+        ["master01", "master02", "node01", "node02"].map((h) => `${h}-kubernetes-version`),
+        "one guard per control-plane or node host; none on the load balancers",
+    );
+    assert.equal(guards[0].inputs.create, guards[0].inputs.update, "the same check on create and on update");
+    assert.match(String(guards[0].inputs.create), /apiserver=/);
+    const releases = byType("BinaryRelease");
+    assert.ok(releases.length > 0);
+    for (const r of releases) for (const g of guards) assert.ok(r.dependencies.includes(g.urn), `${r.name} after ${g.name}`);
+});

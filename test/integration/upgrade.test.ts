@@ -1,0 +1,190 @@
+// An upgrade of one minor by changing the stack: the program (index.ts) deploys the toolchain's
+// previous Kubernetes minor (cp1: etcd and the control plane, cp2: the control plane, lb1 and lb2: nginx
+// and keepalived with the VIP, w1: a worker), then the stack asks for the current minor. While
+// `up` runs, a client polls the API through the VIP and records every failure. Proved: the control
+// plane rolls one host at a time before any kubelet moves, every component runs the new release, a
+// pod lives through its kubelet's restart, a second `up` is a no-op, and the version guard refuses
+// going back a minor before anything is installed or restarted.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
+import { mirrorBinaries } from "../support/mirror-binaries";
+import { makeMirror, tool, versions } from "../support/toolchain";
+import { EngineRunError, runProgram } from "../support/engine";
+import { credentialsOf, startApiPoller } from "../support/api-poller";
+import { waitUntil } from "../support/wait-until";
+import type { ImageRecord } from "../support/node-runtime";
+
+const PROGRAM = join(__dirname, "../../index.ts");
+const CONTROL_PLANE = ["cp1", "cp2"];
+const CONTROL_PLANE_UNITS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+const NODE_UNITS = ["kubelet", "kube-proxy"];
+const OLD = versions.KUBERNETES_PREVIOUS;
+const NEW = versions.KUBERNETES;
+
+test(`the program upgrades a cluster from ${OLD} to ${NEW} by a change of the stack`, { timeout: 30 * 60_000 }, async (t) => {
+    if (!requireTestbed(t)) return;
+    const work = mkdtempSync(join(tmpdir(), "k8s-binary-upgrade-"));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const mirror = makeMirror(join(work, "mirror"));
+    const testbed: Testbed = await startTestbed({ hosts: ["cp1", "cp2", "lb1", "lb2", "w1"] });
+    t.after(() => testbed.stop());
+    const base = await testbed.serveDirectory(mirror);
+    const images = JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as ImageRecord[];
+    const wanted = images.filter((i) => /\/(pause|coredns)[:/]/.test(i.ref) || /coredns:v/.test(i.ref));
+    const pause = wanted.find((i) => /\/pause:/.test(i.ref))!.ref;
+    const vip = testbed.address(100);
+    const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
+    const specFor = (kubernetes: string) => ({
+        name: "testbed",
+        hosts: [host("cp1", ["etcd", "control-plane"]), host("cp2", ["control-plane"]), host("lb1", ["lb"]), host("lb2", ["lb"]), host("w1", ["worker"])],
+        ssh: { user: "root" },
+        binaries: mirrorBinaries(mirror, base, { kubernetes }),
+        network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: testbed.serviceCidr },
+        loadBalancer: { vip, interface: "eth0", virtualRouterId: 78 },
+        controlPlane: { registerNodes: false },
+        flannel: { mode: "none" },
+        // Testbed hosts: hybrid cgroups, no CAP_SYS_RESOURCE, a read-only nf_conntrack_max.
+        nodes: {
+            cgroupV1: true,
+            restrictOomScoreAdj: true,
+            conntrackMaxPerCore: 0,
+            images: wanted.map((i) => ({ ref: i.ref, file: i.file, sha256: i.sha256, digest: i.digest, baseUrl: `${base}/images` })),
+        },
+    });
+    const privateKey = testbed.hosts[0].connection.privateKey;
+    const configFor = (kubernetes: string) => ({ "k8s-binary:cluster": JSON.stringify(specFor(kubernetes)), "k8s-binary:sshPrivateKey": privateKey });
+    const stateFile = join(work, "state.json");
+    const up = async (kubernetes: string) => {
+        const started = Date.now();
+        const result = await runProgram({ program: PROGRAM, stateFile, config: configFor(kubernetes) });
+        console.log(`up ${kubernetes}: ${result.commandLog.length} remote commands in ${Date.now() - started} ms`);
+        return result;
+    };
+    const exec = async (h: string, cmd: string) => {
+        const r = await testbed.exec(h, cmd);
+        assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
+        return r.stdout.trim();
+    };
+    // Monotonic start times: the test hosts share one kernel, so they order across hosts.
+    const startedAt = async (h: string, unit: string) => Number(await exec(h, `systemctl show -p ExecMainStartTimestampMonotonic --value ${unit}`));
+    const startTimes = async () => {
+        const out: Record<string, number> = {};
+        for (const h of CONTROL_PLANE) for (const u of CONTROL_PLANE_UNITS) out[`${h}/${u}`] = await startedAt(h, u);
+        for (const u of [...NODE_UNITS, "containerd"]) out[`w1/${u}`] = await startedAt("w1", u);
+        out["cp1/etcd"] = await startedAt("cp1", "etcd");
+        return out;
+    };
+    // The release a running service was started from: its executable's path names the version directory.
+    const runningRelease = (h: string, unit: string) => exec(h, `readlink /proc/$(systemctl show -p MainPID --value ${unit})/exe`);
+
+    const first = await up(OLD);
+    const kubeconfigFile = join(work, "admin.conf");
+    writeFileSync(kubeconfigFile, first.outputs.adminKubeconfig as string, { mode: 0o600 });
+    const kubectl = (args: string[], input?: string) => {
+        const r = spawnSync(tool("kubernetes", "kubectl"), ["--kubeconfig", kubeconfigFile, "--request-timeout=20s", ...args], {
+            encoding: "utf8",
+            timeout: 60_000,
+            input,
+        });
+        assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
+        return r.stdout.trim();
+    };
+    const serverVersion = (server?: string) =>
+        (JSON.parse(kubectl([...(server ? ["--server", server] : []), "version", "-o", "json"])) as { serverVersion: { gitVersion: string } }).serverVersion
+            .gitVersion;
+    const kubeletVersion = () => kubectl(["get", "node", "w1", "-o", "jsonpath={.status.nodeInfo.kubeletVersion}"]);
+
+    await t.test(`the cluster runs ${OLD}; a pod runs on w1`, async () => {
+        assert.equal(serverVersion(), `v${OLD}`);
+        await waitUntil(() => kubeletVersion() === `v${OLD}`, 120_000, "w1 registered");
+        kubectl(
+            ["apply", "-f", "-"],
+            JSON.stringify({
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { name: "survivor", namespace: "default" },
+                spec: { nodeName: "w1", containers: [{ name: "pause", image: pause, imagePullPolicy: "Never" }] },
+            }),
+        );
+        await waitUntil(() => kubectl(["get", "pod", "survivor", "-o", "jsonpath={.status.phase}"]) === "Running", 120_000, "the pod running");
+    });
+
+    const podBefore = kubectl(["get", "pod", "survivor", "-o", "jsonpath={.metadata.uid} {.status.containerStatuses[0].containerID}"]);
+    const before = await startTimes();
+    const poller = startApiPoller(credentialsOf(first.outputs.adminKubeconfig as string), "/api/v1/namespaces/kube-system");
+    const upgraded = await up(NEW);
+    const polled = await poller.stop();
+    const after = await startTimes();
+    console.log(
+        `upgrade: ${polled.requests} requests through the VIP, ${polled.failures.length} failed, error window ${polled.errorWindowMs} ms, slowest ${polled.slowestMs} ms`,
+    );
+    for (const f of polled.failures) console.log(`  failed at +${f.at - polled.failures[0].at} ms: ${f.error}`);
+
+    await t.test(
+        "the control plane rolls one host at a time, each service after the previous is ready; the kubelets after it; etcd and containerd stay",
+        () => {
+            const order = [...CONTROL_PLANE.flatMap((h) => CONTROL_PLANE_UNITS.map((u) => `${h}/${u}`)), "w1/kubelet", "w1/kube-proxy"];
+            for (const key of order) assert.ok(after[key] > before[key], `${key} restarted`);
+            for (let i = 1; i < order.length; i++) assert.ok(after[order[i]] > after[order[i - 1]], `${order[i]} started after ${order[i - 1]}`);
+            assert.equal(after["cp1/etcd"], before["cp1/etcd"], "etcd did not restart (its release did not change)");
+            assert.equal(after["w1/containerd"], before["w1/containerd"], "containerd did not restart");
+        },
+    );
+
+    await t.test(`every component runs ${NEW}`, async () => {
+        assert.equal(serverVersion(), `v${NEW}`);
+        for (const h of CONTROL_PLANE) {
+            assert.equal(serverVersion(`https://${testbed.host(h).address}:6443`), `v${NEW}`, `${h}'s apiserver`);
+            for (const u of CONTROL_PLANE_UNITS) assert.match(await runningRelease(h, u), new RegExp(`/${NEW.replace(/\./g, "\\.")}/`), `${h} ${u}`);
+        }
+        for (const u of NODE_UNITS) assert.match(await runningRelease("w1", u), new RegExp(`/${NEW.replace(/\./g, "\\.")}/`), `w1 ${u}`);
+        await waitUntil(() => kubeletVersion() === `v${NEW}`, 60_000, "w1 reports the new kubelet");
+        assert.equal(upgraded.outputs.versions && (upgraded.outputs.versions as Record<string, string>).kubernetes, NEW);
+    });
+
+    await t.test("the pod lives through its kubelet's restart", () => {
+        assert.equal(kubectl(["get", "pod", "survivor", "-o", "jsonpath={.metadata.uid} {.status.containerStatuses[0].containerID}"]), podBefore);
+        assert.equal(kubectl(["get", "pod", "survivor", "-o", "jsonpath={.status.phase} {.status.containerStatuses[0].restartCount}"]), "Running 0");
+    });
+
+    await t.test("no request through the VIP failed during the upgrade", () => {
+        assert.ok(polled.requests > 100, `${polled.requests} requests`);
+        assert.deepEqual(polled.failures, [], `error window ${polled.errorWindowMs} ms`);
+    });
+
+    await t.test("a second up changes nothing", async () => {
+        const again = await up(NEW);
+        assert.deepEqual(
+            again.commandLog.map((e) => e.urn),
+            [],
+        );
+    });
+
+    await t.test(`going back to ${OLD} is refused by the version guard before anything is installed or restarted`, async () => {
+        const links = await exec("cp1", "readlink -f /usr/local/bin/kube-apiserver; readlink -f /usr/local/bin/kubelet || true");
+        const nodeLink = await exec("w1", "readlink -f /usr/local/bin/kubelet");
+        const times = await startTimes();
+        const refused = await runProgram({ program: PROGRAM, stateFile, config: configFor(OLD) }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        assert.ok(refused instanceof EngineRunError, `refused: ${String(refused)}`);
+        const said = `${refused.message}\n${refused.diagnostics}`;
+        assert.match(said, new RegExp(`binaries\\.kubernetes\\.version: cp1 runs kube-apiserver ${NEW}; the stack asks for ${OLD}, an older minor`));
+        assert.match(said, new RegExp(`binaries\\.kubernetes\\.version: w1 runs kubelet ${NEW}; the stack asks for ${OLD}, an older minor`));
+        const ran = refused.result.commandLog.map((e) => e.urn.replace(/^.*::/, ""));
+        assert.ok(
+            ran.every((name) => name.endsWith("-kubernetes-version")),
+            `only the guards ran: ${ran.join(", ")}`,
+        );
+        assert.equal(await exec("cp1", "readlink -f /usr/local/bin/kube-apiserver; readlink -f /usr/local/bin/kubelet || true"), links);
+        assert.equal(await exec("w1", "readlink -f /usr/local/bin/kubelet"), nodeLink);
+        assert.deepEqual(await startTimes(), times, "no service restarted");
+        assert.equal(await exec("cp1", "cat /etc/kubernetes/k8s-binary-versions"), `apiserver=${NEW}`);
+    });
+});
