@@ -56,6 +56,10 @@ export interface RealChildRequest {
     project: string;
     stack: string;
     preview: boolean;
+    /** Kill the CLI once the plugins logged this many commands (see RunOptions.interruptAfterCommands). */
+    interruptAfterCommands?: number;
+    /** `pulumi cancel` before the run (see RunOptions.cancelFirst). */
+    cancelFirst?: boolean;
     config: Record<string, { value: string; secret: boolean }>;
     env: Record<string, string>;
 }
@@ -157,6 +161,8 @@ export async function runOnPulumi(
             project,
             stack,
             preview: opts.preview ?? false,
+            interruptAfterCommands: opts.interruptAfterCommands,
+            cancelFirst: opts.cancelFirst,
             config,
             env: {
                 PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
@@ -182,6 +188,15 @@ export async function runOnPulumi(
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
+}
+
+/**
+ * Where the file backend keeps a stack's checkpoint for a state file (Pulumi's project-scoped
+ * layout, uncompressed): `<stateFile>.pulumi/backend/.pulumi/stacks/<project>/<stack>.json`,
+ * beside it the copy of the previous save (`.bak`) and the blob store's metadata sidecar (`.attrs`).
+ */
+export function checkpointPath(stateFile: string, project = "k8s-binary", stack = "test"): string {
+    return path.join(`${path.resolve(stateFile)}.pulumi`, "backend", ".pulumi", "stacks", project, `${stack}.json`);
 }
 
 /**
