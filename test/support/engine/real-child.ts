@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     } finally {
         clearInterval(interrupt);
     }
-    if (interrupted !== undefined) error = `${interrupted}: ${error ?? "the run finished first"}`;
+    if (interrupted !== undefined) error = `${interrupted}: ${error ?? "the CLI had ended without an error"}`;
     if (error === undefined && uncaught.length > 0) error = String(uncaught[0]);
 
     const result: RunResult & { error?: string; diagnostics?: string } = { outputs: {}, secretOutputs: [], operations: ops.finish(), commandLog: readLog() };
