@@ -52,7 +52,7 @@ import type { Operation } from "./monitor";
 import type { CommandLogEntry } from "./provider";
 
 export { readState, type EngineState, type StateResource } from "./state";
-export { readCheckpoint } from "./real";
+export { checkpointPath, readCheckpoint } from "./real";
 export type { Operation, OperationKind } from "./monitor";
 export type { CommandLogEntry } from "./provider";
 /** What a preview returns for a value not known yet. */
@@ -71,6 +71,16 @@ export interface RunOptions {
     stack?: string;
     /** Plan only: nothing is performed and the state file is not written. */
     preview?: boolean;
+    /**
+     * Real engine only: SIGKILL the CLI and every process under it once the plugins have logged
+     * this many remote commands, as a crash of the machine running Pulumi would. The run then
+     * fails with `interrupted: SIGKILL to <n> processes after <m> commands: <the CLI's error>`,
+     * leaving the checkpoint as the CLI last saved it, pending operations and lock included (the
+     * state file is not rewritten).
+     */
+    interruptAfterCommands?: number;
+    /** Real engine only: `pulumi cancel` first, which removes the lock an interrupted run left. */
+    cancelFirst?: boolean;
     /**
      * "pulumi": the real engine (./real.ts) with stand-in provider plugins; "home": this engine.
      * Default: K8S_BINARY_ENGINE, else "pulumi".
@@ -124,7 +134,10 @@ export interface ChildRequest {
 /** Runs a program on the real Pulumi engine (see ./real.ts), or on this one with `engine: "home"`. */
 export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const engine = opts.engine ?? process.env.K8S_BINARY_ENGINE ?? "pulumi";
-    if (engine === "home") return runOnHomeEngine(opts);
+    if (engine === "home") {
+        if (opts.interruptAfterCommands !== undefined || opts.cancelFirst) throw new Error("interrupting and cancelling runs needs the real engine");
+        return runOnHomeEngine(opts);
+    }
     const { runOnPulumi } = await import("./real");
     return runOnPulumi(opts, (message, result, diagnostics) => new EngineRunError(message, result, diagnostics));
 }

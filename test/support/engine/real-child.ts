@@ -17,11 +17,15 @@ import { writeState, type EngineState, type StateResource } from "./state";
 import { unwrap } from "./plugins/server";
 import type { RunResult } from "./index";
 import { getPath, parsePath, type PropertyMap } from "./values";
+import { killTree } from "./process-tree";
 
-// A run whose test process died (timeout, Ctrl-C) must not go on touching hosts.
+// A run whose test process died (timeout, Ctrl-C, SIGKILL) must not go on touching hosts: end
+// the CLI and all below it too.
 const parent = process.ppid;
 setInterval(() => {
-    if (process.ppid !== parent) process.exit(3);
+    if (process.ppid === parent) return;
+    killTree(process.pid);
+    process.exit(3);
 }, 1000).unref();
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
@@ -197,20 +201,38 @@ async function main(): Promise<void> {
     );
     await stack.setAllConfig(req.config);
 
+    if (req.cancelFirst) await stack.cancel();
+
     let output = "";
     let error: string | undefined;
     let outputs: Record<string, { value: unknown; secret: boolean }> = {};
+    // A crash of the machine running Pulumi, as far as the stack can tell: SIGKILL to the CLI and
+    // all below it once the plugins logged enough commands.
+    let interrupted: string | undefined;
+    const interrupt =
+        req.interruptAfterCommands === undefined
+            ? undefined
+            : setInterval(() => {
+                  const done = readLog().length;
+                  if (done < req.interruptAfterCommands!) return;
+                  clearInterval(interrupt);
+                  interrupted = `interrupted: SIGKILL to ${killTree(process.pid)} processes after ${done} commands`;
+              }, 100);
     try {
         const opts = { onEvent: (e: EngineEvent) => ops.onEvent(e), onOutput: (s: string) => (output += s), color: "never" as const };
         if (req.preview) await stack.preview(opts);
         else outputs = (await stack.up(opts)).outputs;
     } catch (e) {
         error = ops.errorFor() ?? (e instanceof Error ? e.message : String(e));
+    } finally {
+        clearInterval(interrupt);
     }
+    if (interrupted !== undefined) error = `${interrupted}: ${error ?? "the CLI had ended without an error"}`;
     if (error === undefined && uncaught.length > 0) error = String(uncaught[0]);
 
     const result: RunResult & { error?: string; diagnostics?: string } = { outputs: {}, secretOutputs: [], operations: ops.finish(), commandLog: readLog() };
-    if (!req.preview) {
+    // After a kill the checkpoint is left for the next run to find as it is (it may not even load).
+    if (!req.preview && interrupted === undefined) {
         const deployment = (await stack.exportStack()).deployment;
         const state = toEngineState(deployment);
         if (req.exportState) writeState(req.stateFile, state);

@@ -58,6 +58,10 @@ export interface RealChildRequest {
     stack: string;
     preview: boolean;
     exportState: boolean;
+    /** Kill the CLI once the plugins logged this many commands (see RunOptions.interruptAfterCommands). */
+    interruptAfterCommands?: number;
+    /** `pulumi cancel` before the run (see RunOptions.cancelFirst). */
+    cancelFirst?: boolean;
     config: Record<string, { value: string; secret: boolean }>;
     env: Record<string, string>;
 }
@@ -160,6 +164,8 @@ export async function runOnPulumi(
             stack,
             preview: opts.preview ?? false,
             exportState: opts.exportState ?? true,
+            interruptAfterCommands: opts.interruptAfterCommands,
+            cancelFirst: opts.cancelFirst,
             config,
             env: {
                 PULUMI_CONFIG_PASSPHRASE: opts.passphrase ?? TEST_PASSPHRASE,
@@ -204,6 +210,15 @@ function followCommandLog(file: string, onCommand: (entry: CommandLogEntry) => v
         clearInterval(timer);
         drain();
     };
+}
+
+/**
+ * Where the file backend keeps a stack's checkpoint for a state file (Pulumi's project-scoped
+ * layout, uncompressed): `<stateFile>.pulumi/backend/.pulumi/stacks/<project>/<stack>.json`,
+ * beside it the copy of the previous save (`.bak`) and the blob store's metadata sidecar (`.attrs`).
+ */
+export function checkpointPath(stateFile: string, project = "k8s-binary", stack = "test"): string {
+    return path.join(`${path.resolve(stateFile)}.pulumi`, "backend", ".pulumi", "stacks", project, `${stack}.json`);
 }
 
 /**
