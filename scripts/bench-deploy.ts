@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { makeMirror } from "../test/support/toolchain";
 import { TOPOLOGIES, type Topology } from "./sandbox/topology";
 import { measureFloor, type FloorFigures } from "./bench/deploy/floor";
+import { checkInotifyRoom } from "./bench/deploy/inotify";
 import { deployProgram, type DeployFigures } from "./bench/deploy/program-deploy";
 
 const { values } = parseArgs({
@@ -54,16 +55,18 @@ async function main(): Promise<void> {
             );
         }
         for (const n of counts) {
+            // Each size must fit the machine's inotify limit at the highest rate measured so far.
+            checkInotifyRoom(`cp1 + ${n} workers`, n + 1, Math.max(...runs.map((r) => r.inotifyPerHost)));
             const run = await deployProgram(`workers-${n}`, withWorkers(n), mirror, work);
             await run.testbed.stop();
             runs.push(run.figures);
             console.log(`cp1 + ${n} workers: ready in ${s(run.figures.readyMs)} s`);
         }
 
-        console.log("\ntopology         hosts  nodes  commands  up s  ready s  no-op s  no-op commands");
+        console.log("\ntopology         hosts  nodes  commands  up s  ready s  no-op s  no-op commands  inotify/host");
         for (const r of runs)
             console.log(
-                `${r.topology.padEnd(15)} ${String(r.hosts).padStart(6)} ${String(r.nodes).padStart(6)} ${String(r.commands).padStart(9)} ${s(r.upMs).padStart(5)} ${s(r.readyMs).padStart(8)} ${s(r.noopMs).padStart(8)} ${String(r.noopCommands).padStart(15)}`,
+                `${r.topology.padEnd(15)} ${String(r.hosts).padStart(6)} ${String(r.nodes).padStart(6)} ${String(r.commands).padStart(9)} ${s(r.upMs).padStart(5)} ${s(r.readyMs).padStart(8)} ${s(r.noopMs).padStart(8)} ${String(r.noopCommands).padStart(15)} ${String(r.inotifyPerHost).padStart(13)}`,
             );
         if (floor)
             console.log(

@@ -6,6 +6,7 @@ import { runProgram } from "../../../test/support/engine";
 import { mirrorBinaries } from "../../../test/support/mirror-binaries";
 import { startTestbed, type Testbed } from "../../../test/support/testbed";
 import { sandboxSpec, type SandboxImage, type Topology } from "../../sandbox/topology";
+import { inotifyInstances } from "./inotify";
 import { waitClusterReady } from "./ready";
 
 const PROGRAM = join(__dirname, "../../../index.ts");
@@ -21,6 +22,8 @@ export interface DeployFigures {
     upMs: number;
     /** From the `up`'s start until every node was Ready and CoreDNS answered. */
     readyMs: number;
+    /** inotify instances per host once the cluster was ready (./inotify.ts). */
+    inotifyPerHost: number;
     /** A second `up` with nothing changed, and the commands it ran (none expected). */
     noopMs: number;
     noopCommands: number;
@@ -44,6 +47,7 @@ export const nodesOf = (topology: Topology) => topology.hosts.filter((h) => h.ro
 
 /** Starts hosts for the topology and deploys it; the testbed is left running (the caller stops it). */
 export async function deployProgram(name: string, topology: Topology, mirror: string, work: string): Promise<Deployed> {
+    const inotifyBefore = inotifyInstances();
     const testbed = await startTestbed({ hosts: topology.hosts.map((h) => h.name) });
     try {
         const base = await testbed.serveDirectory(mirror);
@@ -76,6 +80,7 @@ export async function deployProgram(name: string, topology: Topology, mirror: st
         writeFileSync(kubeconfigFile, String(first.outputs.adminKubeconfig), { mode: 0o600 });
         await waitClusterReady(testbed, kubeconfigFile, nodes, probeHost);
         const readyMs = performance.now() - started;
+        const inotifyPerHost = (inotifyInstances() - inotifyBefore) / topology.hosts.length;
         const noopStarted = performance.now();
         const noop = await runProgram({ program: PROGRAM, stateFile, config });
         const noopMs = performance.now() - noopStarted;
@@ -86,6 +91,7 @@ export async function deployProgram(name: string, topology: Topology, mirror: st
             commands: first.commandLog.length,
             upMs: Math.round(upMs),
             readyMs: Math.round(readyMs),
+            inotifyPerHost: Math.round(inotifyPerHost * 10) / 10,
             noopMs: Math.round(noopMs),
             noopCommands: noop.commandLog.length,
         };

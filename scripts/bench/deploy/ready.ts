@@ -1,6 +1,7 @@
 // "Ready" as the deploy benchmark times it: every node Ready, and CoreDNS answering a query for
 // the kubernetes Service's name with its address.
 import { spawnSync } from "node:child_process";
+import { nthAddress, parseCidr } from "../../../components/cluster-spec/net";
 import type { Testbed } from "../../../test/support/testbed";
 import { tool } from "../../../test/support/toolchain";
 import { waitUntil } from "../../../test/support/wait-until";
@@ -29,10 +30,10 @@ export function kubectl(kubeconfigFile: string, ...args: string[]): string | und
     return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** The cluster DNS and kubernetes Service addresses of a service range (the spec's defaults: .10 and .1). */
+/** The cluster DNS address (the spec's default, the range's tenth) and the kubernetes Service's (its first) of a service range. */
 export function serviceAddresses(serviceCidr: string): { dns: string; kubernetes: string } {
-    const base = serviceCidr.split("/")[0].split(".").slice(0, 3).join(".");
-    return { dns: `${base}.10`, kubernetes: `${base}.1` };
+    const range = parseCidr(serviceCidr);
+    return { dns: nthAddress(range, 10), kubernetes: nthAddress(range, 1) };
 }
 
 /** Waits until the nodes named are exactly the Ready ones and CoreDNS answers from `probeHost`. */
