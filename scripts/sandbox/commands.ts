@@ -59,7 +59,7 @@ function writeStack(paths: SandboxPaths, options: SandboxOptions, keeper: Keeper
         baseUrl: `${keeper.mirrorUrl}/images`,
     }));
     const binaries = mirrorBinaries(paths.mirror, keeper.mirrorUrl, { flannel: options.flannel !== "daemonset" });
-    const spec = sandboxSpec(options, keeper, binaries, images);
+    const spec = sandboxSpec(TOPOLOGIES[options.topology], options, keeper, binaries, images);
     const header = [
         `# The sandbox's stack (npm run sandbox): topology ${options.topology}, flannel ${options.flannel}/${options.backend},`,
         `# on hosts of this machine (10.77.${keeper.instance}.0/24), releases from the sandbox's mirror.`,

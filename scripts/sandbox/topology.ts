@@ -4,7 +4,8 @@ import type { SandboxOptions } from "./options";
 
 type Role = "etcd" | "control-plane" | "worker" | "lb";
 
-interface Topology {
+/** A cluster's hosts and their roles, in address order. */
+export interface Topology {
     summary: string;
     hosts: { name: string; roles: Role[] }[];
 }
@@ -65,15 +66,15 @@ export interface SandboxImage {
  * host keys pinned, the releases and images of the mirror, and the settings these hosts need.
  */
 export function sandboxSpec(
-    options: SandboxOptions,
+    topology: Topology,
+    options: Omit<SandboxOptions, "topology">,
     started: SandboxHosts,
     binaries: Record<string, unknown>,
     images: SandboxImage[],
 ): Record<string, unknown> {
-    const topology: Topology = TOPOLOGIES[options.topology];
     const hosts = topology.hosts.map(({ name, roles }) => {
         const host = started.hosts.find((h) => h.name === name);
-        if (!host) throw new Error(`the sandbox's hosts lack ${name} of topology ${options.topology}`);
+        if (!host) throw new Error(`the started hosts lack ${name} (${topology.summary})`);
         return { name, address: host.address, hostKey: host.hostKey, roles };
     });
     const hasLb = hosts.some((h) => h.roles.includes("lb"));

@@ -39,7 +39,7 @@ test("every topology and flannel mode makes a spec the program accepts", () => {
     for (const topology of Object.keys(TOPOLOGIES) as TopologyName[]) {
         for (const flannel of ["daemonset", "systemd-kube", "systemd-etcd"] as const) {
             const names = TOPOLOGIES[topology].hosts.map((h) => h.name);
-            const spec = sandboxSpec({ topology, flannel, backend: "vxlan" }, started(names), binaries(flannel !== "daemonset"), images);
+            const spec = sandboxSpec(TOPOLOGIES[topology], { flannel, backend: "vxlan" }, started(names), binaries(flannel !== "daemonset"), images);
             const { spec: parsed } = parseClusterSpec(spec, { source: `${topology}/${flannel}` });
             assert.deepEqual(
                 parsed.hosts.map((h) => [h.name, h.address]),
