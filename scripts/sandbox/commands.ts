@@ -9,12 +9,12 @@ import { parseStackYaml } from "../../components/cluster-spec/stack-yaml";
 import { EngineRunError, runProgram, type RunResult } from "../../test/support/engine";
 import { mirrorBinaries } from "../../test/support/mirror-binaries";
 import { testbedAvailable } from "../../test/support/testbed";
-import { tool } from "../../test/support/toolchain";
+import { mirrorImages, tool } from "../../test/support/toolchain";
 import { type KeeperRecord, runningKeeper, startKeeper, stopKeeper } from "./keeper-control";
 import { DEFAULT_OPTIONS, type SandboxOptions } from "./options";
 import { REPO_ROOT, type SandboxPaths } from "./paths";
 import { changeSummary, clock, progressLine } from "./progress";
-import { sandboxSpec, type SandboxImage, TOPOLOGIES } from "./topology";
+import { sandboxSpec, TOPOLOGIES } from "./topology";
 
 const PROGRAM = join(REPO_ROOT, "index.ts");
 const STACK = "sandbox";
@@ -54,12 +54,8 @@ async function ensureHosts(paths: SandboxPaths, options: SandboxOptions, log: (l
 
 /** Writes the stack file for these options and hosts. */
 function writeStack(paths: SandboxPaths, options: SandboxOptions, keeper: KeeperRecord): void {
-    const images = (JSON.parse(readFileSync(join(paths.mirror, "images", "images.json"), "utf8")) as Omit<SandboxImage, "baseUrl">[]).map((i) => ({
-        ...i,
-        baseUrl: `${keeper.mirrorUrl}/images`,
-    }));
     const binaries = mirrorBinaries(paths.mirror, keeper.mirrorUrl, { flannel: options.flannel !== "daemonset" });
-    const spec = sandboxSpec(TOPOLOGIES[options.topology], options, keeper, binaries, images);
+    const spec = sandboxSpec(TOPOLOGIES[options.topology], options, keeper, binaries, mirrorImages(paths.mirror), keeper.mirrorUrl);
     const header = [
         `# The sandbox's stack (npm run sandbox): topology ${options.topology}, flannel ${options.flannel}/${options.backend},`,
         `# on hosts of this machine (10.77.${keeper.instance}.0/24), releases from the sandbox's mirror.`,

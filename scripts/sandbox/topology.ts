@@ -1,5 +1,7 @@
 // The sandbox's clusters (pure): which hosts with which roles, and the stack spec for them once
 // the keeper has started them and published the mirror.
+import type { ImageRecord } from "../../test/support/node-runtime";
+import { testbedNodes } from "../../test/support/testbed-nodes";
 import type { SandboxOptions } from "./options";
 
 type Role = "etcd" | "control-plane" | "worker" | "lb";
@@ -52,15 +54,6 @@ export interface SandboxHosts {
     privateKeyPath: string;
 }
 
-/** An image the nodes import (there is no registry to pull from). */
-export interface SandboxImage {
-    ref: string;
-    file: string;
-    sha256: string;
-    digest: string;
-    baseUrl: string;
-}
-
 /**
  * The `k8s-binary:cluster` spec of a sandbox: the topology's hosts at their addresses with their
  * host keys pinned, the releases and images of the mirror, and the settings these hosts need.
@@ -70,7 +63,8 @@ export function sandboxSpec(
     options: Omit<SandboxOptions, "topology">,
     started: SandboxHosts,
     binaries: Record<string, unknown>,
-    images: SandboxImage[],
+    images: readonly ImageRecord[],
+    mirrorUrl: string,
 ): Record<string, unknown> {
     const hosts = topology.hosts.map(({ name, roles }) => {
         const host = started.hosts.find((h) => h.name === name);
@@ -87,13 +81,10 @@ export function sandboxSpec(
         // The hosts have no default route: flanneld is told its interface.
         flannel: { mode: options.flannel, backend: options.backend, interface: "eth0" },
         ...(hasLb ? { loadBalancer: { vip: started.vip, interface: "eth0", virtualRouterId: 51 } } : {}),
-        // What the sandbox's hosts (network namespaces on this machine) need: hybrid cgroups, no
-        // CAP_SYS_RESOURCE, a read-only nf_conntrack_max; images imported, as nothing is pulled.
-        nodes: {
-            cgroupV1: true,
-            restrictOomScoreAdj: true,
-            conntrackMaxPerCore: 0,
-            images: images.filter((i) => options.flannel === "daemonset" || !/\/flannel(-cni-plugin)?:/.test(i.ref)),
-        },
+        // What the hosts (network namespaces on this machine) need; images imported, as nothing is pulled.
+        nodes: testbedNodes(
+            images.filter((i) => options.flannel === "daemonset" || !/\/flannel(-cni-plugin)?:/.test(i.ref)),
+            mirrorUrl,
+        ),
     };
 }

@@ -4,14 +4,14 @@
 // pod sandbox and a container through the CRI, exec landing inside the container; a standalone
 // kubelet (no apiserver) running a static pod on a CNI bridge that answers HTTP from the other host.
 import assert from "node:assert/strict";
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { renderInstallScript, type InstallPlan } from "../../components/host/binary-release";
 import { PINNED_LABEL, renderImageImportScript, type ImageImportPlan } from "../../components/host/image-archive";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
-import { makeMirror, publishedDigest, versions } from "../support/toolchain";
+import { makeMirror, mirrorImages, publishedDigest, versions } from "../support/toolchain";
 import { bridgeConflist, containerdFiles, podSubnets, standaloneKubeletFiles, type ImageRecord } from "../support/node-runtime";
 
 const V = versions;
@@ -149,7 +149,7 @@ test("node runtime from the toolchain's releases on testbed hosts", { timeout: 1
         assert.equal(await firstLine("/opt/cni/bin/bridge --version 2>&1"), `CNI bridge plugin v${V.CNI_PLUGINS}`);
     });
 
-    const images = JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as ImageRecord[];
+    const images = mirrorImages(mirror);
     const image = (prefix: string): ImageRecord => {
         const found = images.find((i) => i.ref.startsWith(prefix));
         assert.ok(found, `the toolchain built no image ${prefix}* (images.json: ${images.map((i) => i.ref).join(", ")})`);

@@ -7,17 +7,17 @@
 // going back a minor before anything is installed or restarted.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
 import { mirrorBinaries } from "../support/mirror-binaries";
-import { makeMirror, tool, versions } from "../support/toolchain";
+import { makeMirror, mirrorImages, versions } from "../support/toolchain";
+import { kubectlWith } from "../support/kubectl";
+import { testbedNodes } from "../support/testbed-nodes";
 import { EngineRunError, runProgram } from "../support/engine";
 import { credentialsOf, startApiPoller } from "../support/api-poller";
 import { waitUntil } from "../support/wait-until";
-import type { ImageRecord } from "../support/node-runtime";
 
 const PROGRAM = join(__dirname, "../../index.ts");
 const CONTROL_PLANE = ["cp1", "cp2"];
@@ -34,7 +34,7 @@ test(`the program upgrades a cluster from ${OLD} to ${NEW} by a change of the st
     const testbed: Testbed = await startTestbed({ hosts: ["cp1", "cp2", "lb1", "lb2", "w1"] });
     t.after(() => testbed.stop());
     const base = await testbed.serveDirectory(mirror);
-    const images = JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as ImageRecord[];
+    const images = mirrorImages(mirror);
     const wanted = images.filter((i) => /\/(pause|coredns)[:/]/.test(i.ref) || /coredns:v/.test(i.ref));
     const pause = wanted.find((i) => /\/pause:/.test(i.ref))!.ref;
     const vip = testbed.address(100);
@@ -48,13 +48,7 @@ test(`the program upgrades a cluster from ${OLD} to ${NEW} by a change of the st
         loadBalancer: { vip, interface: "eth0", virtualRouterId: 78 },
         controlPlane: { registerNodes: false },
         flannel: { mode: "none" },
-        // Testbed hosts: hybrid cgroups, no CAP_SYS_RESOURCE, a read-only nf_conntrack_max.
-        nodes: {
-            cgroupV1: true,
-            restrictOomScoreAdj: true,
-            conntrackMaxPerCore: 0,
-            images: wanted.map((i) => ({ ref: i.ref, file: i.file, sha256: i.sha256, digest: i.digest, baseUrl: `${base}/images` })),
-        },
+        nodes: testbedNodes(wanted, base),
     });
     const privateKey = testbed.hosts[0].connection.privateKey;
     const configFor = (kubernetes: string) => ({ "k8s-binary:cluster": JSON.stringify(specFor(kubernetes)), "k8s-binary:sshPrivateKey": privateKey });
@@ -85,15 +79,7 @@ test(`the program upgrades a cluster from ${OLD} to ${NEW} by a change of the st
     const first = await up(OLD);
     const kubeconfigFile = join(work, "admin.conf");
     writeFileSync(kubeconfigFile, first.outputs.adminKubeconfig as string, { mode: 0o600 });
-    const kubectl = (args: string[], input?: string) => {
-        const r = spawnSync(tool("kubernetes", "kubectl"), ["--kubeconfig", kubeconfigFile, "--request-timeout=20s", ...args], {
-            encoding: "utf8",
-            timeout: 60_000,
-            input,
-        });
-        assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const kubectl = kubectlWith(kubeconfigFile);
     const serverVersion = (server?: string) =>
         (JSON.parse(kubectl([...(server ? ["--server", server] : []), "version", "-o", "json"])) as { serverVersion: { gitVersion: string } }).serverVersion
             .gitVersion;

@@ -10,16 +10,16 @@
 import { test } from "node:test";
 import { waitUntil } from "../support/wait-until";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
 import { mirrorBinaries } from "../support/mirror-binaries";
-import { makeMirror, tool } from "../support/toolchain";
+import { makeMirror, mirrorImages } from "../support/toolchain";
+import { kubectlWith } from "../support/kubectl";
+import { testbedNodes } from "../support/testbed-nodes";
 import { EngineRunError, runProgram } from "../support/engine";
 import { deployThroughCrash } from "../support/crashed-deployment";
-import type { ImageRecord } from "../support/node-runtime";
 
 const PROGRAM = join(__dirname, "../../index.ts");
 const WORKERS = ["w1", "w2"];
@@ -34,7 +34,7 @@ test("the program joins two workers to a control plane on real hosts", { timeout
     const testbed: Testbed = await startTestbed({ hosts: ["cp1", ...WORKERS] });
     t.after(() => testbed.stop());
     const base = await testbed.serveDirectory(mirror);
-    const images = JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as ImageRecord[];
+    const images = mirrorImages(mirror);
     const wanted = images.filter((i) => /\/(pause|coredns|agnhost)[:/]/.test(i.ref) || /coredns:v/.test(i.ref));
     const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
     const specWith = ({ w1Labels = {}, maxPods, workers = WORKERS }: { w1Labels?: Record<string, string>; maxPods?: number; workers?: string[] } = {}) => ({
@@ -47,14 +47,7 @@ test("the program joins two workers to a control plane on real hosts", { timeout
         network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: testbed.serviceCidr },
         // Plain bridges on each node's block (test/integration/flannel.test.ts proves flannel).
         flannel: { mode: "none" },
-        // Testbed hosts: hybrid cgroups, no CAP_SYS_RESOURCE, a read-only nf_conntrack_max (each node's preflight says so).
-        nodes: {
-            cgroupV1: true,
-            restrictOomScoreAdj: true,
-            conntrackMaxPerCore: 0,
-            ...(maxPods === undefined ? {} : { maxPods }),
-            images: wanted.map((i) => ({ ref: i.ref, file: i.file, sha256: i.sha256, digest: i.digest, baseUrl: `${base}/images` })),
-        },
+        nodes: testbedNodes(wanted, base, maxPods === undefined ? {} : { maxPods }),
     });
     const privateKey = testbed.hosts[0].connection.privateKey;
     const configOf = (spec: object) => ({ "k8s-binary:cluster": JSON.stringify(spec), "k8s-binary:sshPrivateKey": privateKey });
@@ -77,15 +70,7 @@ test("the program joins two workers to a control plane on real hosts", { timeout
     );
     const kubeconfigFile = join(work, "admin.conf");
     writeFileSync(kubeconfigFile, first.outputs.adminKubeconfig as string, { mode: 0o600 });
-    const kubectl = (args: string[], input?: string) => {
-        const r = spawnSync(tool("kubernetes", "kubectl"), ["--kubeconfig", kubeconfigFile, "--request-timeout=20s", ...args], {
-            encoding: "utf8",
-            timeout: 60_000,
-            input,
-        });
-        assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const kubectl = kubectlWith(kubeconfigFile);
     const apply = (object: object) => kubectl(["apply", "-f", "-"], JSON.stringify(object));
 
     await t.test("the nodes output names the control-plane host and both workers", () => {

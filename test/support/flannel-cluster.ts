@@ -2,15 +2,15 @@
 // toolchain's releases and images from a mirror, cp1 (etcd and the control plane, not a node) and
 // the workers w1 and w2, the flannel section chosen per run.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestbed, type Testbed } from "./testbed";
 import { mirrorBinaries } from "./mirror-binaries";
-import { makeMirror, tool } from "./toolchain";
+import { makeMirror, mirrorImages } from "./toolchain";
+import { kubectlWith } from "./kubectl";
+import { testbedNodes } from "./testbed-nodes";
 import { runProgram, type RunResult } from "./engine";
-import type { ImageRecord } from "./node-runtime";
 import { waitUntil } from "./wait-until";
 
 const PROGRAM = join(__dirname, "../../index.ts");
@@ -39,7 +39,7 @@ export async function startFlannelCluster(withFlannelImages: boolean, cleanup: (
     const testbed: Testbed = await startTestbed({ hosts: ["cp1", ...WORKERS] });
     cleanup(() => testbed.stop());
     const base = await testbed.serveDirectory(mirror);
-    const images = JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as ImageRecord[];
+    const images = mirrorImages(mirror);
     const pattern = withFlannelImages ? /\/(pause|coredns|agnhost|flannel|flannel-cni-plugin)[:/]/ : /\/(pause|coredns|agnhost)[:/]/;
     const wanted = images.filter((i) => pattern.test(i.ref) || /coredns:v/.test(i.ref));
     const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
@@ -52,13 +52,7 @@ export async function startFlannelCluster(withFlannelImages: boolean, cleanup: (
         // The test hosts have no default route: flanneld is told its interface.
         flannel: { ...flannel, interface: "eth0" },
         controlPlane: { registerNodes: false },
-        // Testbed hosts: hybrid cgroups, no CAP_SYS_RESOURCE, a read-only nf_conntrack_max.
-        nodes: {
-            cgroupV1: true,
-            restrictOomScoreAdj: true,
-            conntrackMaxPerCore: 0,
-            images: wanted.map((i) => ({ ref: i.ref, file: i.file, sha256: i.sha256, digest: i.digest, baseUrl: `${base}/images` })),
-        },
+        nodes: testbedNodes(wanted, base),
     });
     const privateKey = testbed.hosts[0].connection.privateKey;
     const stateFile = join(work, "state.json");
@@ -70,15 +64,7 @@ export async function startFlannelCluster(withFlannelImages: boolean, cleanup: (
         return result;
     };
     const kubeconfigFile = join(work, "admin.conf");
-    const kubectl = (args: string[], input?: string) => {
-        const r = spawnSync(tool("kubernetes", "kubectl"), ["--kubeconfig", kubeconfigFile, "--request-timeout=20s", ...args], {
-            encoding: "utf8",
-            timeout: 60_000,
-            input,
-        });
-        assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const kubectl = kubectlWith(kubeconfigFile);
     const exec = async (h: string, cmd: string) => {
         const r = await testbed.exec(h, cmd);
         assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);

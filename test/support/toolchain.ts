@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ImageRecord } from "./node-runtime";
 
 const SCRIPT = join(__dirname, "..", "..", "scripts", "toolchain.sh");
 
@@ -36,6 +37,11 @@ export function tool(family: string, name: string): string {
 export function makeMirror(dir: string): string {
     execFileSync("bash", [SCRIPT, "mirror", dir], { stdio: ["ignore", "ignore", "pipe"] });
     return dir;
+}
+
+/** The image archives a mirror holds (its images/images.json). */
+export function mirrorImages(mirror: string): ImageRecord[] {
+    return JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as ImageRecord[];
 }
 
 /** The hex digest in a published checksum file: a bare digest, or `<hex>  <name>` lines. */

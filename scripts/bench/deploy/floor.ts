@@ -2,10 +2,11 @@
 // fresh ones at the same addresses — from the files the program's deploy left (floor-bundle.ts),
 // with no engine, no SSH and no checks but the waits a hand guide makes. What the program adds
 // over it is the engine, the SSH round trips, the checksums, and its gates.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestbed, type Testbed } from "../../../test/support/testbed";
 import { hostPaths } from "../../../test/support/testbed/boot";
+import { mirrorImages } from "../../../test/support/toolchain";
 import { waitUntil } from "../../../test/support/wait-until";
 import type { Topology } from "../../sandbox/topology";
 import { captureBundle, clusterObjects } from "./floor-bundle";
@@ -36,9 +37,7 @@ export async function measureFloor(deployed: Deployed, topology: Topology, mirro
     mkdirSync(dir, { recursive: true });
     for (const h of topology.hosts) captureBundle(hostPaths(deployed.testbed.stateDir, h.name).upper, deployed.since, join(dir, `${h.name}.tar`));
     writeFileSync(join(dir, "objects.json"), JSON.stringify({ apiVersion: "v1", kind: "List", items: clusterObjects(deployed.stateFile) }));
-    const images = (JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as { ref: string; file: string }[]).filter(
-        (i) => !i.ref.includes("agnhost"),
-    );
+    const images = mirrorImages(mirror).filter((i) => !i.ref.includes("agnhost"));
     const instance = deployed.testbed.instance;
     await deployed.testbed.stop();
 

@@ -1,11 +1,12 @@
 // One deploy timed: the program (index.ts) on the Pulumi engine from empty test hosts to every
 // node Ready and CoreDNS answering, then a no-op `up` on the same cluster.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram } from "../../../test/support/engine";
 import { mirrorBinaries } from "../../../test/support/mirror-binaries";
+import { mirrorImages } from "../../../test/support/toolchain";
 import { startTestbed, type Testbed } from "../../../test/support/testbed";
-import { sandboxSpec, type SandboxImage, type Topology } from "../../sandbox/topology";
+import { sandboxSpec, type Topology } from "../../sandbox/topology";
 import { inotifyInstances } from "./inotify";
 import { waitClusterReady } from "./ready";
 
@@ -51,9 +52,7 @@ export async function deployProgram(name: string, topology: Topology, mirror: st
     const testbed = await startTestbed({ hosts: topology.hosts.map((h) => h.name) });
     try {
         const base = await testbed.serveDirectory(mirror);
-        const images = (JSON.parse(readFileSync(join(mirror, "images", "images.json"), "utf8")) as Omit<SandboxImage, "baseUrl">[])
-            .filter((i) => !i.ref.includes("agnhost"))
-            .map((i) => ({ ...i, baseUrl: `${base}/images` }));
+        const images = mirrorImages(mirror).filter((i) => !i.ref.includes("agnhost"));
         const spec = sandboxSpec(
             topology,
             { flannel: "daemonset", backend: "vxlan" },
@@ -67,6 +66,7 @@ export async function deployProgram(name: string, topology: Topology, mirror: st
             },
             mirrorBinaries(mirror, base),
             images,
+            base,
         );
         const stateFile = join(work, `${name}.state.json`);
         const config = { "k8s-binary:cluster": JSON.stringify(spec) };

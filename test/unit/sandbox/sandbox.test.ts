@@ -32,14 +32,21 @@ const binaries = (flannel: boolean) => ({
           }
         : {}),
 });
-const image = (ref: string) => ({ ref, file: "x.tar", sha256: sha("1"), digest: `sha256:${sha("2")}`, baseUrl: "http://10.77.5.1:8000/images" });
+const image = (ref: string) => ({ ref, file: "x.tar", sha256: sha("1"), digest: `sha256:${sha("2")}` });
 const images = ["registry.k8s.io/pause:3.10.2", "ghcr.io/flannel-io/flannel:v0.28.10", "ghcr.io/flannel-io/flannel-cni-plugin:v0.9.1"].map(image);
 
 test("every topology and flannel mode makes a spec the program accepts", () => {
     for (const topology of Object.keys(TOPOLOGIES) as TopologyName[]) {
         for (const flannel of ["daemonset", "systemd-kube", "systemd-etcd"] as const) {
             const names = TOPOLOGIES[topology].hosts.map((h) => h.name);
-            const spec = sandboxSpec(TOPOLOGIES[topology], { flannel, backend: "vxlan" }, started(names), binaries(flannel !== "daemonset"), images);
+            const spec = sandboxSpec(
+                TOPOLOGIES[topology],
+                { flannel, backend: "vxlan" },
+                started(names),
+                binaries(flannel !== "daemonset"),
+                images,
+                "http://10.77.5.1:8000",
+            );
             const { spec: parsed } = parseClusterSpec(spec, { source: `${topology}/${flannel}` });
             assert.deepEqual(
                 parsed.hosts.map((h) => [h.name, h.address]),
