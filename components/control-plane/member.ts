@@ -166,6 +166,7 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
 
         // The apiserver first; the controllers start once it answers (they would only crash-loop before).
         const apiserver = service(APISERVER_UNIT, renderApiserverUnit(paths["kube-apiserver"]), apiserverFiles);
+        const behindLoadBalancer = plan.endpoint.host !== member.address;
         const apiserverLink = args.chain.add(
             `${name}-apiserver`,
             {
@@ -175,13 +176,14 @@ export class ControlPlaneMember extends pulumi.ComponentResource {
                 ready: {
                     description: `kube-apiserver ready on ${host.name}`,
                     // Behind a load balancer, ready means back in its rotation too.
-                    check:
-                        plan.endpoint.host === member.address
-                            ? renderApiserverReadyCheck(plan.apiserverPort)
-                            : renderApiserverBackInRotationCheck(plan.apiserverPort, plan.endpoint),
+                    check: behindLoadBalancer
+                        ? renderApiserverBackInRotationCheck(plan.apiserverPort, plan.endpoint)
+                        : renderApiserverReadyCheck(plan.apiserverPort),
                     timeoutSeconds: plan.readyTimeoutSeconds,
                 },
                 after: [apiserver],
+                // The load balancer then sends new connections to the other apiservers while this one stops and starts.
+                refuseConnectionsOn: behindLoadBalancer ? plan.apiserverPort : undefined,
             },
             child,
         );

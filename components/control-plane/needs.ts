@@ -17,7 +17,7 @@ export interface ControlPlaneNeedsArgs {
     releases?: ReleaseNeed[];
 }
 
-/** A control-plane host's needs: the apiserver and the controllers' secure ports, openssl, the control-plane binaries (pure). */
+/** A control-plane host's needs: the apiserver and the controllers' secure ports, openssl and iptables, the control-plane binaries (pure). */
 export function controlPlaneHostNeeds(args: ControlPlaneNeedsArgs): Partial<HostNeeds> {
     return {
         ports: [
@@ -25,8 +25,9 @@ export function controlPlaneHostNeeds(args: ControlPlaneNeedsArgs): Partial<Host
             { protocol: "tcp", port: CONTROLLER_MANAGER_PORT, what: "kube-controller-manager" },
             { protocol: "tcp", port: SCHEDULER_PORT, what: "kube-scheduler" },
         ],
-        // The rolling restart reads which apiserver the load balancer serves (openssl s_client).
-        packages: ["openssl"],
+        // The rolling restart reads which apiserver the load balancer serves (openssl s_client) and
+        // refuses new connections to the one restarting (iptables).
+        packages: ["iptables", "openssl"],
         releases: args.releases ?? [],
     };
 }

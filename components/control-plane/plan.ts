@@ -57,6 +57,7 @@ export const MANAGED_FLAGS = {
         "proxy-client-key-file",
         "encryption-provider-config",
         "shutdown-watch-termination-grace-period",
+        "shutdown-delay-duration",
         "audit-policy-file",
         "audit-log-path",
         "audit-log-maxage",

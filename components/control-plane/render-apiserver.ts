@@ -39,6 +39,9 @@ export function apiserverFlags(plan: ControlPlanePlan, member: ControlPlaneMembe
         // A stopping apiserver closes its watches within this time instead of holding them to its
         // request timeout: a restart then takes seconds, not a minute (measured 3 s against 12-62 s).
         "shutdown-watch-termination-grace-period": "5s",
+        // Told to stop, it serves on for this long before closing its listener: a connection accepted
+        // just before the stop gets its answer (the rolling restart refuses new ones meanwhile).
+        "shutdown-delay-duration": "2s",
     };
     if (plan.audit.enabled) {
         Object.assign(flags, {

@@ -79,6 +79,10 @@ export function renderLeaveScript(member: MemberEndpoint, cluster: { clientPort:
     const local = localClientUrl(cluster.clientPort);
     return `${LOAD_ETCDCTL_ENV}
 peer=${shellQuote(peer)}
+# A leader that leaves forces an election (requests stall about a second): it hands the lead to a
+# started voting member first. A member that does not lead refuses, harmlessly.
+to=$(${etcdctl(local)} member list 2>/dev/null | awk -F', ' -v p="$peer" '$4 != p && $3 != "" && $6 != "true" { print $1; exit }') || true
+if [ -n "$to" ] && ${etcdctl(local)} move-leader "$to" >/dev/null 2>&1; then echo "${member.name} handed the lead to $to" >&2; fi
 deadline=$(( $(date +%s) + 60 ))
 while :; do
   current=$(${etcdctl(local)} member list 2>/dev/null | awk -F', ' -v p="$peer" '$4 != p && $5 != "" { gsub(",", " ", $5); print $5 }') || true

@@ -23,6 +23,11 @@ export interface RollingRestartArgs {
     };
     /** Steps the restart comes after besides the previous link, e.g. the unit's SystemdUnit. Default: none. */
     after?: pulumi.Resource[];
+    /**
+     * A TCP port whose new connections are refused (iptables, reset) while the unit restarts, so a
+     * load balancer in front passes them to another backend. Default: none.
+     */
+    refuseConnectionsOn?: number;
 }
 
 /** One link: the restart step and the readiness gate that follows it. */
@@ -35,10 +40,27 @@ export interface RollingRestartStep {
     fingerprint: pulumi.Output<string>;
 }
 
-/** Restarts a unit, failing with its journal when it does not come back active. Reads (and drops) the fingerprint on stdin. */
-export function renderUnitRestartScript(unit: string): string {
+/**
+ * Restarts a unit, failing with its journal when it does not come back active. Reads (and drops)
+ * the fingerprint on stdin. With `refusePort`, new connections to that port are refused from
+ * before the stop until the unit runs again: a connection the kernel completes while a stopping
+ * service closes its listener is reset, and one accepted just before is closed unanswered; a
+ * refused one the load balancer passes on. Established connections finish.
+ */
+export function renderUnitRestartScript(unit: string, refusePort?: number): string {
     const u = shellQuote(unit);
-    return ["cat > /dev/null", `systemctl restart ${u}`, `systemctl is-active --quiet ${u} || { journalctl -u ${u} -n 30 --no-pager >&2; exit 1; }`].join("\n");
+    const restart = [`systemctl restart ${u}`, `systemctl is-active --quiet ${u} || { journalctl -u ${u} -n 30 --no-pager >&2; exit 1; }`];
+    if (refusePort === undefined) return ["cat > /dev/null", ...restart].join("\n");
+    const comment = shellQuote(`k8s-binary: ${unit} restarting`);
+    return [
+        "cat > /dev/null",
+        `rule=(INPUT -p tcp --dport ${refusePort} --syn -m comment --comment ${comment} -j REJECT --reject-with tcp-reset)`,
+        // A rule left behind by an interrupted run goes first.
+        `while iptables -w -D "\${rule[@]}" 2>/dev/null; do :; done`,
+        `trap 'iptables -w -D "\${rule[@]}"' EXIT`,
+        `iptables -w -I "\${rule[@]}"`,
+        ...restart,
+    ].join("\n");
 }
 
 /**
@@ -64,7 +86,7 @@ export class RestartChain {
             {
                 connection: args.host.connection,
                 // A changed fingerprint is an in-place update, which restarts; the first start is the unit's.
-                update: remoteScript(args.host, renderUnitRestartScript(args.unit)),
+                update: remoteScript(args.host, renderUnitRestartScript(args.unit, args.refuseConnectionsOn)),
                 stdin: print,
                 logging: "stderr",
             },

@@ -72,6 +72,11 @@ test("each member writes its files, starts its three services and takes three li
     assert.match(ready, /curl -fsSk --max-time 5 https:\/\/127\.0\.0\.1:6443\/readyz/);
     assert.match(ready, /openssl s_client -connect 10\.77\.0\.100:6443/);
     assert.match(ready, /-in \/etc\/kubernetes\/pki\/apiserver\.crt/);
+    // Behind the load balancer, new connections are refused while the apiserver restarts: it passes them on.
+    const restart = String(named("cp-cp1-apiserver-restart").inputs.update);
+    assert.match(restart, /rule=\(INPUT -p tcp --dport 6443 --syn .* -j REJECT --reject-with tcp-reset\)/);
+    assert.ok(restart.indexOf('iptables -w -I "${rule[@]}"') < restart.indexOf("systemctl restart kube-apiserver.service"), "refused before the stop");
+    assert.doesNotMatch(String(named("cp-cp1-controller-manager-restart").inputs.update), /iptables/, "only the apiserver's restart refuses");
 });
 
 test("every member waits for every host's settings guard, so a refused change touches no certificate or file", async () => {

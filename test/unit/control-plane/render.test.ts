@@ -47,6 +47,8 @@ test("apiserver flags: the member's address, every etcd endpoint, the plan's blo
     assert.equal(f["authorization-mode"], "Node,RBAC");
     assert.equal(f["enable-admission-plugins"], "NodeRestriction");
     assert.equal(f["audit-log-maxbackup"], "10");
+    // Told to stop, it serves on before closing its listener (the rolling restart refuses new connections meanwhile).
+    assert.equal(f["shutdown-delay-duration"], "2s");
     for (const gone of ["insecure-port", "insecure-bind-address", "logtostderr", "alsologtostderr", "log-dir", "port", "address"])
         assert.ok(!(gone in f), gone);
     assert.deepEqual(Object.keys(f).sort(), [...MANAGED_FLAGS.apiserver].sort(), "every flag written is a managed one, and all are written with audit on");

@@ -173,6 +173,11 @@ test("removal: the leave step depends on the unit, so it runs before the unit is
     const leave = named("etcd-e2-leave").inputs;
     assert.equal(leave.create, undefined);
     assert.match(String(leave.delete), /member remove/);
+    // A leaving leader hands the lead over before it is removed: no election stalls the cluster.
+    const script = String(leave.delete);
+    const handOver = script.indexOf(" move-leader ");
+    assert.ok(handOver >= 0 && handOver < script.indexOf(" member remove "), "move-leader before member remove");
+    assert.match(String(leave.delete), /\$4 != p && \$3 != "" && \$6 != "true"/, "to a started voting member other than itself");
     assert.ok(dependsOn("etcd-e2-leave", "etcd-e2-etcd-activate"));
 });
 

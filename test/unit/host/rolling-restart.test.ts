@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { recordingMocks, settled } from "../../support/recording-mocks";
 
@@ -56,4 +57,24 @@ test("a restart runs only on update, driven by the fingerprint on stdin; its gat
     assert.equal(gate.stdin, sha256Hex(`64:${restart.stdin}`), "the gate's trigger is the restart's fingerprint");
     assert.match(String(gate.create), /svc ready after h2/);
     assert.match(renderUnitRestartScript("a b.service"), /systemctl restart 'a b\.service'/);
+    assert.doesNotMatch(renderUnitRestartScript("a.service"), /iptables/);
+});
+
+test("a restart that refuses a port's new connections: a leftover rule goes, the rule is in before the stop and out on any exit", () => {
+    const script = renderUnitRestartScript("api.service", 6443);
+    const lines = script.split("\n");
+    const at = (re: RegExp) => {
+        const i = lines.findIndex((l) => re.test(l));
+        assert.ok(i >= 0, `a line matching ${re}`);
+        return i;
+    };
+    assert.match(
+        script,
+        /^rule=\(INPUT -p tcp --dport 6443 --syn -m comment --comment 'k8s-binary: api\.service restarting' -j REJECT --reject-with tcp-reset\)$/m,
+    );
+    assert.ok(at(/^while iptables -w -D "\$\{rule\[@\]\}"/) < at(/^iptables -w -I "\$\{rule\[@\]\}"$/), "a leftover rule is deleted first");
+    assert.ok(at(/^trap 'iptables -w -D "\$\{rule\[@\]\}"' EXIT$/) < at(/^iptables -w -I/), "removed on any exit once inserted");
+    assert.ok(at(/^iptables -w -I/) < at(/^systemctl restart api\.service$/), "refused before the stop");
+    const check = spawnSync("bash", ["-n"], { input: script });
+    assert.equal(check.status, 0, String(check.stderr));
 });

@@ -1,0 +1,231 @@
+// Adding and removing a control-plane host by a change of the stack (issue #14 §4). The program
+// (index.ts) deploys cp1 and cp2 (etcd and the control plane each) behind nginx + keepalived on lb1
+// and lb2 with a VIP; then the stack adds cp3 with the same roles, then drops cp1. While each `up`
+// runs, a client polls the API through the VIP. Proved: cp3 joins etcd and serves, nginx gets it as
+// an upstream, and only what must change does (certificate serials and service start times of
+// every host, before and after); cp1 leaves etcd before its etcd stops and leaves nginx before its
+// apiserver stops, its services and files go, the rest stays healthy, and a second `up` is a no-op.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
+import { builtEtcdRelease } from "../support/etcd-release";
+import { familyPath, publishedDigest, versions } from "../support/toolchain";
+import { runProgram, type RunResult } from "../support/engine";
+import { apiGet, credentialsOf, startApiPoller, type PollReport } from "../support/api-poller";
+
+const PROGRAM = join(__dirname, "../../index.ts");
+const HOSTS = ["cp1", "cp2", "cp3", "lb1", "lb2"];
+const UNITS: Record<string, string[]> = {
+    cp: ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"],
+    lb: ["k8s-apiserver-lb", "k8s-apiserver-vip"], // nginx, keepalived
+};
+const unitsOf = (h: string) => (h.startsWith("lb") ? UNITS.lb : UNITS.cp);
+/** Every certificate file a host may hold (PEM with one certificate first). */
+const CERT_DIRS = "/etc/kubernetes /etc/etcd";
+
+test("control-plane hosts are added and removed by a change of the stack", async (t) => {
+    if (!requireTestbed(t)) return;
+    const work = mkdtempSync(join(tmpdir(), "k8s-binary-cp-members-"));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const release = builtEtcdRelease();
+    const serverTarball = join(familyPath("kubernetes"), "release", "kubernetes", `v${versions.KUBERNETES}`, "kubernetes-server-linux-amd64.tar.gz");
+    const testbed: Testbed = await startTestbed({ hosts: HOSTS });
+    t.after(() => testbed.stop());
+    const vip = testbed.address(100);
+    const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
+    const spec = (controlPlane: string[], initialMembers: string[]) => ({
+        name: "testbed",
+        hosts: [...controlPlane.map((h) => host(h, ["etcd", "control-plane"])), host("lb1", ["lb"]), host("lb2", ["lb"])],
+        ssh: { user: "root" },
+        binaries: {
+            kubernetes: {
+                version: versions.KUBERNETES,
+                localPath: dirname(serverTarball),
+                serverTarball: { sha512: publishedDigest(`${serverTarball}.sha512`, "kubernetes-server-linux-amd64.tar.gz") },
+            },
+            etcd: { version: release.version, sha256: release.sha256, localPath: release.dir },
+        },
+        network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: testbed.serviceCidr },
+        loadBalancer: { vip, interface: "eth0", virtualRouterId: 79 },
+        // The members that started etcd: kept as they were while others join (docs/etcd-membership.md).
+        etcd: { initialMembers },
+        controlPlane: { registerNodes: false },
+    });
+    const privateKey = testbed.hosts[0].connection.privateKey;
+    const stateFile = join(work, "state.json");
+    const up = async (label: string, controlPlane: string[], initialMembers: string[]) => {
+        const started = Date.now();
+        const result = await runProgram({
+            program: PROGRAM,
+            stateFile,
+            config: { "k8s-binary:cluster": JSON.stringify(spec(controlPlane, initialMembers)), "k8s-binary:sshPrivateKey": privateKey },
+        });
+        console.log(`${label}: ${result.commandLog.length} remote commands in ${Date.now() - started} ms`);
+        return result;
+    };
+    const exec = async (h: string, cmd: string) => {
+        const r = await testbed.exec(h, cmd);
+        assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
+        return r.stdout.trim();
+    };
+    // "<path> <serial>" per certificate file of every host.
+    const serials = async () => {
+        const out: Record<string, string> = {};
+        for (const h of HOSTS) {
+            const listed = await exec(
+                h,
+                `for f in $(find ${CERT_DIRS} -name '*.crt' -o -name '*.pem' 2>/dev/null | sort); do ` +
+                    `s=$(openssl x509 -noout -serial -in "$f" 2>/dev/null) && echo "$f $s"; done; true`,
+            );
+            for (const line of listed.split("\n").filter(Boolean)) {
+                const [path, serial] = line.split(" ");
+                out[`${h}:${path}`] = serial;
+            }
+        }
+        return out;
+    };
+    // Monotonic start times (the test hosts share one kernel); 0 for a unit that does not run. A
+    // reload keeps the main process, so it keeps its start time.
+    const startTimes = async () => {
+        const out: Record<string, number> = {};
+        for (const h of HOSTS)
+            for (const u of unitsOf(h)) out[`${h}/${u}`] = Number(await exec(h, `systemctl show -p ExecMainStartTimestampMonotonic --value ${u}`));
+        return out;
+    };
+    const changed = (before: Record<string, unknown>, after: Record<string, unknown>) =>
+        [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
+    const memberList = (h: string) =>
+        exec(h, "set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=https://127.0.0.1:2379 member list -w simple | cut -d, -f2,3 | tr -d ' '").then(
+            (out) => out.split("\n").sort(),
+        );
+    const upstreams = (h: string) => exec(h, "grep -Eo 'server [0-9.]+:6443' /etc/k8s-binary/lb/nginx.conf | sort").then((o) => o.split("\n"));
+    const addr = (h: string) => testbed.host(h).address;
+    const report = (label: string, p: PollReport) => {
+        console.log(
+            `${label}: ${p.requests} requests through the VIP, ${p.failures.length} failed, error window ${p.errorWindowMs} ms, slowest ${p.slowestMs} ms`,
+        );
+        for (const f of p.failures) console.log(`  failed at +${f.at - p.failures[0].at} ms: ${f.error}`);
+    };
+    const steps = (r: RunResult) => r.commandLog.map((e) => `${e.phase} ${e.urn.replace(/^.*::/, "")}`);
+
+    const first = await up("deploy cp1, cp2", ["cp1", "cp2"], ["cp1", "cp2"]);
+    const creds = credentialsOf(first.outputs.adminKubeconfig as string);
+    const readyz = async (h: string) => (await apiGet({ ...creds, server: `https://${addr(h)}:6443` }, "/readyz")).status;
+
+    await t.test("the cluster runs on cp1 and cp2; cp3 is idle", async () => {
+        assert.deepEqual(await memberList("cp1"), ["started,cp1", "started,cp2"]);
+        assert.deepEqual(await upstreams("lb1"), [`server ${addr("cp1")}:6443`, `server ${addr("cp2")}:6443`].sort());
+        assert.notEqual((await testbed.exec("cp3", "test -e /etc/kubernetes")).code, 0);
+    });
+
+    // Adding cp3.
+    const certsBefore = await serials();
+    const timesBefore = await startTimes();
+    const addPoller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
+    await up("add cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2"]);
+    const addPolled = await addPoller.stop();
+    report("add cp3", addPolled);
+    const certsAdded = await serials();
+    const timesAdded = await startTimes();
+    const reissued = changed(certsBefore, certsAdded).filter((k) => !k.startsWith("cp3:"));
+    const restarted = changed(timesBefore, timesAdded);
+    console.log(
+        `add cp3: certificates changed off cp3: ${JSON.stringify(reissued)}; new on cp3: ${Object.keys(certsAdded).filter((k) => k.startsWith("cp3:")).length}`,
+    );
+    console.log(`add cp3: services (re)started: ${JSON.stringify(restarted)}`);
+
+    await t.test("cp3 joins etcd and serves; nginx on both lb hosts sends to it", async () => {
+        assert.deepEqual(await memberList("cp3"), ["started,cp1", "started,cp2", "started,cp3"]);
+        for (const u of UNITS.cp) assert.equal(await exec("cp3", `systemctl is-active ${u}`), "active", `cp3 ${u}`);
+        assert.equal(await readyz("cp3"), 200);
+        for (const lb of ["lb1", "lb2"]) assert.deepEqual(await upstreams(lb), ["cp1", "cp2", "cp3"].map((h) => `server ${addr(h)}:6443`).sort(), lb);
+    });
+
+    await t.test("no certificate off cp3 is re-issued", () => {
+        assert.deepEqual(reissued, []);
+    });
+
+    await t.test("only the apiservers restart (their --etcd-servers gained cp3), one after the other; etcd, the controllers, nginx and keepalived stay", () => {
+        const expected = ["cp1/kube-apiserver", "cp2/kube-apiserver", ...UNITS.cp.map((u) => `cp3/${u}`)].sort();
+        assert.deepEqual(restarted, expected);
+        assert.ok(timesAdded["cp2/kube-apiserver"] > timesAdded["cp1/kube-apiserver"], "cp2's apiserver after cp1's");
+    });
+
+    await t.test("no request through the VIP failed while cp3 was added", () => {
+        assert.ok(addPolled.requests > 100, `${addPolled.requests} requests`);
+        assert.deepEqual(addPolled.failures, [], `error window ${addPolled.errorWindowMs} ms`);
+    });
+
+    // Removing cp1, made etcd's leader first, so the removal is a leader's: it hands the lead over
+    // before it leaves (no election). cp2 is now the member that started the cluster as far as the stack says.
+    const etcdctl = "set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints=https://127.0.0.1:2379";
+    const leads = async (h: string) => {
+        const status = await exec(h, `${etcdctl} endpoint status -w json`);
+        return /"member_id":(\d+)/.exec(status)![1] === /"leader":(\d+)/.exec(status)![1];
+    };
+    if (!(await leads("cp1"))) {
+        const all = ["cp1", "cp2", "cp3"].map((h) => `https://${addr(h)}:2379`).join(",");
+        await exec(
+            "cp1",
+            `id=$(${etcdctl} member list | awk -F', ' '$3 == "cp1" { print $1 }'); ${etcdctl.replace("https://127.0.0.1:2379", all)} move-leader "$id"`,
+        );
+    }
+    assert.ok(await leads("cp1"), "cp1 leads etcd before its removal");
+    const certsMid = certsAdded;
+    const timesMid = timesAdded;
+    const removePoller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
+    const removed = await up("remove cp1", ["cp2", "cp3"], ["cp2"]);
+    const removePolled = await removePoller.stop();
+    report("remove cp1", removePolled);
+    const certsRemoved = await serials();
+    const timesRemoved = await startTimes();
+    const removeChanged = changed(certsMid, certsRemoved).filter((k) => !k.startsWith("cp1:"));
+    const removeRestarted = changed(timesMid, timesRemoved);
+    console.log(`remove cp1: certificates changed off cp1: ${JSON.stringify(removeChanged)}`);
+    console.log(`remove cp1: services (re)started or stopped: ${JSON.stringify(removeRestarted)}`);
+    const log = steps(removed);
+    console.log(`remove cp1 steps:\n  ${log.join("\n  ")}`);
+
+    await t.test("cp1 leaves etcd before its etcd stops, and nginx before its apiserver stops", () => {
+        const at = (re: RegExp) => {
+            const i = log.findIndex((s) => re.test(s));
+            assert.ok(i >= 0, `a step matching ${re}`);
+            return i;
+        };
+        assert.ok(at(/^delete .*-etcd-cp1-leave$/) < at(/^delete .*-etcd-cp1-etcd-activate$/), "member remove before etcd stops");
+        assert.match(removed.commandLog[at(/^delete .*-etcd-cp1-leave$/)].logged, /cp1 handed the lead to [0-9a-f]+/);
+        const lastReload = Math.max(at(/^update .*-lb1-.*apiserver-lb.*-activate$/), at(/^update .*-lb2-.*apiserver-lb.*-activate$/));
+        assert.ok(lastReload < at(/^delete .*-control-plane-cp1-kube-apiserver-activate$/), "nginx reloaded before cp1's apiserver stops");
+    });
+
+    await t.test("cp1's services and files are gone; cp2 and cp3 run the cluster", async () => {
+        assert.deepEqual(await memberList("cp2"), ["started,cp2", "started,cp3"]);
+        for (const u of UNITS.cp) assert.notEqual((await testbed.exec("cp1", `systemctl is-active ${u}`)).stdout.trim(), "active", `cp1 ${u}`);
+        const left = `find ${CERT_DIRS} /etc/systemd/system /usr/local/bin -type f \\( -name 'kube*' -o -name 'etcd*' -o -name '*.crt' -o -name '*.key' -o -name '*.pem' \\) 2>/dev/null; true`;
+        assert.equal(await exec("cp1", left), "");
+        console.log(`left on cp1: ${await exec("cp1", `find ${CERT_DIRS} /var/lib/etcd -maxdepth 1 2>/dev/null | tr '\\n' ' '; true`)}`);
+        for (const lb of ["lb1", "lb2"]) assert.deepEqual(await upstreams(lb), ["cp2", "cp3"].map((h) => `server ${addr(h)}:6443`).sort(), lb);
+        for (const h of ["cp2", "cp3"]) assert.equal(await readyz(h), 200, h);
+        assert.equal((await apiGet(creds, "/readyz")).status, 200);
+    });
+
+    await t.test("no certificate of cp2, cp3 or the lb hosts is re-issued", () => {
+        assert.deepEqual(removeChanged, []);
+    });
+
+    await t.test("no request through the VIP failed while cp1 was removed", () => {
+        assert.ok(removePolled.requests > 100, `${removePolled.requests} requests`);
+        assert.deepEqual(removePolled.failures, [], `error window ${removePolled.errorWindowMs} ms`);
+    });
+
+    await t.test("a second up changes nothing", async () => {
+        const again = await up("again", ["cp2", "cp3"], ["cp2"]);
+        assert.deepEqual(
+            again.commandLog.map((e) => e.urn),
+            [],
+        );
+    });
+});
