@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { argsError, type Host } from "../host";
 import { resolveReleasesByArch, type ClusterSpec } from "../cluster-spec";
 import { planHosts } from "./host-needs";
+import type { DeployContext } from "./deploy-context";
 import { deployEtcd } from "./phase-etcd";
 import { prepareHosts } from "./phase-hosts";
 import { deployLoadBalancer } from "./phase-lb";
@@ -55,11 +56,12 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         if (missing.length + planned.issues.length > 0) throw argsError(this, "KubernetesCluster", name, [...missing, ...planned.issues]);
 
         const plans = prepareHosts(this, spec, hosts, planned.hosts);
-        const { ca: etcdCa, etcd } = deployEtcd(this, name, spec, hosts, plans);
-        deployLoadBalancer(this, name, spec, hosts, plans);
-        const { ca, frontProxyCa, controlPlane } = deployControlPlane(this, name, spec, hosts, plans, releases, { cluster: etcd, ca: etcdCa });
-        const { nodes, drainerExpiry } = deployWorkers(this, name, spec, hosts, plans, releases, { ca, controlPlane });
-        const network = deployNetwork(this, name, spec, hosts, plans, releases, { ca, etcdCa, etcd, controlPlane, nodes });
+        const at: DeployContext = { parent: this, name, spec, hosts, plans, releases };
+        const { ca: etcdCa, etcd } = deployEtcd(at);
+        deployLoadBalancer(at);
+        const { ca, frontProxyCa, controlPlane } = deployControlPlane(at, { cluster: etcd, ca: etcdCa });
+        const { nodes, drainerExpiry } = deployWorkers(at, { ca, controlPlane });
+        const network = deployNetwork(at, { ca, etcdCa, etcd, controlPlane, nodes });
         if (nodes.size > 0) deployAddons(this, name, spec, controlPlane, [...[...nodes.values()].map((n) => n.ready), ...(network?.ready ?? [])]);
 
         // Through the VIP (without a load balancer, the first control plane) once the apiservers answer there.

@@ -1,25 +1,15 @@
-import type * as pulumi from "@pulumi/pulumi";
+import type { DeployContext } from "./deploy-context";
 import { ControlPlane } from "../control-plane";
 import type { EtcdCluster } from "../etcd";
-import type { Host, HostPlan } from "../host";
 import { CertificateAuthority, type CaKeyPair } from "../pki";
-import type { Arch, ClusterSpec } from "../cluster-spec/schema";
-import type { ResolvedReleases } from "../cluster-spec/artifacts";
 import { controlPlaneArgs } from "./control-plane-args";
 
 /**
  * Phase 4: the control plane on the control-plane hosts, running the Kubernetes release their
  * host plans installed, storing in the etcd cluster; its in-cluster objects go through the endpoint.
  */
-export function deployControlPlane(
-    parent: pulumi.Resource,
-    name: string,
-    spec: ClusterSpec,
-    hosts: Map<string, Host>,
-    plans: Map<string, HostPlan>,
-    releases: Map<Arch, ResolvedReleases>,
-    etcd: { cluster: EtcdCluster; ca: CaKeyPair },
-) {
+export function deployControlPlane(at: DeployContext, etcd: { cluster: EtcdCluster; ca: CaKeyPair }) {
+    const { parent, name, spec, hosts, plans, releases } = at;
     const authority = (suffix: string, commonName: string) =>
         new CertificateAuthority(
             `${name}-${suffix}`,

@@ -1,12 +1,10 @@
-import type * as pulumi from "@pulumi/pulumi";
+import type { DeployContext } from "./deploy-context";
 import { EtcdCluster } from "../etcd";
-import type { Host, HostPlan } from "../host";
 import { CertificateAuthority } from "../pki";
-import type { ClusterSpec } from "../cluster-spec/schema";
 import { etcdArgs } from "./etcd-args";
 
 /** Phase 2: the etcd cluster on the etcd hosts, running the release their host plans installed. */
-export function deployEtcd(parent: pulumi.Resource, name: string, spec: ClusterSpec, hosts: Map<string, Host>, plans: Map<string, HostPlan>) {
+export function deployEtcd({ parent, name, spec, hosts, plans }: DeployContext) {
     const ca = new CertificateAuthority(
         `${name}-etcd-ca`,
         {

@@ -1,8 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { DeployContext } from "./deploy-context";
 import type { ControlPlane } from "../control-plane";
 import type { EtcdCluster } from "../etcd";
 import { FlannelNetwork } from "../flannel";
-import type { Host, HostPlan, InstalledRelease } from "../host";
+import type { HostPlan, InstalledRelease } from "../host";
 import type { CaKeyPair } from "../pki";
 import type { WorkerNode } from "../worker";
 import { flannelHosts } from "../cluster-spec/hosts";
@@ -27,14 +28,10 @@ export function flannelReleasesOn(spec: ClusterSpec, host: HostSpec, plans: Map<
  * their preparation; in mode systemd-etcd, once etcd is healthy. Undefined in mode none.
  */
 export function deployNetwork(
-    parent: pulumi.Resource,
-    name: string,
-    spec: ClusterSpec,
-    hosts: Map<string, Host>,
-    plans: Map<string, HostPlan>,
-    releases: Map<Arch, ResolvedReleases>,
+    at: DeployContext,
     cluster: { ca: CaKeyPair; etcdCa: CaKeyPair; etcd: EtcdCluster; controlPlane: ControlPlane; nodes: Map<string, WorkerNode> },
 ): FlannelNetwork | undefined {
+    const { parent, name, spec, hosts, plans, releases } = at;
     const args = flannelArgs(spec, hosts);
     if (args === undefined) return undefined;
     const on = flannelHosts(spec);

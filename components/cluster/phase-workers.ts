@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { DeployContext } from "./deploy-context";
 import type { ControlPlane } from "../control-plane";
-import type { Host, HostPlan, InstalledRelease } from "../host";
+import type { InstalledRelease } from "../host";
 import type { CaKeyPair } from "../pki";
 import { DEFAULT_CNI_BIN_DIR } from "../flannel/args";
 import { WorkerNode } from "../worker";
-import type { Arch, ClusterSpec } from "../cluster-spec/schema";
-import type { ResolvedReleases } from "../cluster-spec/artifacts";
 import { roleReleases } from "./host-needs";
 import { nodeDrainerKubeconfig } from "./node-drainer";
 import { flannelReleasesOn } from "./phase-network";
@@ -18,14 +17,10 @@ import { workerNodeArgs } from "./worker-args";
  * folder, and flannel's plugin where its mode puts it (the DaemonSet copies it to /opt/cni/bin).
  */
 export function deployWorkers(
-    parent: pulumi.Resource,
-    name: string,
-    spec: ClusterSpec,
-    hosts: Map<string, Host>,
-    plans: Map<string, HostPlan>,
-    releases: Map<Arch, ResolvedReleases>,
+    at: DeployContext,
     cluster: { ca: CaKeyPair; controlPlane: ControlPlane },
 ): { nodes: Map<string, WorkerNode>; drainerExpiry?: pulumi.Output<string> } {
+    const { parent, name, spec, hosts, plans, releases } = at;
     const args = workerNodeArgs(spec, hosts);
     const token = pulumi.secret(cluster.controlPlane.bootstrapToken.apply((t) => `${t.id}.${t.secret}`));
     const drainer = args.size > 0 ? nodeDrainerKubeconfig(parent, name, spec, cluster) : undefined;
