@@ -53,7 +53,7 @@ describe("example stacks", () => {
         assert.deepEqual([spec.flannel.mode, spec.flannel.backend], ["daemonset", "vxlan"]);
         const r = resolveReleases(spec);
         assert.equal(r.controlPlane[0].fileName, "kubernetes-server-linux-amd64.tar.gz");
-        assert.equal(r.etcd.url, "https://github.com/etcd-io/etcd/releases/download/v3.5.21/etcd-v3.5.21-linux-amd64.tar.gz");
+        assert.equal(r.etcd.url, "https://github.com/etcd-io/etcd/releases/download/v3.6.14/etcd-v3.6.14-linux-amd64.tar.gz");
     });
 
     it("dev is one etcd + control-plane host and two workers, without a load balancer", () => {
@@ -144,7 +144,7 @@ describe("npm run validate", () => {
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /^OK stacks\/Pulumi\.seed001\.yaml$/m);
         assert.match(run.stdout, /etcd: 3 \(master01, node01, node02\); control-plane: 2 \(master01, master02\)/);
-        assert.match(run.stdout, /kubernetes 1\.33\.5, etcd 3\.5\.21/);
+        assert.match(run.stdout, /kubernetes 1\.36\.0, etcd 3\.6\.14/);
         assert.match(run.stdout, /^OK stacks\/Pulumi\.dev\.yaml$/m);
     });
 

@@ -54,13 +54,13 @@ test("the arm64 host's plan installs arm64 files with their arm64 digests", asyn
         [
             [
                 "cni-plugins",
-                "https://github.com/containernetworking/plugins/releases/download/v1.7.1/cni-plugins-linux-arm64-v1.7.1.tgz",
+                "https://github.com/containernetworking/plugins/releases/download/v1.9.1/cni-plugins-linux-arm64-v1.9.1.tgz",
                 `sha256:${ARM.cniPlugins}`,
             ],
-            ["containerd", "https://github.com/containerd/containerd/releases/download/v2.1.4/containerd-2.1.4-linux-arm64.tar.gz", `sha256:${ARM.containerd}`],
-            ["etcd", "https://github.com/etcd-io/etcd/releases/download/v3.5.21/etcd-v3.5.21-linux-arm64.tar.gz", `sha256:${ARM.etcd}`],
-            ["kubernetes-server", "https://dl.k8s.io/release/v1.33.5/kubernetes-server-linux-arm64.tar.gz", `sha512:${ARM.server}`],
-            ["runc", "https://github.com/opencontainers/runc/releases/download/v1.3.1/runc.arm64", `sha256:${ARM.runc}`],
+            ["containerd", "https://github.com/containerd/containerd/releases/download/v2.3.4/containerd-2.3.4-linux-arm64.tar.gz", `sha256:${ARM.containerd}`],
+            ["etcd", "https://github.com/etcd-io/etcd/releases/download/v3.6.14/etcd-v3.6.14-linux-arm64.tar.gz", `sha256:${ARM.etcd}`],
+            ["kubernetes-server", "https://dl.k8s.io/release/v1.36.0/kubernetes-server-linux-arm64.tar.gz", `sha512:${ARM.server}`],
+            ["runc", "https://github.com/opencontainers/runc/releases/download/v1.4.3/runc.arm64", `sha256:${ARM.runc}`],
         ],
     );
 });
@@ -86,7 +86,7 @@ test("the etcd members of both arches run their own hosts' installs of one versi
     assert.equal(new Set(etcd.map((f) => f.checksum)).size, 2, "one digest per arch");
     for (const host of ["master01", "node01", "node02"]) {
         const unitWrite = mock.registrations.find((r) => r.name === `mixed-etcd-${host}-etcd-file-write`)!;
-        const install = mock.registrations.find((r) => r.name === `${host}-etcd-3.5.21-install`)!;
+        const install = mock.registrations.find((r) => r.name === `${host}-etcd-3.6.14-install`)!;
         assert.ok(unitWrite.dependencies.includes(install.urn), `${host}'s etcd unit waits for its own host's install`);
     }
 });

@@ -65,8 +65,8 @@ test("a host with etcd, control plane and worker roles installs each artifact on
     );
 
     const etcdUnit = byType("SystemdUnit").find((r) => r.name === "seed001-etcd-master01-etcd")!;
-    const etcdRelease = releases.find((r) => r.name === "master01-etcd-3.5.21")!;
-    const install = mock.registrations.find((r) => r.name === "master01-etcd-3.5.21-install")!;
+    const etcdRelease = releases.find((r) => r.name === "master01-etcd-3.6.14")!;
+    const install = mock.registrations.find((r) => r.name === "master01-etcd-3.6.14-install")!;
     assert.ok(etcdUnit && etcdRelease && install);
     // The unit file is written only once the install is done (its content waits on the install's checksum).
     const unitWrite = mock.registrations.find((r) => r.name === "seed001-etcd-master01-etcd-file-write")!;
@@ -95,7 +95,7 @@ test("the pod network after the nodes, CoreDNS after the pod network", async () 
 test("containerd looks for CNI plugins in the release's folder and where the DaemonSet puts flannel's", async () => {
     await settled();
     const config = mock.registrations.find((r) => r.name === "seed001-node-node01-etc-containerd-config.toml-write")!;
-    assert.match(String(unwrap(config.inputs.stdin)), /bin_dirs = \['\/opt\/k8s-binary\/cni-plugins\/1\.7\.1', '\/opt\/cni\/bin'\]/);
+    assert.match(String(unwrap(config.inputs.stdin)), /bin_dirs = \['\/opt\/k8s-binary\/cni-plugins\/1\.9\.1', '\/opt\/cni\/bin'\]/);
 });
 
 test("every release install, on every host, waits for the version guard of every host running Kubernetes", async () => {

@@ -65,12 +65,12 @@ test("the seed 001 program declares every host's preparation once, etcd on the e
 
     assert.equal(await new Promise((r) => program.apiserverEndpoint.apply(r)), "https://192.168.80.100:6443");
     assert.deepEqual(await new Promise((r) => program.versions.apply(r)), {
-        kubernetes: "1.33.5",
-        kubernetesNode: "1.33.5",
-        etcd: "3.5.21",
-        containerd: "2.1.4",
-        runc: "1.3.1",
-        cniPlugins: "1.7.1",
+        kubernetes: "1.36.0",
+        kubernetesNode: "1.36.0",
+        etcd: "3.6.14",
+        containerd: "2.3.4",
+        runc: "1.4.3",
+        cniPlugins: "1.9.1",
     });
     const sshKeyUses = registered.filter((r) => r.type === "command:remote:Command" && JSON.stringify(r.inputs.create ?? "").includes("unit-test-key"));
     assert.deepEqual(sshKeyUses, [], "the SSH key is never in a command line");

@@ -148,7 +148,7 @@ test("summary and graph: hosts with roles, certificates with SANs and uses, rele
     );
     assert.match(
         summary,
-        /^\| etcd \| 3\.5\.21 \| https:\/\/github\.com\/etcd-io\/etcd\/releases\/download\/v3\.5\.21\/etcd-v3\.5\.21-linux-amd64\.tar\.gz \| `sha256:adddda4b[0-9a-f]{56}` \| master01, node01, node02 \|$/m,
+        /^\| etcd \| 3\.6\.14 \| https:\/\/github\.com\/etcd-io\/etcd\/releases\/download\/v3\.6\.14\/etcd-v3\.6\.14-linux-amd64\.tar\.gz \| `sha256:ffe840ff[0-9a-f]{56}` \| master01, node01, node02 \|$/m,
     );
     assert.match(summary, /^## Images\n\nNone imported from archives\.$/m);
     assert.match(summary, /^apiserverEndpoint: https:\/\/192\.168\.80\.100:6443$/m);
