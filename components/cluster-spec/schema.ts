@@ -495,8 +495,27 @@ export const nodesSchema = z
             .array(nodeImageSchema)
             .default([])
             .describe("Image archives imported and pinned on every node before its kubelet starts (the sandbox image, CoreDNS, what pods run). Default: none."),
+        upgrade: z
+            .strictObject({
+                maxUnavailable: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .default(1)
+                    .describe(
+                        "How many nodes are drained at once when the kubelets move to another Kubernetes version (each node cordoned and drained before its kubelet restarts, uncordoned once Ready). Default: 1.",
+                    ),
+                drainTimeoutSeconds: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .default(300)
+                    .describe("Seconds a node waits for its turn, for its pods to be evicted, and for its Node to be Ready again. Default: 300."),
+            })
+            .prefault({})
+            .describe("How node upgrades drain: `{maxUnavailable?, drainTimeoutSeconds?}`."),
     })
-    .describe("The nodes' runtime: `{cgroupV1?, restrictOomScoreAdj?, conntrackMaxPerCore?, sandboxImage?, maxPods?, images?}`.");
+    .describe("The nodes' runtime and upgrades: `{cgroupV1?, restrictOomScoreAdj?, conntrackMaxPerCore?, sandboxImage?, maxPods?, images?, upgrade?}`.");
 export type NodesSpec = z.output<typeof nodesSchema>;
 
 export const pkiSchema = z

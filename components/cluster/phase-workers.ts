@@ -35,13 +35,17 @@ export function deployWorkers(
         // containerd finds the CNI plugins where the release put them.
         const cni = installed.find((r) => r.paths.bridge !== undefined);
         // Nodes drain on removal with the kubectl their Kubernetes release holds (the server tarball, or a pinned kubectl).
-        const removal = drainer && installed.some((r) => r.paths.kubectl !== undefined) ? { removal: { kubeconfig: drainer.kubeconfig } } : {};
+        // and before their kubelet moves to another version, a few at a time.
+        const drains =
+            drainer && installed.some((r) => r.paths.kubectl !== undefined)
+                ? { removal: { kubeconfig: drainer.kubeconfig }, upgrade: { kubeconfig: drainer.kubeconfig, ...spec.nodes.upgrade } }
+                : {};
         // And flannel's CNI plugin where its mode puts it.
         const flannelCni = flannelReleasesOn(spec, hostSpec, plans, releases).find((r) => r.paths.flannel !== undefined);
         const extraCniBinDirs = spec.flannel.mode === "daemonset" ? [DEFAULT_CNI_BIN_DIR] : flannelCni ? [flannelCni.installDir] : [];
         const node = new WorkerNode(
             `${name}-node-${hostName}`,
-            { ...a, installed, ca: cluster.ca, bootstrapToken: token, ...removal, ...(cni ? { cniBinDir: cni.installDir } : {}), extraCniBinDirs },
+            { ...a, installed, ca: cluster.ca, bootstrapToken: token, ...drains, ...(cni ? { cniBinDir: cni.installDir } : {}), extraCniBinDirs },
             { parent, dependsOn: [plan.prep.ready, cluster.controlPlane] },
         );
         return [hostName, node];

@@ -84,6 +84,27 @@ export interface NodeRemovalArgs {
     drainTimeoutSeconds?: number;
 }
 
+/** How many nodes an upgrade drains at once when the Args give no number. */
+export const DEFAULT_UPGRADE_MAX_UNAVAILABLE = 1;
+
+/**
+ * What happens when the kubelet's release changes to another Kubernetes version: before the
+ * kubelet restarts, the node takes one of the cluster's `maxUnavailable` upgrade slots (a Lease
+ * in kube-system; nodes queue for a free one), is cordoned and drained (DaemonSet pods stay, as
+ * a kubelet restart leaves containers running); once the kubelet and kube-proxy are back and the
+ * Node is Ready, it is uncordoned and the slot given back. A first deployment, or a restart that
+ * keeps the version, drains nothing. A drain that cannot finish fails naming the pods; the node
+ * stays cordoned and keeps its slot until the next run.
+ */
+export interface NodeUpgradeArgs {
+    /** A kubeconfig with {@link NodeRemovalArgs.kubeconfig}'s rights, plus create Leases in kube-system and get, update and delete the upgrade slots. A Pulumi secret: stdin only. */
+    kubeconfig: pulumi.Input<string>;
+    /** How many nodes of the cluster are drained at once; every node of a cluster must be given the same number. Default: {@link DEFAULT_UPGRADE_MAX_UNAVAILABLE}. */
+    maxUnavailable?: number;
+    /** Seconds to wait for a free slot, for the pods to be evicted, and for the Node to be Ready again. Default: {@link DEFAULT_DRAIN_TIMEOUT_SECONDS}. */
+    drainTimeoutSeconds?: number;
+}
+
 /** Arguments of WorkerNode: one host running containerd, the kubelet and kube-proxy. */
 export interface WorkerNodeArgs {
     /** The host, with its SSH connection. Its name is the Node's name; its address is the node IP unless `nodeIp` says otherwise. */
@@ -104,6 +125,8 @@ export interface WorkerNodeArgs {
     release?: ReleaseNeed[];
     /** Drain and deregister the node when it is removed from the program ({@link NodeRemovalArgs}); needs kubectl among the releases. Default: none (its services and files are removed, its Node object stays). */
     removal?: NodeRemovalArgs;
+    /** Drain the node, a few nodes at a time, before its kubelet moves to another version ({@link NodeUpgradeArgs}); needs kubectl among the releases. Default: none (the kubelet restarts in place; its pods keep running). */
+    upgrade?: NodeUpgradeArgs;
     /** Where kubelets and kube-proxy reach the apiservers: the load balancer's VIP and port. */
     endpoint: { host: string; port?: number };
     /** Cluster name inside the node's kubeconfigs. Default: {@link DEFAULT_CLUSTER_NAME}. */

@@ -1,7 +1,8 @@
 /**
- * The identity node removals drain with, as pure object specs for @pulumi/kubernetes: exactly
- * what `kubectl cordon`, `kubectl drain --ignore-daemonsets` and `kubectl delete node` call, and
- * nothing else (no pod deletion, no writes outside Nodes and evictions).
+ * The identity nodes drain with, on removal and before their kubelet moves to another release,
+ * as pure object specs for @pulumi/kubernetes: exactly what `kubectl cordon`, `annotate`,
+ * `drain --ignore-daemonsets`, `uncordon` and `delete node` call, and the upgrade slots; nothing
+ * else (no pod deletion, no writes outside Nodes, evictions and the slots' Leases).
  */
 import type * as k8s from "@pulumi/kubernetes";
 
@@ -26,6 +27,38 @@ export function nodeDrainerClusterRoleBinding(): k8s.types.input.rbac.v1.Cluster
     return {
         metadata: { name: NODE_DRAINER_USER },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: NODE_DRAINER_USER },
+        subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: NODE_DRAINER_USER }],
+    };
+}
+
+/** Where the upgrade slots live: Leases, one per node allowed to be drained at once. */
+export const UPGRADE_SLOT_NAMESPACE = "kube-system";
+
+/** The upgrade slots' Lease names, for `maxUnavailable` nodes drained at once. */
+export function upgradeSlotNames(maxUnavailable: number): string[] {
+    return Array.from({ length: maxUnavailable }, (_, i) => `k8s-binary-node-upgrade-${i}`);
+}
+
+/**
+ * The Role in {@link UPGRADE_SLOT_NAMESPACE} that lets the drainer take and give back upgrade
+ * slots: create Leases (a create cannot be limited by name; it cannot touch an existing Lease,
+ * such as the controller-manager's leader lock), and get, replace and delete only the slots.
+ */
+export function nodeDrainerSlotRole(maxUnavailable: number): k8s.types.input.rbac.v1.Role {
+    return {
+        metadata: { name: NODE_DRAINER_USER, namespace: UPGRADE_SLOT_NAMESPACE },
+        rules: [
+            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+            { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: upgradeSlotNames(maxUnavailable), verbs: ["get", "update", "delete"] },
+        ],
+    };
+}
+
+/** Binds {@link nodeDrainerSlotRole} to the user {@link NODE_DRAINER_USER}. */
+export function nodeDrainerSlotRoleBinding(): k8s.types.input.rbac.v1.RoleBinding {
+    return {
+        metadata: { name: NODE_DRAINER_USER, namespace: UPGRADE_SLOT_NAMESPACE },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: NODE_DRAINER_USER },
         subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: NODE_DRAINER_USER }],
     };
 }

@@ -15,6 +15,7 @@ import {
     DEFAULT_CNI_BIN_DIR,
     DEFAULT_CONTAINERD_VERSION,
     DEFAULT_DRAIN_TIMEOUT_SECONDS,
+    DEFAULT_UPGRADE_MAX_UNAVAILABLE,
     DEFAULT_ENDPOINT_PORT,
     DEFAULT_POD_CIDR,
     DEFAULT_PROXY_MODE,
@@ -93,6 +94,8 @@ export interface WorkerNodePlan {
     maxPods?: number;
     /** Seconds the removal waits for evictions, when the Args ask for a removal. */
     drainTimeoutSeconds?: number;
+    /** The drain before an upgrade of the kubelet, when the Args ask for it. */
+    upgrade?: { maxUnavailable: number; drainTimeoutSeconds: number };
 }
 
 /** The plan and everything wrong (issues) or doubtful (warnings) in the Args. */
@@ -372,6 +375,28 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
             "no release holds kubectl, which the removal drains the node with",
             "add kubectl to the Kubernetes node release, or leave `removal` unset",
         );
+    const upgrade = args.upgrade && {
+        maxUnavailable: args.upgrade.maxUnavailable ?? DEFAULT_UPGRADE_MAX_UNAVAILABLE,
+        drainTimeoutSeconds: args.upgrade.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS,
+    };
+    if (upgrade && !(Number.isInteger(upgrade.maxUnavailable) && upgrade.maxUnavailable >= 1))
+        issue(
+            "upgrade.maxUnavailable",
+            `${upgrade.maxUnavailable} is not a whole number of nodes`,
+            `give 1 or more, or leave it unset for ${DEFAULT_UPGRADE_MAX_UNAVAILABLE}`,
+        );
+    if (upgrade && !(Number.isInteger(upgrade.drainTimeoutSeconds) && upgrade.drainTimeoutSeconds >= 1))
+        issue(
+            "upgrade.drainTimeoutSeconds",
+            `${upgrade.drainTimeoutSeconds} is not a whole number of seconds`,
+            `give 1 or more, or leave it unset for ${DEFAULT_DRAIN_TIMEOUT_SECONDS}`,
+        );
+    if (args.upgrade && (args.installed !== undefined) !== (args.release !== undefined) && !has("kubectl"))
+        issue(
+            args.installed !== undefined ? "installed" : "release",
+            "no release holds kubectl, which an upgrade drains the node with",
+            "add kubectl to the Kubernetes node release, or leave `upgrade` unset",
+        );
 
     // Runtime.
     const sandboxImage = args.sandboxImage ?? DEFAULT_SANDBOX_IMAGE;
@@ -486,6 +511,7 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
     if (podSubnet !== undefined) plan.podSubnet = podSubnet;
     if (maxPods !== undefined) plan.maxPods = maxPods;
     if (drainTimeoutSeconds !== undefined) plan.drainTimeoutSeconds = drainTimeoutSeconds;
+    if (upgrade !== undefined) plan.upgrade = upgrade;
     void name;
     return { plan, issues, warnings };
 }

@@ -24,6 +24,7 @@ import { renderKubeProxyConfig, renderKubeProxyKubeconfig, renderKubeProxyUnit }
 import { kubeletServingSans, renderBootstrapKubeconfig, renderKubeletConfig, renderKubeletEnv, renderKubeletUnit } from "./render-kubelet";
 import { renderPreflight } from "./render-preflight";
 import { renderNodeRemovalScript } from "./render-removal";
+import { renderUpgradeDrainScript, renderUpgradeUncordonScript } from "./render-upgrade";
 
 /** The kubelet's health endpoint (healthzBindAddress and healthzPort, the kubelet's defaults). */
 export const KUBELET_HEALTHZ_URL = "http://127.0.0.1:10248/healthz";
@@ -172,6 +173,23 @@ export class WorkerNode extends pulumi.ComponentResource {
                 ),
         );
 
+        // Before the kubelet restarts on another version, the node is drained (nothing on create:
+        // the scripts name the version, so an upgrade is an update; they check the Node themselves).
+        const kubectlRelease = releaseOf("kubectl").map((r) => r.command);
+        const upgradeCommand = (step: string, script: string, dependsOn: pulumi.Resource[]) =>
+            new command.remote.Command(
+                `${name}-upgrade-${step}`,
+                { connection: host.connection, update: remoteScript(host, script), stdin: pulumi.secret(args.upgrade!.kubeconfig), logging: "stdoutAndStderr" },
+                { ...child, dependsOn },
+            );
+        const drain = args.upgrade
+            ? upgradeCommand("drain", renderUpgradeDrainScript(plan, binPath("kubectl")), [
+                  preflight,
+                  ...kubectlRelease,
+                  ...releaseOf("kubelet").map((r) => r.command),
+              ])
+            : undefined;
+
         const kubelet = service(KUBELET_UNIT, renderKubeletUnit(paths.kubelet), [
             containerdLink.ready.command.urn,
             ...releaseReady(["kubelet"]),
@@ -185,7 +203,7 @@ export class WorkerNode extends pulumi.ComponentResource {
                 unit: KUBELET_UNIT,
                 restartOn: [...releaseOf("kubelet").map((r) => r.checksum), ...hashes(kubeletFiles)],
                 ready: { description: `the kubelet is healthy on ${host.name}`, check: renderKubeletReadyCheck(), timeoutSeconds: 300 },
-                after: [kubelet],
+                after: [kubelet, ...(drain ? [drain] : [])],
             },
             child,
         );
@@ -211,10 +229,12 @@ export class WorkerNode extends pulumi.ComponentResource {
                     stdin: pulumi.secret(args.removal.kubeconfig),
                     logging: "stdoutAndStderr",
                 },
-                { ...child, dependsOn: [kubeletLink.ready, kubeProxyLink.ready, ...releaseOf("kubectl").map((r) => r.command)] },
+                { ...child, dependsOn: [kubeletLink.ready, kubeProxyLink.ready, ...kubectlRelease] },
             );
         }
-        this.ready = kubeProxyLink.ready;
+        // Once the kubelet and kube-proxy are back, the node takes pods again and gives its slot back.
+        const uncordon = args.upgrade ? upgradeCommand("uncordon", renderUpgradeUncordonScript(plan, binPath("kubectl")), [kubeProxyLink.ready]) : undefined;
+        this.ready = uncordon ?? kubeProxyLink.ready;
         this.nodeName = kubeletLink.ready.whenReady(plan.name);
         this.registerOutputs({ nodeName: this.nodeName, servingCertificateExpiry: this.servingCertificateExpiry });
     }

@@ -82,4 +82,10 @@ test("the seed 001 program declares every host's preparation once, etcd on the e
     for (const r of removals) assert.match(String(r.inputs.delete), /\/kubectl --kubeconfig "\$kubeconfig"/);
     const drainer = registered.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding" && r.name.endsWith("-node-drainer"));
     assert.ok(drainer, "the drainer's binding is declared");
+    // And before an upgrade of its kubelet, one node at a time (nodes.upgrade.maxUnavailable's default).
+    const drains = registered.filter((r) => r.name.endsWith("-upgrade-drain"));
+    assert.deepEqual(drains.map((r) => r.name.replace(/^.*-node-/, "").replace(/-upgrade-drain$/, "")).sort(), nodeHosts);
+    for (const r of drains) assert.deepEqual([...new Set(String(r.inputs.update).match(/k8s-binary-node-upgrade-\d+/g))], ["k8s-binary-node-upgrade-0"]);
+    const slotRole = registered.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role" && r.name.endsWith("-node-drainer-upgrade-slots"));
+    assert.deepEqual((slotRole?.inputs.rules as { resourceNames?: string[] }[])[1].resourceNames, ["k8s-binary-node-upgrade-0"]);
 });

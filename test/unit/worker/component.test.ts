@@ -53,6 +53,7 @@ new WorkerNode(
         host: { ...host, name: "w2" },
         release: [tarball("kubernetes-server", ["kubelet", "kube-proxy", "kubectl"]), ...release.slice(1)],
         removal: { kubeconfig: pulumi.secret("DRAINER-KUBECONFIG") },
+        upgrade: { kubeconfig: pulumi.secret("DRAINER-KUBECONFIG"), maxUnavailable: 2 },
     }),
 );
 
@@ -151,6 +152,27 @@ test("a removal drains at delete only, the kubeconfig on stdin as a secret, afte
     // Deleted before what it depends on: the kubelet and kube-proxy still run, kubectl is still installed.
     for (const other of ["r-kubelet-healthy-wait", "r-kube-proxy-healthy-wait", "r-kubernetes-server-1.0.0-install"])
         assert.ok(dependsOn("r-removal", other), `after ${other}`);
+});
+
+test("an upgrade drains before the kubelet restarts and uncordons after kube-proxy is back: update only, the kubeconfig on stdin as a secret", async () => {
+    await settled();
+    assert.ok(!has("n-upgrade-drain") && !has("n-upgrade-uncordon"), "no upgrade drain unless asked");
+    for (const step of ["r-upgrade-drain", "r-upgrade-uncordon"]) {
+        const r = named(step);
+        assert.equal(r.inputs.create, undefined, `${step}: nothing runs at create (a first deployment drains nothing)`);
+        assert.match(String(r.inputs.update), /1\.37\.2/, `${step} names the version, so a new one is an update`);
+        assert.ok(isSecret(r.inputs.stdin));
+        assert.equal(unwrap(r.inputs.stdin), "DRAINER-KUBECONFIG");
+        assert.ok(!String(r.inputs.update).includes("DRAINER-KUBECONFIG"), "the kubeconfig is in no command line");
+    }
+    assert.match(String(named("r-upgrade-drain").inputs.update), /k drain w2 --ignore-daemonsets --delete-emptydir-data/);
+    const slots = String(named("r-upgrade-drain").inputs.update).match(/k8s-binary-node-upgrade-\d+/g);
+    assert.deepEqual([...new Set(slots)], ["k8s-binary-node-upgrade-0", "k8s-binary-node-upgrade-1"], "maxUnavailable 2: two slots");
+    assert.match(String(named("r-upgrade-uncordon").inputs.update), /k uncordon w2/);
+    for (const other of ["r-preflight", "r-kubernetes-server-1.0.0-install"]) assert.ok(dependsOn("r-upgrade-drain", other), `the drain after ${other}`);
+    assert.ok(dependsOn("r-kubelet-restart", "r-upgrade-drain"), "the kubelet restarts after the drain");
+    assert.ok(!dependsOn("r-containerd-restart", "r-upgrade-drain"), "containerd does not wait for it");
+    assert.ok(dependsOn("r-upgrade-uncordon", "r-kube-proxy-healthy-wait"), "uncordoned once kube-proxy is back");
 });
 
 test("bad Args: one error naming every path, no child declared", async () => {

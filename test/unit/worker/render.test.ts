@@ -19,7 +19,13 @@ import {
 import { kubeProxyConfiguration, renderKubeProxyKubeconfig, renderKubeProxyUnit } from "../../../components/worker/render-kube-proxy";
 import { renderPreflight } from "../../../components/worker/render-preflight";
 import { renderNodeRemovalScript } from "../../../components/worker/render-removal";
-import { nodeDrainerClusterRole, nodeDrainerClusterRoleBinding, NODE_DRAINER_USER } from "../../../components/worker/drainer";
+import {
+    nodeDrainerClusterRole,
+    nodeDrainerClusterRoleBinding,
+    nodeDrainerSlotRole,
+    nodeDrainerSlotRoleBinding,
+    NODE_DRAINER_USER,
+} from "../../../components/worker/drainer";
 
 const planOf = (over: Partial<WorkerNodeArgs> = {}): WorkerNodePlan => {
     const { plan, issues } = planWorkerNode("main", {
@@ -230,4 +236,37 @@ test("the drainer may cordon, evict and delete Nodes, and nothing else", () => {
     );
     const binding = nodeDrainerClusterRoleBinding();
     assert.deepEqual(binding.subjects, [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: NODE_DRAINER_USER }]);
+});
+
+test("the drainer may create Leases in kube-system, and get, replace and delete only the upgrade slots", () => {
+    const role = nodeDrainerSlotRole(3);
+    assert.deepEqual(role.metadata, { name: NODE_DRAINER_USER, namespace: "kube-system" });
+    assert.deepEqual(role.rules, [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+        {
+            apiGroups: ["coordination.k8s.io"],
+            resources: ["leases"],
+            resourceNames: ["k8s-binary-node-upgrade-0", "k8s-binary-node-upgrade-1", "k8s-binary-node-upgrade-2"],
+            verbs: ["get", "update", "delete"],
+        },
+    ]);
+    assert.deepEqual(nodeDrainerSlotRoleBinding().roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: NODE_DRAINER_USER });
+});
+
+test("upgrade Args: whole numbers of nodes and seconds, and kubectl among the releases", () => {
+    const issuesOf = (over: Partial<WorkerNodeArgs>) =>
+        planWorkerNode("main", {
+            host: { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21" } },
+            version: "1.37.2",
+            installed: [],
+            endpoint: { host: "10.77.0.100" },
+            ca: undefined as never,
+            bootstrapToken: "abcdef.0123456789abcdef",
+            ...over,
+        }).issues.map((i) => `${i.path}: ${i.message}`);
+    const bad = issuesOf({ upgrade: { kubeconfig: "k", maxUnavailable: 0, drainTimeoutSeconds: 1.5 } });
+    assert.ok(bad.includes("upgrade.maxUnavailable: 0 is not a whole number of nodes"), bad.join("; "));
+    assert.ok(bad.includes("upgrade.drainTimeoutSeconds: 1.5 is not a whole number of seconds"), bad.join("; "));
+    assert.ok(bad.includes("installed: no release holds kubectl, which an upgrade drains the node with"), bad.join("; "));
+    assert.deepEqual(planOf({ upgrade: { kubeconfig: "k" } }).upgrade, { maxUnavailable: 1, drainTimeoutSeconds: 300 });
 });
