@@ -362,41 +362,30 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
     const maxPods = args.maxPods;
     if (maxPods !== undefined && !(Number.isInteger(maxPods) && maxPods >= 1))
         issue("maxPods", `${maxPods} is not a whole number of pods`, "give 1 or more, or leave it unset for the kubelet's 110");
+    // A count of seconds or nodes: whole, 1 or more.
+    const wholeCount = (path: string, value: number | undefined, unit: string, fallback: number) => {
+        if (value !== undefined && !(Number.isInteger(value) && value >= 1))
+            issue(path, `${value} is not a whole number of ${unit}`, `give 1 or more, or leave it unset for ${fallback}`);
+    };
+    // Both drains run kubectl from a release handed over or installed here.
+    const needsKubectl = (key: "removal" | "upgrade", what: string) => {
+        if (args[key] && (args.installed !== undefined) !== (args.release !== undefined) && !has("kubectl"))
+            issue(
+                args.installed !== undefined ? "installed" : "release",
+                `no release holds kubectl, which ${what} drains the node with`,
+                `add kubectl to the Kubernetes node release, or leave \`${key}\` unset`,
+            );
+    };
     const drainTimeoutSeconds = args.removal && (args.removal.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS);
-    if (drainTimeoutSeconds !== undefined && !(Number.isInteger(drainTimeoutSeconds) && drainTimeoutSeconds >= 1))
-        issue(
-            "removal.drainTimeoutSeconds",
-            `${drainTimeoutSeconds} is not a whole number of seconds`,
-            `give 1 or more, or leave it unset for ${DEFAULT_DRAIN_TIMEOUT_SECONDS}`,
-        );
-    if (args.removal && (args.installed !== undefined) !== (args.release !== undefined) && !has("kubectl"))
-        issue(
-            args.installed !== undefined ? "installed" : "release",
-            "no release holds kubectl, which the removal drains the node with",
-            "add kubectl to the Kubernetes node release, or leave `removal` unset",
-        );
+    wholeCount("removal.drainTimeoutSeconds", drainTimeoutSeconds, "seconds", DEFAULT_DRAIN_TIMEOUT_SECONDS);
+    needsKubectl("removal", "the removal");
     const upgrade = args.upgrade && {
         maxUnavailable: args.upgrade.maxUnavailable ?? DEFAULT_UPGRADE_MAX_UNAVAILABLE,
         drainTimeoutSeconds: args.upgrade.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS,
     };
-    if (upgrade && !(Number.isInteger(upgrade.maxUnavailable) && upgrade.maxUnavailable >= 1))
-        issue(
-            "upgrade.maxUnavailable",
-            `${upgrade.maxUnavailable} is not a whole number of nodes`,
-            `give 1 or more, or leave it unset for ${DEFAULT_UPGRADE_MAX_UNAVAILABLE}`,
-        );
-    if (upgrade && !(Number.isInteger(upgrade.drainTimeoutSeconds) && upgrade.drainTimeoutSeconds >= 1))
-        issue(
-            "upgrade.drainTimeoutSeconds",
-            `${upgrade.drainTimeoutSeconds} is not a whole number of seconds`,
-            `give 1 or more, or leave it unset for ${DEFAULT_DRAIN_TIMEOUT_SECONDS}`,
-        );
-    if (args.upgrade && (args.installed !== undefined) !== (args.release !== undefined) && !has("kubectl"))
-        issue(
-            args.installed !== undefined ? "installed" : "release",
-            "no release holds kubectl, which an upgrade drains the node with",
-            "add kubectl to the Kubernetes node release, or leave `upgrade` unset",
-        );
+    wholeCount("upgrade.maxUnavailable", upgrade?.maxUnavailable, "nodes", DEFAULT_UPGRADE_MAX_UNAVAILABLE);
+    wholeCount("upgrade.drainTimeoutSeconds", upgrade?.drainTimeoutSeconds, "seconds", DEFAULT_DRAIN_TIMEOUT_SECONDS);
+    needsKubectl("upgrade", "an upgrade");
 
     // Runtime.
     const sandboxImage = args.sandboxImage ?? DEFAULT_SANDBOX_IMAGE;

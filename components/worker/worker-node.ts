@@ -233,8 +233,8 @@ export class WorkerNode extends pulumi.ComponentResource {
             );
         }
         // Once the kubelet and kube-proxy are back, the node takes pods again and gives its slot back.
-        const uncordon = args.upgrade ? upgradeCommand("uncordon", renderUpgradeUncordonScript(plan, binPath("kubectl")), [kubeProxyLink.ready]) : undefined;
-        this.ready = uncordon ?? kubeProxyLink.ready;
+        if (args.upgrade) upgradeCommand("uncordon", renderUpgradeUncordonScript(plan, binPath("kubectl")), [kubeProxyLink.ready]);
+        this.ready = kubeProxyLink.ready;
         this.nodeName = kubeletLink.ready.whenReady(plan.name);
         this.registerOutputs({ nodeName: this.nodeName, servingCertificateExpiry: this.servingCertificateExpiry });
     }

@@ -27,8 +27,8 @@ import {
     NODE_DRAINER_USER,
 } from "../../../components/worker/drainer";
 
-const planOf = (over: Partial<WorkerNodeArgs> = {}): WorkerNodePlan => {
-    const { plan, issues } = planWorkerNode("main", {
+const planned = (over: Partial<WorkerNodeArgs> = {}) =>
+    planWorkerNode("main", {
         host: { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21" } },
         version: "1.37.2",
         installed: [],
@@ -37,6 +37,8 @@ const planOf = (over: Partial<WorkerNodeArgs> = {}): WorkerNodePlan => {
         bootstrapToken: "abcdef.0123456789abcdef",
         ...over,
     });
+const planOf = (over: Partial<WorkerNodeArgs> = {}): WorkerNodePlan => {
+    const { plan, issues } = planned(over);
     assert.deepEqual(
         issues.filter((i) => i.path !== "installed"),
         [],
@@ -254,16 +256,7 @@ test("the drainer may create Leases in kube-system, and get, replace and delete 
 });
 
 test("upgrade Args: whole numbers of nodes and seconds, and kubectl among the releases", () => {
-    const issuesOf = (over: Partial<WorkerNodeArgs>) =>
-        planWorkerNode("main", {
-            host: { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21" } },
-            version: "1.37.2",
-            installed: [],
-            endpoint: { host: "10.77.0.100" },
-            ca: undefined as never,
-            bootstrapToken: "abcdef.0123456789abcdef",
-            ...over,
-        }).issues.map((i) => `${i.path}: ${i.message}`);
+    const issuesOf = (over: Partial<WorkerNodeArgs>) => planned(over).issues.map((i) => `${i.path}: ${i.message}`);
     const bad = issuesOf({ upgrade: { kubeconfig: "k", maxUnavailable: 0, drainTimeoutSeconds: 1.5 } });
     assert.ok(bad.includes("upgrade.maxUnavailable: 0 is not a whole number of nodes"), bad.join("; "));
     assert.ok(bad.includes("upgrade.drainTimeoutSeconds: 1.5 is not a whole number of seconds"), bad.join("; "));
