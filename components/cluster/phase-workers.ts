@@ -34,8 +34,8 @@ export function deployWorkers(
         const installed: InstalledRelease[] = files.map((f) => plan.release(f.name, f.version));
         // containerd finds the CNI plugins where the release put them.
         const cni = installed.find((r) => r.paths.bridge !== undefined);
-        // Nodes drain on removal with the kubectl their Kubernetes release holds (the server tarball, or a pinned kubectl).
-        // and before their kubelet moves to another version, a few at a time.
+        // Nodes drain with the kubectl their Kubernetes release holds (the server tarball, or a pinned
+        // kubectl): on removal, and before their kubelet moves to another version, a few at a time.
         const drains =
             drainer && installed.some((r) => r.paths.kubectl !== undefined)
                 ? { removal: { kubeconfig: drainer.kubeconfig }, upgrade: { kubeconfig: drainer.kubeconfig, ...spec.nodes.upgrade } }
