@@ -1,8 +1,8 @@
 // The program (index.ts) on the mock runtime with the seed 001 example stack: what it declares,
 // once per host, in which order, and with which secrets.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -12,7 +12,9 @@ import { recordingMocks, settled } from "../../support/recording-mocks";
 const registered = recordingMocks();
 const stack = parse(readFileSync(join(__dirname, "../../../stacks/Pulumi.seed001.yaml"), "utf8")).config;
 const cluster = stack["k8s-binary:cluster"];
-const keyFile = join(mkdtempSync(join(tmpdir(), "k8s-binary-cluster-")), "id_ed25519");
+const keyDir = mkdtempSync(join(tmpdir(), "k8s-binary-cluster-"));
+after(() => rmSync(keyDir, { recursive: true, force: true }));
+const keyFile = join(keyDir, "id_ed25519");
 writeFileSync(keyFile, "-----BEGIN OPENSSH PRIVATE KEY-----\nunit-test-key\n-----END OPENSSH PRIVATE KEY-----\n");
 cluster.ssh.privateKeyPath = keyFile;
 pulumi.runtime.setAllConfig({ "k8s-binary:cluster": JSON.stringify(cluster) });

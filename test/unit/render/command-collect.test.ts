@@ -4,7 +4,7 @@
 // that registered no facts (or secret ones) refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -126,7 +126,7 @@ test("placeholders embedded base64-encoded, as kubeconfigs embed keys, are named
     assert.equal(subs.apply(`client-key-data: ${Buffer.from(key).toString("base64")}\n`), `client-key-data: <base64 of ${key}>\n`);
 });
 
-test("files, units, releases and images from facts; look-alike steps, secrets, order, cluster objects and unknown hosts", () => {
+test("files, units, releases and images from facts; look-alike steps, secrets, order, cluster objects and unknown hosts", (t) => {
     const subs = new Substitutions();
     const r = collect(spec, program(subs), subs);
     const host = r.hosts.find((h) => h.name === "dev-master")!;
@@ -163,7 +163,9 @@ test("files, units, releases and images from facts; look-alike steps, secrets, o
         ["flannel-cfg"],
     );
 
-    const dir = join(mkdtempSync(join(tmpdir(), "k8s-binary-render-collect-")), "out");
+    const work = mkdtempSync(join(tmpdir(), "k8s-binary-render-collect-"));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const dir = join(work, "out");
     writeRender(dir, r, { stack: "dev", stackFile: "stacks/Pulumi.dev.yaml", configNotes: [], warnings: [], outputs: {} });
     const cm = join(dir, "cluster/core-v1-ConfigMap/flannel-cfg.yaml");
     assert.ok(existsSync(cm));

@@ -2,15 +2,16 @@
 // scripts' wording: rendered with every remote script reworded (test/support/reword-scripts.ts:
 // same steps, other words), the seed 001 stack gives the same files, units, releases, summary
 // and graph; only the step scripts differ.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const root = join(__dirname, "../../..");
 const work = mkdtempSync(join(tmpdir(), "k8s-binary-render-wording-"));
+after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs the render command with extra node options; resolves with its exit code and stderr. */
 function render(out: string, preload: string[]): Promise<{ code: number | null; stderr: string }> {

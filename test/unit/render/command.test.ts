@@ -1,10 +1,10 @@
 // The offline render command (scripts/render.ts) run as a user runs it, on the example stacks:
 // what it writes for which host, that no key material reaches the folder, that the units it
 // shows pass systemd's verifier, and that two renders are byte-identical.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { verifyUnit } from "../../support/systemd-verify";
@@ -13,6 +13,7 @@ import { randomToken, SSH_KEY_PLACEHOLDER } from "../../../scripts/render/placeh
 
 const root = join(__dirname, "../../..");
 const work = mkdtempSync(join(tmpdir(), "k8s-binary-render-"));
+after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs the render command; resolves with its exit code and output. */
 function render(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
