@@ -8,7 +8,7 @@ import { formatIssue, loadStackFile, SpecError } from "../../components/cluster-
 import { parseStackYaml } from "../../components/cluster-spec/stack-yaml";
 import { EngineRunError, runProgram, type RunResult } from "../../test/support/engine";
 import { mirrorBinaries } from "../../test/support/mirror-binaries";
-import { testbedAvailable } from "../../test/support/testbed";
+import { diskPressureProblem, testbedAvailable } from "../../test/support/testbed";
 import { mirrorImages, tool } from "../../test/support/toolchain";
 import { type KeeperRecord, runningKeeper, startKeeper, stopKeeper } from "./keeper-control";
 import { DEFAULT_OPTIONS, type SandboxOptions } from "./options";
@@ -46,6 +46,8 @@ async function ensureHosts(paths: SandboxPaths, options: SandboxOptions, log: (l
     // Root, Linux, the cgroup layout: said here, not in the keeper's log.
     const machine = testbedAvailable();
     if (!machine.ok) throw new Error(`this machine cannot run the sandbox's hosts: ${machine.reason}`);
+    const disk = diskPressureProblem();
+    if (disk) throw new Error(`this machine cannot run the sandbox's hosts: ${disk}`);
     log(`starting ${names.length} hosts (${names.join(", ")}) and the release mirror...`);
     const keeper = await startKeeper(paths, names);
     log(`hosts up: ${keeper.hosts.map((h) => `${h.name} ${h.address}`).join(", ")}`);

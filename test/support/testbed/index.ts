@@ -4,5 +4,6 @@
  */
 export { testbedAvailable, testbedSkip, requireTestbed } from "./availability";
 export { startTestbed } from "./testbed";
+export { diskPressureProblem } from "./disk";
 export { sshExec, type SshExecOptions } from "./ssh-client";
 export type { Testbed, TestbedConnection, TestbedHost, TestbedOptions, TestbedTimings, ExecOptions, ExecResult } from "./types";

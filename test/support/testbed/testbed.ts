@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { testbedAvailable } from "./availability";
+import { diskPressureProblem } from "./disk";
 import { type HostPaths, hostPaths, renderBootScript } from "./boot";
 import { cgroupPids, createHostCgroups, hostCgroups, type InstanceCgroups, isPopulated, killCgroup, resetHostCgroups, thawFreezers } from "./cgroup";
 import { onProcessExit, teardownInstanceSync } from "./cleanup";
@@ -254,6 +255,8 @@ export async function startTestbed(options: TestbedOptions): Promise<Testbed> {
     checkClusterRanges(podCidr, serviceCidr);
     const availability = testbedAvailable();
     if (!availability.ok) throw new Error(availability.reason);
+    const disk = diskPressureProblem();
+    if (disk) throw new Error(disk);
 
     const start = performance.now();
     const claim = claimInstance();
