@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
-import { builtEtcdRelease } from "../support/etcd-release";
-import { familyPath, publishedDigest, tool, versions } from "../support/toolchain";
+import { tool } from "../support/toolchain";
+import { checkedExec, localControlPlaneBinaries, programConfig, testbedHost } from "../support/testbed-stack";
 import { readCheckpoint, runProgram } from "../support/engine";
 import { apiGet, credentialsOf, startApiPoller } from "../support/api-poller";
 import { findLeaks, describeLeaks } from "../support/secret-scan";
@@ -25,24 +25,16 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
     if (!requireTestbed(t)) return;
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-cluster-"));
     t.after(() => rmSync(work, { recursive: true, force: true }));
-    const release = builtEtcdRelease();
-    const serverTarball = join(familyPath("kubernetes"), "release", "kubernetes", `v${versions.KUBERNETES}`, "kubernetes-server-linux-amd64.tar.gz");
     const testbed: Testbed = await startTestbed({ hosts: ["cp1", "cp2", "e3", "lb1", "lb2"] });
     t.after(() => testbed.stop());
     const vip = testbed.address(100);
-    const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
+    const host = (name: string, roles: string[]) => testbedHost(testbed, name, roles);
+    const binaries = localControlPlaneBinaries();
     const cluster = (changes: { apiserverFlags?: Record<string, string>; serviceCidr?: string; rotation?: number } = {}) => ({
         name: "testbed",
         hosts: [host("cp1", ["etcd", "control-plane"]), host("cp2", ["etcd", "control-plane"]), host("e3", ["etcd"]), host("lb1", ["lb"]), host("lb2", ["lb"])],
         ssh: { user: "root" },
-        binaries: {
-            kubernetes: {
-                version: versions.KUBERNETES,
-                localPath: dirname(serverTarball),
-                serverTarball: { sha512: publishedDigest(`${serverTarball}.sha512`, "kubernetes-server-linux-amd64.tar.gz") },
-            },
-            etcd: { version: release.version, sha256: release.sha256, localPath: release.dir },
-        },
+        binaries,
         network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: changes.serviceCidr ?? testbed.serviceCidr },
         loadBalancer: { vip, interface: "eth0", virtualRouterId: 77 },
         pki: { rotation: changes.rotation ?? 0 },
@@ -50,14 +42,10 @@ test("the k8s-binary program deploys a stack's hosts, etcd, LB and control plane
         controlPlane: { extraSans: ["api.testbed.example"], registerNodes: false, extraFlags: { apiserver: changes.apiserverFlags ?? {} } },
     });
     const privateKey = testbed.hosts[0].connection.privateKey;
-    const configOf = (spec: object) => ({ "k8s-binary:cluster": JSON.stringify(spec), "k8s-binary:sshPrivateKey": privateKey });
+    const configOf = (spec: object) => programConfig(testbed, spec);
     const config = configOf(cluster());
     const stateFile = join(work, "state.json");
-    const exec = async (h: string, cmd: string) => {
-        const r = await testbed.exec(h, cmd);
-        assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const exec = checkedExec(testbed);
     const startedAt = async (h: string, unit: string) => Number(await exec(h, `systemctl show -p ExecMainStartTimestampMonotonic --value ${unit}`));
 
     const started = Date.now();

@@ -1,18 +1,18 @@
 // Adding and removing a control-plane host by a change of the stack (issue #14 §4). The program
 // (index.ts) deploys cp1 and cp2 (etcd and the control plane each) behind nginx + keepalived on lb1
-// and lb2 with a VIP; then the stack adds cp3 with the same roles, then drops cp1. While each `up`
-// runs, a client polls the API through the VIP. Proved: cp3 joins etcd and serves, nginx gets it as
-// an upstream, and only what must change does (certificate serials and service start times of
-// every host, before and after); cp1 leaves etcd before its etcd stops and leaves nginx before its
-// apiserver stops, its services and files go, the rest stays healthy, and a second `up` is a no-op.
+// and lb2 with a VIP; then the stack adds cp3 with the same roles, drops cp1, and adds cp1 back.
+// While each `up` runs, a client polls the API through the VIP. Proved: cp3 joins etcd and serves,
+// nginx gets it as an upstream, and only what must change does (certificate serials and service
+// start times of every host, before and after); cp1 leaves etcd before its etcd stops and leaves
+// nginx before its apiserver stops, its services and files go, the rest stays healthy; cp1 added
+// back joins as a new member despite the etcd data it kept; a second `up` is a no-op.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { requireTestbed, startTestbed, type Testbed } from "../support/testbed";
-import { builtEtcdRelease } from "../support/etcd-release";
-import { familyPath, publishedDigest, versions } from "../support/toolchain";
+import { checkedExec, localControlPlaneBinaries, programConfig, testbedHost } from "../support/testbed-stack";
 import { runProgram, type RunResult } from "../support/engine";
 import { apiGet, credentialsOf, startApiPoller, type PollReport } from "../support/api-poller";
 
@@ -30,47 +30,34 @@ test("control-plane hosts are added and removed by a change of the stack", async
     if (!requireTestbed(t)) return;
     const work = mkdtempSync(join(tmpdir(), "k8s-binary-cp-members-"));
     t.after(() => rmSync(work, { recursive: true, force: true }));
-    const release = builtEtcdRelease();
-    const serverTarball = join(familyPath("kubernetes"), "release", "kubernetes", `v${versions.KUBERNETES}`, "kubernetes-server-linux-amd64.tar.gz");
     const testbed: Testbed = await startTestbed({ hosts: HOSTS });
     t.after(() => testbed.stop());
     const vip = testbed.address(100);
-    const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
+    const host = (name: string, roles: string[]) => testbedHost(testbed, name, roles);
+    const binaries = localControlPlaneBinaries();
     const spec = (controlPlane: string[], initialMembers: string[]) => ({
         name: "testbed",
         hosts: [...controlPlane.map((h) => host(h, ["etcd", "control-plane"])), host("lb1", ["lb"]), host("lb2", ["lb"])],
         ssh: { user: "root" },
-        binaries: {
-            kubernetes: {
-                version: versions.KUBERNETES,
-                localPath: dirname(serverTarball),
-                serverTarball: { sha512: publishedDigest(`${serverTarball}.sha512`, "kubernetes-server-linux-amd64.tar.gz") },
-            },
-            etcd: { version: release.version, sha256: release.sha256, localPath: release.dir },
-        },
+        binaries,
         network: { hostSubnets: [testbed.subnet], podCidr: testbed.podCidr, serviceCidr: testbed.serviceCidr },
         loadBalancer: { vip, interface: "eth0", virtualRouterId: 79 },
         // The members that started etcd: kept as they were while others join (docs/etcd-membership.md).
         etcd: { initialMembers },
         controlPlane: { registerNodes: false },
     });
-    const privateKey = testbed.hosts[0].connection.privateKey;
     const stateFile = join(work, "state.json");
     const up = async (label: string, controlPlane: string[], initialMembers: string[]) => {
         const started = Date.now();
         const result = await runProgram({
             program: PROGRAM,
             stateFile,
-            config: { "k8s-binary:cluster": JSON.stringify(spec(controlPlane, initialMembers)), "k8s-binary:sshPrivateKey": privateKey },
+            config: programConfig(testbed, spec(controlPlane, initialMembers)),
         });
         console.log(`${label}: ${result.commandLog.length} remote commands in ${Date.now() - started} ms`);
         return result;
     };
-    const exec = async (h: string, cmd: string) => {
-        const r = await testbed.exec(h, cmd);
-        assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const exec = checkedExec(testbed);
     // "<path> <serial>" per certificate file of every host.
     const serials = async () => {
         const out: Record<string, string> = {};
@@ -121,21 +108,23 @@ test("control-plane hosts are added and removed by a change of the stack", async
         assert.notEqual((await testbed.exec("cp3", "test -e /etc/kubernetes")).code, 0);
     });
 
+    /** An `up` to another membership while a client polls through the VIP; what it changed on every host. */
+    const change = async (label: string, controlPlane: string[], initialMembers: string[]) => {
+        const certsBefore = await serials();
+        const timesBefore = await startTimes();
+        const poller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
+        const run = await up(label, controlPlane, initialMembers);
+        const polled = await poller.stop();
+        report(label, polled);
+        const times = await startTimes();
+        const result = { run, polled, times, certs: changed(certsBefore, await serials()), restarted: changed(timesBefore, times) };
+        console.log(`${label}: certificates changed: ${JSON.stringify(result.certs)}`);
+        console.log(`${label}: services (re)started or stopped: ${JSON.stringify(result.restarted)}`);
+        return result;
+    };
+
     // Adding cp3.
-    const certsBefore = await serials();
-    const timesBefore = await startTimes();
-    const addPoller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
-    await up("add cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2"]);
-    const addPolled = await addPoller.stop();
-    report("add cp3", addPolled);
-    const certsAdded = await serials();
-    const timesAdded = await startTimes();
-    const reissued = changed(certsBefore, certsAdded).filter((k) => !k.startsWith("cp3:"));
-    const restarted = changed(timesBefore, timesAdded);
-    console.log(
-        `add cp3: certificates changed off cp3: ${JSON.stringify(reissued)}; new on cp3: ${Object.keys(certsAdded).filter((k) => k.startsWith("cp3:")).length}`,
-    );
-    console.log(`add cp3: services (re)started: ${JSON.stringify(restarted)}`);
+    const added = await change("add cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2"]);
 
     await t.test("cp3 joins etcd and serves; nginx on both lb hosts sends to it", async () => {
         assert.deepEqual(await memberList("cp3"), ["started,cp1", "started,cp2", "started,cp3"]);
@@ -145,18 +134,21 @@ test("control-plane hosts are added and removed by a change of the stack", async
     });
 
     await t.test("no certificate off cp3 is re-issued", () => {
-        assert.deepEqual(reissued, []);
+        assert.deepEqual(
+            added.certs.filter((k) => !k.startsWith("cp3:")),
+            [],
+        );
     });
 
     await t.test("only the apiservers restart (their --etcd-servers gained cp3), one after the other; etcd, the controllers, nginx and keepalived stay", () => {
         const expected = ["cp1/kube-apiserver", "cp2/kube-apiserver", ...UNITS.cp.map((u) => `cp3/${u}`)].sort();
-        assert.deepEqual(restarted, expected);
-        assert.ok(timesAdded["cp2/kube-apiserver"] > timesAdded["cp1/kube-apiserver"], "cp2's apiserver after cp1's");
+        assert.deepEqual(added.restarted, expected);
+        assert.ok(added.times["cp2/kube-apiserver"] > added.times["cp1/kube-apiserver"], "cp2's apiserver after cp1's");
     });
 
     await t.test("no request through the VIP failed while cp3 was added", () => {
-        assert.ok(addPolled.requests > 100, `${addPolled.requests} requests`);
-        assert.deepEqual(addPolled.failures, [], `error window ${addPolled.errorWindowMs} ms`);
+        assert.ok(added.polled.requests > 100, `${added.polled.requests} requests`);
+        assert.deepEqual(added.polled.failures, [], `error window ${added.polled.errorWindowMs} ms`);
     });
 
     // Removing cp1, made etcd's leader first, so the removal is a leader's: it hands the lead over
@@ -174,19 +166,8 @@ test("control-plane hosts are added and removed by a change of the stack", async
         );
     }
     assert.ok(await leads("cp1"), "cp1 leads etcd before its removal");
-    const certsMid = certsAdded;
-    const timesMid = timesAdded;
-    const removePoller = startApiPoller(creds, "/api/v1/namespaces/kube-system");
-    const removed = await up("remove cp1", ["cp2", "cp3"], ["cp2"]);
-    const removePolled = await removePoller.stop();
-    report("remove cp1", removePolled);
-    const certsRemoved = await serials();
-    const timesRemoved = await startTimes();
-    const removeChanged = changed(certsMid, certsRemoved).filter((k) => !k.startsWith("cp1:"));
-    const removeRestarted = changed(timesMid, timesRemoved);
-    console.log(`remove cp1: certificates changed off cp1: ${JSON.stringify(removeChanged)}`);
-    console.log(`remove cp1: services (re)started or stopped: ${JSON.stringify(removeRestarted)}`);
-    const log = steps(removed);
+    const removed = await change("remove cp1", ["cp2", "cp3"], ["cp2"]);
+    const log = steps(removed.run);
     console.log(`remove cp1 steps:\n  ${log.join("\n  ")}`);
 
     await t.test("cp1 leaves etcd before its etcd stops, and nginx before its apiserver stops", () => {
@@ -196,7 +177,7 @@ test("control-plane hosts are added and removed by a change of the stack", async
             return i;
         };
         assert.ok(at(/^delete .*-etcd-cp1-leave$/) < at(/^delete .*-etcd-cp1-etcd-activate$/), "member remove before etcd stops");
-        assert.match(removed.commandLog[at(/^delete .*-etcd-cp1-leave$/)].logged, /cp1 handed the lead to [0-9a-f]+/);
+        assert.match(removed.run.commandLog[at(/^delete .*-etcd-cp1-leave$/)].logged, /cp1 handed the lead to [0-9a-f]+/);
         const lastReload = Math.max(at(/^update .*-lb1-.*apiserver-lb.*-activate$/), at(/^update .*-lb2-.*apiserver-lb.*-activate$/));
         assert.ok(lastReload < at(/^delete .*-control-plane-cp1-kube-apiserver-activate$/), "nginx reloaded before cp1's apiserver stops");
     });
@@ -213,16 +194,47 @@ test("control-plane hosts are added and removed by a change of the stack", async
     });
 
     await t.test("no certificate of cp2, cp3 or the lb hosts is re-issued", () => {
-        assert.deepEqual(removeChanged, []);
+        assert.deepEqual(
+            removed.certs.filter((k) => !k.startsWith("cp1:")),
+            [],
+        );
     });
 
     await t.test("no request through the VIP failed while cp1 was removed", () => {
-        assert.ok(removePolled.requests > 100, `${removePolled.requests} requests`);
-        assert.deepEqual(removePolled.failures, [], `error window ${removePolled.errorWindowMs} ms`);
+        assert.ok(removed.polled.requests > 100, `${removed.polled.requests} requests`);
+        assert.deepEqual(removed.polled.failures, [], `error window ${removed.polled.errorWindowMs} ms`);
+    });
+
+    // Adding cp1 back: its former etcd data is still there (a removal keeps /var/lib/etcd, in case
+    // it is wanted), and etcd started on it would come up as the removed member.
+    assert.equal(await exec("cp1", "test -d /var/lib/etcd/member && echo kept"), "kept", "cp1 kept its former etcd data");
+    const readded = await change("add cp1 back", ["cp1", "cp2", "cp3"], ["cp2"]);
+
+    await t.test("cp1 added back rejoins etcd as a new member, its former data moved aside, and serves", async () => {
+        const joined = readded.run.commandLog.find((e) => /-etcd-cp1-join$/.test(e.urn));
+        assert.ok(joined, "cp1's join step ran");
+        assert.match(joined.logged, /moved stale etcd data of a former membership to \/var\/lib\/etcd\.removed-\d{8}T\d{6}Z/);
+        assert.deepEqual(await memberList("cp2"), ["started,cp1", "started,cp2", "started,cp3"]);
+        for (const u of UNITS.cp) assert.equal(await exec("cp1", `systemctl is-active ${u}`), "active", `cp1 ${u}`);
+        assert.equal(await readyz("cp1"), 200);
+        for (const lb of ["lb1", "lb2"]) assert.deepEqual(await upstreams(lb), ["cp1", "cp2", "cp3"].map((h) => `server ${addr(h)}:6443`).sort(), lb);
+    });
+
+    await t.test("adding cp1 back re-issues no certificate off cp1 and restarts only the other apiservers", () => {
+        assert.deepEqual(
+            readded.certs.filter((k) => !k.startsWith("cp1:")),
+            [],
+        );
+        assert.deepEqual(readded.restarted, ["cp2/kube-apiserver", "cp3/kube-apiserver", ...UNITS.cp.map((u) => `cp1/${u}`)].sort());
+    });
+
+    await t.test("no request through the VIP failed while cp1 was added back", () => {
+        assert.ok(readded.polled.requests > 100, `${readded.polled.requests} requests`);
+        assert.deepEqual(readded.polled.failures, [], `error window ${readded.polled.errorWindowMs} ms`);
     });
 
     await t.test("a second up changes nothing", async () => {
-        const again = await up("again", ["cp2", "cp3"], ["cp2"]);
+        const again = await up("again", ["cp1", "cp2", "cp3"], ["cp2"]);
         assert.deepEqual(
             again.commandLog.map((e) => e.urn),
             [],
