@@ -41,7 +41,7 @@ export function isNodeHost(spec: Pick<ClusterSpec, "controlPlane">, host: Pick<H
 }
 
 /** The hosts running a kubelet (WorkerNode), in spec order. */
-export function nodeHosts(spec: ClusterSpec): HostSpec[] {
+export function nodeHosts(spec: Pick<ClusterSpec, "hosts" | "controlPlane">): HostSpec[] {
     return spec.hosts.filter((h) => isNodeHost(spec, h));
 }
 

@@ -9,6 +9,7 @@ import {
     userNameProblem,
 } from "../host/value-checks";
 import { isIPv4, isIPv4Cidr } from "./net";
+import { maxUnavailableProblem } from "./node-upgrade";
 import { DEFAULT_APISERVER_PORT } from "../control-plane/needs";
 import { LB_DEFAULTS } from "../lb/args";
 import { DEFAULT_FLANNEL_CNI_PLUGIN_IMAGE, DEFAULT_FLANNEL_IMAGE } from "../flannel/args";
@@ -498,12 +499,16 @@ export const nodesSchema = z
         upgrade: z
             .strictObject({
                 maxUnavailable: z
-                    .number()
-                    .int()
-                    .min(1)
+                    .unknown()
+                    .transform((value, ctx): number | string => {
+                        const problem = maxUnavailableProblem(value);
+                        if (!problem) return value as number | string;
+                        ctx.addIssue({ code: "custom", message: problem });
+                        return z.NEVER;
+                    })
                     .default(1)
                     .describe(
-                        "How many nodes are drained at once when the kubelets move to another Kubernetes version (each node cordoned and drained before its kubelet restarts, uncordoned once Ready). Default: 1.",
+                        'How many nodes are drained at once when the kubelets move to another Kubernetes version (each node cordoned and drained before its kubelet restarts, uncordoned once Ready): a count, or a percentage of the nodes such as "20%" (rounded down, at least 1). Default: 1.',
                     ),
                 drainTimeoutSeconds: z
                     .number()

@@ -4,6 +4,7 @@ import type { ControlPlane } from "../control-plane";
 import { Certificate, renderKubeconfig, type CaKeyPair } from "../pki";
 import { NODE_DRAINER_USER, nodeDrainerClusterRole, nodeDrainerClusterRoleBinding, nodeDrainerSlotRole, nodeDrainerSlotRoleBinding } from "../worker";
 import type { ClusterSpec } from "../cluster-spec/schema";
+import { upgradeSlotCount } from "../cluster-spec/node-upgrade";
 
 /**
  * The identity nodes removed from the stack are drained with: a client certificate from the
@@ -33,7 +34,7 @@ export function nodeDrainerKubeconfig(
     const inCluster = { parent, provider: cluster.controlPlane.provider };
     const role = new k8s.rbac.v1.ClusterRole(id, nodeDrainerClusterRole(), inCluster);
     const binding = new k8s.rbac.v1.ClusterRoleBinding(id, nodeDrainerClusterRoleBinding(), { ...inCluster, dependsOn: [role] });
-    const slotRole = new k8s.rbac.v1.Role(`${id}-upgrade-slots`, nodeDrainerSlotRole(spec.nodes.upgrade.maxUnavailable), inCluster);
+    const slotRole = new k8s.rbac.v1.Role(`${id}-upgrade-slots`, nodeDrainerSlotRole(upgradeSlotCount(spec)), inCluster);
     const slotBinding = new k8s.rbac.v1.RoleBinding(`${id}-upgrade-slots`, nodeDrainerSlotRoleBinding(), { ...inCluster, dependsOn: [slotRole] });
     const kubeconfig = pulumi.secret(
         pulumi

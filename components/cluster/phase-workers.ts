@@ -5,6 +5,7 @@ import type { InstalledRelease } from "../host";
 import type { CaKeyPair } from "../pki";
 import { DEFAULT_CNI_BIN_DIR } from "../flannel/args";
 import { WorkerNode } from "../worker";
+import { upgradeSlotCount } from "../cluster-spec/node-upgrade";
 import { roleReleases } from "./host-needs";
 import { nodeDrainerKubeconfig } from "./node-drainer";
 import { flannelReleasesOn } from "./phase-network";
@@ -24,6 +25,7 @@ export function deployWorkers(
     const args = workerNodeArgs(spec, hosts);
     const token = pulumi.secret(cluster.controlPlane.bootstrapToken.apply((t) => `${t.id}.${t.secret}`));
     const drainer = args.size > 0 ? nodeDrainerKubeconfig(parent, name, spec, cluster) : undefined;
+    const slots = upgradeSlotCount(spec);
     const list = [...args].map(([hostName, a]): [string, WorkerNode] => {
         const hostSpec = spec.hosts.find((h) => h.name === hostName)!;
         const files = roleReleases(spec, hostSpec).worker.flatMap((purpose) => {
@@ -38,7 +40,7 @@ export function deployWorkers(
         // kubectl): on removal, and before their kubelet moves to another version, a few at a time.
         const drains =
             drainer && installed.some((r) => r.paths.kubectl !== undefined)
-                ? { removal: { kubeconfig: drainer.kubeconfig }, upgrade: { kubeconfig: drainer.kubeconfig, ...spec.nodes.upgrade } }
+                ? { removal: { kubeconfig: drainer.kubeconfig }, upgrade: { kubeconfig: drainer.kubeconfig, ...spec.nodes.upgrade, maxUnavailable: slots } }
                 : {};
         // And flannel's CNI plugin where its mode puts it.
         const flannelCni = flannelReleasesOn(spec, hostSpec, plans, releases).find((r) => r.paths.flannel !== undefined);
