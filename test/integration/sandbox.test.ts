@@ -15,9 +15,9 @@ import { kubectlWith } from "../support/kubectl";
 import { requireTestbed } from "../support/testbed";
 import { isSameProcessAlive } from "../support/testbed/proc";
 import { waitUntil } from "../support/wait-until";
+import { spreadNetexec } from "../support/workloads";
 
 const REPO_ROOT = resolve(__dirname, "../..");
-const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.66.1";
 const MASTERS = ["master01", "master02"];
 const WORKERS = ["node01", "node02"];
 const PHASE_HOSTS: Record<string, string[]> = {
@@ -113,34 +113,7 @@ test("npm run sandbox: seed 001's topology up, in use, re-run, previewed and dow
 
     let webPods: Record<string, string> = {};
     await t.test("a Deployment spreads over both workers; logs and exec reach its pods", async () => {
-        kubectl(
-            ["apply", "-f", "-"],
-            JSON.stringify({
-                apiVersion: "apps/v1",
-                kind: "Deployment",
-                metadata: { name: "web", namespace: "default" },
-                spec: {
-                    replicas: 2,
-                    selector: { matchLabels: { app: "web" } },
-                    template: {
-                        metadata: { labels: { app: "web" } },
-                        spec: {
-                            terminationGracePeriodSeconds: 1,
-                            topologySpreadConstraints: [
-                                {
-                                    maxSkew: 1,
-                                    topologyKey: "kubernetes.io/hostname",
-                                    whenUnsatisfiable: "DoNotSchedule",
-                                    nodeTaintsPolicy: "Honor",
-                                    labelSelector: { matchLabels: { app: "web" } },
-                                },
-                            ],
-                            containers: [{ name: "netexec", image: AGNHOST, args: ["netexec", "--http-port=8080"] }],
-                        },
-                    },
-                },
-            }),
-        );
+        kubectl(["apply", "-f", "-"], JSON.stringify(spreadNetexec("web", 2)));
         await waitUntil(() => kubectl(["get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}"]) === "2", 180_000, "web's two replicas ready");
         const placed = kubectl(["get", "pods", "-l", "app=web", "-o", 'jsonpath={range .items[*]}{.spec.nodeName}={.metadata.name}{"\\n"}{end}']).split("\n");
         webPods = Object.fromEntries(placed.map((l) => l.split("=") as [string, string]));

@@ -21,6 +21,7 @@ import { EngineRunError, runProgram } from "../support/engine";
 import { credentialsOf, startApiPoller } from "../support/api-poller";
 import { startCordonWatcher } from "../support/cordon-watcher";
 import { waitUntil } from "../support/wait-until";
+import { checkedExec, programConfig, testbedHost } from "../support/testbed-stack";
 
 const PROGRAM = join(__dirname, "../../index.ts");
 const CONTROL_PLANE = ["cp1", "cp2"];
@@ -42,7 +43,7 @@ test(`the program upgrades a cluster from ${OLD} to ${NEW} by a change of the st
     const wanted = images.filter((i) => /\/(pause|coredns)[:/]/.test(i.ref) || /coredns:v/.test(i.ref));
     const pause = wanted.find((i) => /\/pause:/.test(i.ref))!.ref;
     const vip = testbed.address(100);
-    const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
+    const host = (name: string, roles: string[]) => testbedHost(testbed, name, roles);
     const specFor = (kubernetes: string) => ({
         name: "testbed",
         hosts: [
@@ -60,8 +61,7 @@ test(`the program upgrades a cluster from ${OLD} to ${NEW} by a change of the st
         flannel: { mode: "none" },
         nodes: testbedNodes(wanted, base, { upgrade: { maxUnavailable: 1 } }),
     });
-    const privateKey = testbed.hosts[0].connection.privateKey;
-    const configFor = (kubernetes: string) => ({ "k8s-binary:cluster": JSON.stringify(specFor(kubernetes)), "k8s-binary:sshPrivateKey": privateKey });
+    const configFor = (kubernetes: string) => programConfig(testbed, specFor(kubernetes));
     const stateFile = join(work, "state.json");
     const up = async (kubernetes: string) => {
         const started = Date.now();
@@ -69,11 +69,7 @@ test(`the program upgrades a cluster from ${OLD} to ${NEW} by a change of the st
         console.log(`up ${kubernetes}: ${result.commandLog.length} remote commands in ${Date.now() - started} ms`);
         return result;
     };
-    const exec = async (h: string, cmd: string) => {
-        const r = await testbed.exec(h, cmd);
-        assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const exec = checkedExec(testbed);
     // Monotonic start times: the test hosts share one kernel, so they order across hosts.
     const startedAt = async (h: string, unit: string) => Number(await exec(h, `systemctl show -p ExecMainStartTimestampMonotonic --value ${unit}`));
     const startTimes = async () => {

@@ -20,11 +20,12 @@ import { kubectlWith } from "../support/kubectl";
 import { testbedNodes } from "../support/testbed-nodes";
 import { EngineRunError, runProgram } from "../support/engine";
 import { deployThroughCrash } from "../support/crashed-deployment";
+import { AGNHOST, spreadNetexec } from "../support/workloads";
+import { checkedExec, programConfig, testbedHost } from "../support/testbed-stack";
 
 const PROGRAM = join(__dirname, "../../index.ts");
 const WORKERS = ["w1", "w2"];
 const NODES = ["cp1", ...WORKERS];
-const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.66.1";
 
 test("the program joins two workers to a control plane on real hosts", { timeout: 30 * 60_000 }, async (t) => {
     if (!requireTestbed(t)) return;
@@ -36,7 +37,7 @@ test("the program joins two workers to a control plane on real hosts", { timeout
     const base = await testbed.serveDirectory(mirror);
     const images = mirrorImages(mirror);
     const wanted = images.filter((i) => /\/(pause|coredns|agnhost)[:/]/.test(i.ref) || /coredns:v/.test(i.ref));
-    const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
+    const host = (name: string, roles: string[]) => testbedHost(testbed, name, roles);
     const specWith = ({ w1Labels = {}, maxPods, workers = WORKERS }: { w1Labels?: Record<string, string>; maxPods?: number; workers?: string[] } = {}) => ({
         name: "testbed",
         hosts: [host("cp1", ["etcd", "control-plane"]), { ...host("w1", ["worker"]), labels: w1Labels }, host("w2", ["worker"])].filter(
@@ -49,15 +50,10 @@ test("the program joins two workers to a control plane on real hosts", { timeout
         flannel: { mode: "none" },
         nodes: testbedNodes(wanted, base, maxPods === undefined ? {} : { maxPods }),
     });
-    const privateKey = testbed.hosts[0].connection.privateKey;
-    const configOf = (spec: object) => ({ "k8s-binary:cluster": JSON.stringify(spec), "k8s-binary:sshPrivateKey": privateKey });
+    const configOf = (spec: object) => programConfig(testbed, spec);
     const config = configOf(specWith());
     const stateFile = join(work, "state.json");
-    const exec = async (h: string, cmd: string) => {
-        const r = await testbed.exec(h, cmd);
-        assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const exec = checkedExec(testbed);
 
     // The first deployment dies halfway (SIGKILL to the CLI and all below it, as a crash of the
     // machine running Pulumi), then its state is made what a kill inside a checkpoint save leaves;
@@ -296,31 +292,7 @@ openssl x509 -in ${pki}/kubelet-client-aged.pem -noout -serial; systemctl restar
 
     await t.test("a worker removed from the stack is drained, deregistered and cleaned up; its pods move", async () => {
         // Two replicas, one per schedulable node (cordoned nodes leave the spread: nodeTaintsPolicy Honor).
-        apply({
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: "spread", namespace: "default" },
-            spec: {
-                replicas: 2,
-                selector: { matchLabels: { app: "spread" } },
-                template: {
-                    metadata: { labels: { app: "spread" } },
-                    spec: {
-                        terminationGracePeriodSeconds: 1,
-                        topologySpreadConstraints: [
-                            {
-                                maxSkew: 1,
-                                topologyKey: "kubernetes.io/hostname",
-                                whenUnsatisfiable: "DoNotSchedule",
-                                nodeTaintsPolicy: "Honor",
-                                labelSelector: { matchLabels: { app: "spread" } },
-                            },
-                        ],
-                        containers: [{ name: "netexec", image: AGNHOST, imagePullPolicy: "Never", args: ["netexec", "--http-port=8080"] }],
-                    },
-                },
-            },
-        });
+        apply(spreadNetexec("spread", 2, { imagePullPolicy: "Never" }));
         const spreadNodes = () =>
             kubectl(["get", "pods", "-l", "app=spread", "-o", 'jsonpath={range .items[*]}{.spec.nodeName}={.status.phase}{"\\n"}{end}'])
                 .split("\n")

@@ -1,7 +1,6 @@
 // A cluster on the testbed for flannel's proofs and benchmarks: the program (index.ts) with the
 // toolchain's releases and images from a mirror, cp1 (etcd and the control plane, not a node) and
 // the workers w1 and w2, the flannel section chosen per run.
-import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,10 +11,10 @@ import { kubectlWith } from "./kubectl";
 import { testbedNodes } from "./testbed-nodes";
 import { runProgram, type RunResult } from "./engine";
 import { waitUntil } from "./wait-until";
+import { AGNHOST } from "./workloads";
+import { checkedExec, programConfig, testbedHost } from "./testbed-stack";
 
 const PROGRAM = join(__dirname, "../../index.ts");
-/** The image of the test pods (imported on the nodes). */
-export const AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.66.1";
 /** The workers. */
 export const WORKERS = ["w1", "w2"] as const;
 
@@ -42,7 +41,7 @@ export async function startFlannelCluster(withFlannelImages: boolean, cleanup: (
     const images = mirrorImages(mirror);
     const pattern = withFlannelImages ? /\/(pause|coredns|agnhost|flannel|flannel-cni-plugin)[:/]/ : /\/(pause|coredns|agnhost)[:/]/;
     const wanted = images.filter((i) => pattern.test(i.ref) || /coredns:v/.test(i.ref));
-    const host = (name: string, roles: string[]) => ({ name, address: testbed.host(name).address, roles, hostKey: testbed.host(name).hostKey });
+    const host = (name: string, roles: string[]) => testbedHost(testbed, name, roles);
     const specWith = (flannel: FlannelSettings) => ({
         name: "testbed",
         hosts: [host("cp1", ["etcd", "control-plane"]), host("w1", ["worker"]), host("w2", ["worker"])],
@@ -54,22 +53,16 @@ export async function startFlannelCluster(withFlannelImages: boolean, cleanup: (
         controlPlane: { registerNodes: false },
         nodes: testbedNodes(wanted, base),
     });
-    const privateKey = testbed.hosts[0].connection.privateKey;
     const stateFile = join(work, "state.json");
     const up = async (flannel: FlannelSettings): Promise<RunResult> => {
         const started = Date.now();
-        const config = { "k8s-binary:cluster": JSON.stringify(specWith(flannel)), "k8s-binary:sshPrivateKey": privateKey };
-        const result = await runProgram({ program: PROGRAM, stateFile, config });
+        const result = await runProgram({ program: PROGRAM, stateFile, config: programConfig(testbed, specWith(flannel)) });
         console.log(`up ${JSON.stringify(flannel)}: ${result.commandLog.length} remote commands in ${Date.now() - started} ms`);
         return result;
     };
     const kubeconfigFile = join(work, "admin.conf");
     const kubectl = kubectlWith(kubeconfigFile);
-    const exec = async (h: string, cmd: string) => {
-        const r = await testbed.exec(h, cmd);
-        assert.equal(r.code, 0, `${h}: ${cmd}: ${r.stderr}`);
-        return r.stdout.trim();
-    };
+    const exec = checkedExec(testbed);
     return { testbed, up, kubectl, exec, writeKubeconfig: (text: string) => writeFileSync(kubeconfigFile, text, { mode: 0o600 }) };
 }
 export type FlannelCluster = Awaited<ReturnType<typeof startFlannelCluster>>;
