@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import { HostPlan, remoteScript, type Host, type MergedNeeds } from "../host";
 import type { ClusterSpec } from "../cluster-spec/schema";
 import { isNodeHost } from "../cluster-spec/hosts";
-import { renderVersionGuardScript, versionRules } from "./version-guard";
+import { renderVersionGuardScript, renderVersionRecordRemoval, versionRules } from "./version-guard";
 
 /**
  * Phase 1: every host prepared once whatever its roles, from the merged declarations of the
@@ -47,8 +47,9 @@ function versionGuards(parent: pulumi.Resource, spec: ClusterSpec, hosts: Map<st
         return [
             new command.remote.Command(
                 `${h.name}-kubernetes-version`,
-                { connection: host.connection, create: script, update: script, logging: "stderr" },
-                { parent },
+                { connection: host.connection, create: script, update: script, delete: remoteScript(host, renderVersionRecordRemoval()), logging: "stderr" },
+                // One record per host: a replacement removes the old one before the new one writes it.
+                { parent, deleteBeforeReplace: true },
             ),
         ];
     });

@@ -128,3 +128,12 @@ export function renderVersionGuardScript(rules: VersionRule[], file = VERSIONS_F
         `printf '%s\\n' ${shellQuote(record)} > "$file.tmp" && mv -f "$file.tmp" "$file"`,
     ].join("\n");
 }
+
+/**
+ * Removes the record when the host leaves the stack (or runs no Kubernetes any more): nothing runs
+ * there to be upgraded, and a record left behind would hold the host to a release it no longer
+ * runs when it is added again, refusing it after two upgrades of the cluster.
+ */
+export function renderVersionRecordRemoval(file = VERSIONS_FILE): string {
+    return `rm -f ${shellQuote(file)}`;
+}

@@ -12,7 +12,7 @@ import { planControlPlane } from "./plan";
 import { bootstrapTokenSecretData, kubeletApiRole, tlsBootstrapBindings } from "./rbac";
 import { renderAuditPolicy, renderEncryptionConfig } from "./render-config";
 import { renderEndpointReadyCheck } from "./render-health";
-import { fixedSettings, renderSettings, renderSettingsGuardScript } from "./settings-guard";
+import { fixedSettings, renderSettings, renderSettingsGuardScript, renderSettingsRecordRemoval } from "./settings-guard";
 
 /** The kubelets' join credential: a bootstrap token. */
 export interface BootstrapToken {
@@ -128,10 +128,11 @@ export class ControlPlane extends pulumi.ComponentResource {
                         connection: host.connection,
                         create: remoteScript(host, renderSettingsGuardScript(settings)),
                         update: remoteScript(host, renderSettingsGuardScript(settings)),
+                        delete: remoteScript(host, renderSettingsRecordRemoval()),
                         stdin: renderSettings(settings),
                         logging: "stderr",
                     },
-                    child,
+                    { ...child, deleteBeforeReplace: true },
                 ),
         );
         const chain = new RestartChain();

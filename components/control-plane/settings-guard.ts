@@ -68,3 +68,8 @@ export function renderSettingsGuardScript(settings: FixedSetting[]): string {
         `printf '%s\\n' "$want" > "$file.tmp" && mv -f "$file.tmp" "$file"`,
     ].join("\n");
 }
+
+/** Removes the record when the host leaves the control plane: added again, to this or another cluster, it starts with none. */
+export function renderSettingsRecordRemoval(): string {
+    return `rm -f ${SETTINGS_FILE}`;
+}

@@ -123,14 +123,19 @@ test("control-plane hosts are added and removed by a change of the stack", async
         return result;
     };
 
+    /** `h` runs a started etcd member beside the others and every control-plane service, answers /readyz, and is an upstream of nginx on both lb hosts. */
+    const servesWithAllThree = async (h: string) => {
+        assert.deepEqual(await memberList(h), ["started,cp1", "started,cp2", "started,cp3"]);
+        for (const u of UNITS.cp) assert.equal(await exec(h, `systemctl is-active ${u}`), "active", `${h} ${u}`);
+        assert.equal(await readyz(h), 200);
+        for (const lb of ["lb1", "lb2"]) assert.deepEqual(await upstreams(lb), ["cp1", "cp2", "cp3"].map((x) => `server ${addr(x)}:6443`).sort(), lb);
+    };
+
     // Adding cp3.
     const added = await change("add cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2"]);
 
     await t.test("cp3 joins etcd and serves; nginx on both lb hosts sends to it", async () => {
-        assert.deepEqual(await memberList("cp3"), ["started,cp1", "started,cp2", "started,cp3"]);
-        for (const u of UNITS.cp) assert.equal(await exec("cp3", `systemctl is-active ${u}`), "active", `cp3 ${u}`);
-        assert.equal(await readyz("cp3"), 200);
-        for (const lb of ["lb1", "lb2"]) assert.deepEqual(await upstreams(lb), ["cp1", "cp2", "cp3"].map((h) => `server ${addr(h)}:6443`).sort(), lb);
+        await servesWithAllThree("cp3");
     });
 
     await t.test("no certificate off cp3 is re-issued", () => {
@@ -187,6 +192,8 @@ test("control-plane hosts are added and removed by a change of the stack", async
         for (const u of UNITS.cp) assert.notEqual((await testbed.exec("cp1", `systemctl is-active ${u}`)).stdout.trim(), "active", `cp1 ${u}`);
         const left = `find ${CERT_DIRS} /etc/systemd/system /usr/local/bin -type f \\( -name 'kube*' -o -name 'etcd*' -o -name '*.crt' -o -name '*.key' -o -name '*.pem' \\) 2>/dev/null; true`;
         assert.equal(await exec("cp1", left), "");
+        // Nor do its records of the versions and settings it ran with: added again, it starts afresh.
+        assert.equal(await exec("cp1", "ls /etc/kubernetes/k8s-binary-versions /etc/kubernetes/k8s-binary-settings 2>&1 | grep -c 'No such file'"), "2");
         console.log(`left on cp1: ${await exec("cp1", `find ${CERT_DIRS} /var/lib/etcd -maxdepth 1 2>/dev/null | tr '\\n' ' '; true`)}`);
         for (const lb of ["lb1", "lb2"]) assert.deepEqual(await upstreams(lb), ["cp2", "cp3"].map((h) => `server ${addr(h)}:6443`).sort(), lb);
         for (const h of ["cp2", "cp3"]) assert.equal(await readyz(h), 200, h);
@@ -214,10 +221,7 @@ test("control-plane hosts are added and removed by a change of the stack", async
         const joined = readded.run.commandLog.find((e) => /-etcd-cp1-join$/.test(e.urn));
         assert.ok(joined, "cp1's join step ran");
         assert.match(joined.logged, /moved stale etcd data of a former membership to \/var\/lib\/etcd\.removed-\d{8}T\d{6}Z/);
-        assert.deepEqual(await memberList("cp2"), ["started,cp1", "started,cp2", "started,cp3"]);
-        for (const u of UNITS.cp) assert.equal(await exec("cp1", `systemctl is-active ${u}`), "active", `cp1 ${u}`);
-        assert.equal(await readyz("cp1"), 200);
-        for (const lb of ["lb1", "lb2"]) assert.deepEqual(await upstreams(lb), ["cp1", "cp2", "cp3"].map((h) => `server ${addr(h)}:6443`).sort(), lb);
+        await servesWithAllThree("cp1");
     });
 
     await t.test("adding cp1 back re-issues no certificate off cp1 and restarts only the other apiservers", () => {

@@ -320,9 +320,9 @@ openssl x509 -in ${pki}/kubelet-client-aged.pem -noout -serial; systemctl restar
         await waitUntil(() => spreadNodes().join(",") === "w1=Running,w1=Running", 120_000, "both replicas on w1");
         const left = await testbed.exec(
             "w2",
-            "systemctl list-unit-files kubelet.service kube-proxy.service containerd.service --no-legend | wc -l; ls /var/lib/kubelet/config.yaml /etc/kubernetes/kubelet.env 2>&1 | grep -c 'No such file'; pgrep -c -x containerd-shim || true",
+            "systemctl list-unit-files kubelet.service kube-proxy.service containerd.service --no-legend | wc -l; ls /var/lib/kubelet/config.yaml /etc/kubernetes/kubelet.env /etc/kubernetes/k8s-binary-versions 2>&1 | grep -c 'No such file'; pgrep -c -x containerd-shim || true",
         );
-        assert.deepEqual(left.stdout.trim().split("\n"), ["0", "2", "0"], `units, files and shims left on w2: ${left.stdout}`);
+        assert.deepEqual(left.stdout.trim().split("\n"), ["0", "3", "0"], `units, files and records, and shims left on w2: ${left.stdout}`);
         // The removal leaves the rest converged.
         const again = await runProgram({ program: PROGRAM, stateFile, config: configOf(spec) });
         assert.deepEqual(

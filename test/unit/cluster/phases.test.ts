@@ -108,6 +108,8 @@ test("every release install, on every host, waits for the version guard of every
     );
     assert.equal(guards[0].inputs.create, guards[0].inputs.update, "the same check on create and on update");
     assert.match(String(guards[0].inputs.create), /apiserver=/);
+    for (const g of guards)
+        assert.match(String(g.inputs.delete), /rm -f \/etc\/kubernetes\/k8s-binary-versions\n/, `${g.name} removes its record when the host leaves`);
     const releases = byType("BinaryRelease");
     assert.ok(releases.length > 0);
     for (const r of releases) for (const g of guards) assert.ok(r.dependencies.includes(g.urn), `${r.name} after ${g.name}`);

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderVersionGuardScript, versionRules, type AskedVersions } from "../../../components/cluster/version-guard";
+import { renderVersionGuardScript, renderVersionRecordRemoval, versionRules, type AskedVersions } from "../../../components/cluster/version-guard";
 
 const controlPlane = (apiserver: string): AskedVersions => ({ host: "cp1", apiserver, controlPlane: true, kubeletPath: "binaries.kubernetes.version" });
 const node = (apiserver: string, kubelet: string, kubeletPath = "binaries.kubernetesNode.version"): AskedVersions => ({
@@ -88,4 +88,21 @@ test("every refusal is printed at once: a host holding the control plane and a k
     const r = guard({ ...node("1.37.2", "1.37.2", "binaries.kubernetes.version"), host: "cp1", controlPlane: true }, "apiserver=1.35.0\nkubelet=1.33.0\n");
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim().split("\n").length, 2, r.stderr);
+});
+
+test("the record goes with the guard: a host added again after leaving the stack is a new host", () => {
+    const dir = mkdtempSync(join(tmpdir(), "version-guard-"));
+    try {
+        const file = join(dir, "versions");
+        writeFileSync(file, "apiserver=1.34.2\n");
+        const removal = spawnSync("bash", ["-c", `set -euo pipefail\n${renderVersionRecordRemoval(file)}`], { encoding: "utf8" });
+        assert.equal(removal.status, 0, removal.stderr);
+        assert.equal(existsSync(file), false);
+        assert.equal(spawnSync("bash", ["-c", renderVersionRecordRemoval(file)]).status, 0, "a record already gone is no failure");
+        // Two minors on, a record left behind would have refused the returning host.
+        assert.equal(guard(controlPlane("1.36.3"), "apiserver=1.34.2\n").code, 1);
+        assert.equal(guard(controlPlane("1.36.3")).code, 0);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
 });

@@ -95,6 +95,7 @@ test("every member waits for every host's settings guard, so a refused change to
     const guard = named("cp-cp1-settings");
     assert.equal(guard.inputs.stdin, "serviceCidr=10.96.0.0/12\npodCidr=10.244.0.0/16\nclusterDomain=cluster.local\n");
     assert.equal(guard.inputs.create, guard.inputs.update, "the same check on create and on update");
+    assert.match(String(guard.inputs.delete), /rm -f \/etc\/kubernetes\/k8s-binary-settings/, "a host leaving the control plane takes its record along");
 });
 
 test("each serving certificate names its own host, the endpoint and the kubernetes Service; not the other host", async () => {
