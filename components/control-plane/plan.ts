@@ -6,7 +6,8 @@ import { controlPlaneVersionProblem } from "./versions";
 import * as ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../host/issues";
-import { DNS_NAME, HOST_NAME_LABEL, blockProblem, hostAddressProblem, hostNameProblem } from "../host/value-checks";
+import { memberNameIssue } from "../host/member-names";
+import { DNS_NAME, blockProblem, hostAddressProblem, hostNameProblem } from "../host/value-checks";
 import {
     DEFAULT_AUDIT_LOG,
     DEFAULT_BOOTSTRAP_TOKEN_TTL_HOURS,
@@ -215,15 +216,8 @@ export function planControlPlane(name: string, args: ControlPlaneArgs): ControlP
     if (members.length === 0) issue("members", "is empty", "list at least one control-plane host (three for a fault-tolerant control plane)");
     const seenAddresses = new Set<string>();
     members.forEach((m, i) => {
-        if (!HOST_NAME_LABEL.test(m.name)) {
-            issue(
-                `members[${i}].name`,
-                `"${m.name}" is not a lower-case DNS label`,
-                "use letters, digits, '-' and '.': it names the node and is a certificate name",
-            );
-        } else if (names.indexOf(m.name) !== i) {
-            issue(`members[${i}].name`, `"${m.name}" is listed more than once`, "give every control-plane host its own name");
-        }
+        const nameIssue = memberNameIssue(names, i, { role: "names the node and is a certificate name", host: "control-plane host" });
+        if (nameIssue) issues.push(nameIssue);
         const where = `members[${i}].address`;
         const problem = hostAddressProblem(m.address);
         if (problem) {
