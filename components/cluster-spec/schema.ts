@@ -367,6 +367,8 @@ export const MAX_CA_VALIDITY_HOURS = 262800;
 export const MAX_CERT_VALIDITY_HOURS = 87600;
 /** Rotation levers are counters bumped by hand. */
 const MAX_ROTATION = 1_000_000;
+/** A rotation lever: a counter from 0 (the default) that re-issues what `description` says when bumped. */
+const rotationLever = (description: string) => z.number().int().min(0).max(MAX_ROTATION).default(0).describe(description);
 
 const flagMap = (binary: string) =>
     z
@@ -421,13 +423,7 @@ export const controlPlaneSchema = z
                     .describe(
                         "Hours the kubelets' bootstrap token is valid after it is made; 0 never expires. Joined nodes keep working after it expires; new nodes need a new token (`rotation`). Default: 24.",
                     ),
-                rotation: z
-                    .number()
-                    .int()
-                    .min(0)
-                    .max(MAX_ROTATION)
-                    .default(0)
-                    .describe("Bump to issue a new bootstrap token (the old one is deleted). Default: 0."),
+                rotation: rotationLever("Bump to issue a new bootstrap token (the old one is deleted). Default: 0."),
             })
             .prefault({})
             .describe("The token kubelets join with: `{ttlHours?, rotation?}`."),
@@ -547,20 +543,8 @@ export const pkiSchema = z
             .describe(
                 `Validity of every leaf certificate, in hours; not longer than the CAs', at most ${MAX_CERT_VALIDITY_HOURS} (10 years). Default: ${DEFAULT_CERT_VALIDITY_HOURS} (1 year).`,
             ),
-        rotation: z
-            .number()
-            .int()
-            .min(0)
-            .max(MAX_ROTATION)
-            .default(0)
-            .describe("Bump to re-issue every leaf certificate (restarting exactly the services that use them). Default: 0."),
-        caRotation: z
-            .number()
-            .int()
-            .min(0)
-            .max(MAX_ROTATION)
-            .default(0)
-            .describe("Bump to replace the CAs, and so every certificate and kubeconfig. Default: 0."),
+        rotation: rotationLever("Bump to re-issue every leaf certificate (restarting exactly the services that use them). Default: 0."),
+        caRotation: rotationLever("Bump to replace the CAs, and so every certificate and kubeconfig. Default: 0."),
     })
     .describe("Certificates: `{keyAlgorithm?, caValidityHours?, certValidityHours?, rotation?, caRotation?}`.");
 export type PkiSpec = z.output<typeof pkiSchema>;

@@ -6,7 +6,9 @@ import { controlPlaneVersionProblem } from "./versions";
 import * as ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import type { Issue } from "../host/issues";
-import { DNS_NAME, HOST_NAME_LABEL, blockProblem, hostAddressProblem, hostNameProblem } from "../host/value-checks";
+import { checkedBlock, inside, numberAddress, overlaps, span } from "../host/ipv4-blocks";
+import { memberNameIssue } from "../host/member-names";
+import { DNS_NAME, hostAddressProblem, hostNameProblem } from "../host/value-checks";
 import {
     DEFAULT_AUDIT_LOG,
     DEFAULT_BOOTSTRAP_TOKEN_TTL_HOURS,
@@ -167,39 +169,6 @@ export function flagValueProblem(value: string): string | undefined {
     return undefined;
 }
 
-function cidrOf(text: string): [ipaddr.IPv4, number] | undefined {
-    if (!ipaddr.IPv4.isValidCIDR(text)) return undefined;
-    const [addr, prefix] = ipaddr.IPv4.parseCIDR(text);
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text.split("/")[0])) return undefined;
-    return [addr, prefix];
-}
-
-function toNumber(a: ipaddr.IPv4): number {
-    return a.octets.reduce((n, o) => n * 256 + o, 0);
-}
-
-function fromNumber(n: number): string {
-    return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
-
-/** [first, last] address numbers of a block. */
-function span([addr, prefix]: [ipaddr.IPv4, number]): [number, number] {
-    const size = 2 ** (32 - prefix);
-    const first = Math.floor(toNumber(addr) / size) * size;
-    return [first, first + size - 1];
-}
-
-function overlaps(a: [ipaddr.IPv4, number], b: [ipaddr.IPv4, number]): boolean {
-    const [a0, a1] = span(a);
-    const [b0, b1] = span(b);
-    return a0 <= b1 && b0 <= a1;
-}
-
-function inside(address: string, block: [ipaddr.IPv4, number]): boolean {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(address)) return false;
-    return ipaddr.IPv4.parse(address).match(block);
-}
-
 const isPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
 const isPositiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 
@@ -215,15 +184,8 @@ export function planControlPlane(name: string, args: ControlPlaneArgs): ControlP
     if (members.length === 0) issue("members", "is empty", "list at least one control-plane host (three for a fault-tolerant control plane)");
     const seenAddresses = new Set<string>();
     members.forEach((m, i) => {
-        if (!HOST_NAME_LABEL.test(m.name)) {
-            issue(
-                `members[${i}].name`,
-                `"${m.name}" is not a lower-case DNS label`,
-                "use letters, digits, '-' and '.': it names the node and is a certificate name",
-            );
-        } else if (names.indexOf(m.name) !== i) {
-            issue(`members[${i}].name`, `"${m.name}" is listed more than once`, "give every control-plane host its own name");
-        }
+        const nameIssue = memberNameIssue(names, i, { role: "names the node and is a certificate name", host: "control-plane host" });
+        if (nameIssue) issues.push(nameIssue);
         const where = `members[${i}].address`;
         const problem = hostAddressProblem(m.address);
         if (problem) {
@@ -299,30 +261,15 @@ export function planControlPlane(name: string, args: ControlPlaneArgs): ControlP
     // Networks.
     const serviceCidr = args.serviceCidr ?? DEFAULT_SERVICE_CIDR;
     const podCidr = args.podCidr ?? DEFAULT_POD_CIDR;
-    const block = (path: string, text: string, fallback: string): [ipaddr.IPv4, number] | undefined => {
-        const parsed = cidrOf(text);
-        if (!parsed) {
-            issue(path, `"${text}" is not an IPv4 CIDR`, `write it like ${fallback}`);
-            return undefined;
-        }
-        const [first] = span(parsed);
-        if (fromNumber(first) !== parsed[0].toString()) {
-            issue(path, `${text} has host bits set`, `write the block's network address: ${fromNumber(first)}/${parsed[1]}`);
-            return undefined;
-        }
-        const range = blockProblem(text);
-        if (range) issue(path, `${text} ${range}`, `use a private block, like ${fallback}`);
-        return parsed;
-    };
-    const services = block("serviceCidr", serviceCidr, DEFAULT_SERVICE_CIDR);
-    const pods = block("podCidr", podCidr, DEFAULT_POD_CIDR);
+    const services = checkedBlock(issue, "serviceCidr", serviceCidr, DEFAULT_SERVICE_CIDR);
+    const pods = checkedBlock(issue, "podCidr", podCidr, DEFAULT_POD_CIDR);
     let kubernetesServiceIp = "";
     if (services) {
         // kube-apiserver refuses service ranges wider than 20 host bits.
         if (services[1] < 12 || services[1] > 28) {
             issue("serviceCidr", `/${services[1]} is not a usable service block size`, "use a prefix between /12 and /28");
         }
-        kubernetesServiceIp = fromNumber(span(services)[0] + 1);
+        kubernetesServiceIp = numberAddress(span(services)[0] + 1);
     }
     if (services && pods && overlaps(services, pods)) {
         issue("podCidr", `${podCidr} overlaps serviceCidr ${serviceCidr}`, "give pods and services separate blocks");

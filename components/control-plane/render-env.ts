@@ -26,3 +26,13 @@ export function renderFlagsEnv(variable: string, flags: Record<string, string>):
         });
     return `# Read by the service's unit, which passes $${variable} as its flags: a change restarts the service.\n${variable}="${words.join(" ")}"\n`;
 }
+
+/**
+ * The [Service] lines that run `binPath` with the flags of {@link renderFlagsEnv}'s `variable`,
+ * read from `envFile`.
+ */
+export function renderFlagsExec(envFile: string, binPath: string, variable: string): string {
+    return `EnvironmentFile=${envFile}
+# Unquoted on purpose: systemd splits the variable at whitespace, one argument per flag.
+ExecStart=${binPath} $${variable}`;
+}

@@ -3,7 +3,7 @@
  * differs between hosts or changes over time lives in its EnvironmentFile (and the files it names).
  */
 import { CP_PATHS } from "./layout";
-import { APISERVER_ARGS_VAR, CONTROLLER_MANAGER_ARGS_VAR, SCHEDULER_ARGS_VAR } from "./render-env";
+import { APISERVER_ARGS_VAR, CONTROLLER_MANAGER_ARGS_VAR, SCHEDULER_ARGS_VAR, renderFlagsExec } from "./render-env";
 
 function unit(description: string, type: "notify" | "simple", envFile: string, binPath: string, variable: string, notes: string[]): string {
     return `[Unit]
@@ -14,9 +14,7 @@ Wants=network-online.target
 
 [Service]
 ${notes.map((n) => `# ${n}\n`).join("")}Type=${type}
-EnvironmentFile=${envFile}
-# Unquoted on purpose: systemd splits the variable at whitespace, one argument per flag.
-ExecStart=${binPath} $${variable}
+${renderFlagsExec(envFile, binPath, variable)}
 Restart=on-failure
 RestartSec=5s
 LimitNOFILE=65536

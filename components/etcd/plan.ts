@@ -4,7 +4,8 @@
  */
 import * as ipaddr from "ipaddr.js";
 import type { Issue } from "../host/issues";
-import { HOST_NAME_LABEL, calendarProblem, hostAddressProblem, hostPathProblem } from "../host/value-checks";
+import { memberNameIssue } from "../host/member-names";
+import { calendarProblem, hostAddressProblem, hostPathProblem } from "../host/value-checks";
 import {
     ETCD_BACKUP_DIR,
     ETCD_BACKUP_RETENTION,
@@ -78,15 +79,8 @@ export function planEtcd(name: string, args: EtcdClusterArgs): EtcdPlanResult {
     }
     const seenAddresses = new Set<string>();
     members.forEach((m, i) => {
-        if (!HOST_NAME_LABEL.test(m.name)) {
-            issue(
-                `members[${i}].name`,
-                `"${m.name}" is not a lower-case DNS label`,
-                "use letters, digits, '-' and '.': it names the etcd member and is a certificate SAN",
-            );
-        } else if (names.indexOf(m.name) !== i) {
-            issue(`members[${i}].name`, `"${m.name}" is listed more than once`, "give every member host its own name");
-        }
+        const nameIssue = memberNameIssue(names, i, { role: "names the etcd member and is a certificate SAN", host: "member host" });
+        if (nameIssue) issues.push(nameIssue);
         const where = `members[${i}].address`;
         if (!ipaddr.isValid(m.address)) {
             issue(where, `"${m.address}" is not an IP address`, "give the address the other members reach this host on");

@@ -1,5 +1,5 @@
 /** flanneld under systemd (modes systemd-kube and systemd-etcd): its flags, environment, unit and kubeconfig. */
-import { renderFlagsEnv } from "../control-plane/render-env";
+import { renderFlagsEnv, renderFlagsExec } from "../control-plane/render-env";
 import { renderKubeconfig } from "../pki/kubeconfig";
 import { SYSTEMD_HEALTHZ_PORT } from "./args";
 import { FLANNEL_PATHS, FLANNEL_USER, FLANNELD_ARGS_VAR } from "./layout";
@@ -59,9 +59,7 @@ Wants=network-online.target
 
 [Service]
 Type=notify
-EnvironmentFile=${FLANNEL_PATHS.env}
-# Unquoted on purpose: systemd splits the variable at whitespace, one argument per flag.
-ExecStart=${flanneldPath} $${FLANNELD_ARGS_VAR}
+${renderFlagsExec(FLANNEL_PATHS.env, flanneldPath, FLANNELD_ARGS_VAR)}
 Restart=always
 RestartSec=5s
 

@@ -5,8 +5,9 @@
 import * as ipaddr from "ipaddr.js";
 import { NEWEST_KUBERNETES_MINOR } from "../cluster-spec/versions";
 import { flagValueProblem } from "../control-plane/plan";
+import { addressNumber, checkedBlock, inside, numberAddress, overlaps, span, within } from "../host/ipv4-blocks";
 import type { Issue } from "../host/issues";
-import { blockProblem, hostAddressProblem, hostNameProblem, hostPathProblem } from "../host/value-checks";
+import { hostAddressProblem, hostNameProblem, hostPathProblem } from "../host/value-checks";
 import {
     CONTROL_PLANE_TAINT,
     DEFAULT_CLUSTER_DNS_INDEX,
@@ -115,40 +116,6 @@ const IMAGE_REF =
     /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?\/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/;
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 const PROXY_MODES = ["iptables", "nftables", "ipvs"];
-
-type Block = [ipaddr.IPv4, number];
-
-function toNumber(a: ipaddr.IPv4): number {
-    return a.octets.reduce((n, o) => n * 256 + o, 0);
-}
-
-function fromNumber(n: number): string {
-    return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
-
-/** [first, last] address numbers of a block. */
-function span([addr, prefix]: Block): [number, number] {
-    const size = 2 ** (32 - prefix);
-    const first = Math.floor(toNumber(addr) / size) * size;
-    return [first, first + size - 1];
-}
-
-function overlaps(a: Block, b: Block): boolean {
-    const [a0, a1] = span(a);
-    const [b0, b1] = span(b);
-    return a0 <= b1 && b0 <= a1;
-}
-
-/** Whether block `inner` lies wholly inside `outer`. */
-function within(inner: Block, outer: Block): boolean {
-    const [i0, i1] = span(inner);
-    const [o0, o1] = span(outer);
-    return o0 <= i0 && i1 <= o1;
-}
-
-function inside(address: string, block: Block): boolean {
-    return ipaddr.IPv4.isValidFourPartDecimal(address) && ipaddr.IPv4.parse(address).match(block);
-}
 
 /** What is wrong with a label key ([prefix/]name), or undefined. */
 export function labelKeyProblem(key: string): string | undefined {
@@ -286,49 +253,34 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
     if (!DNS_NAME.test(clusterName)) issue("clusterName", `"${clusterName}" is not a DNS name`, "use lower-case letters, digits, '-' and '.'");
 
     // Networks.
-    const block = (path: string, text: string, example: string): Block | undefined => {
-        if (!ipaddr.IPv4.isValidCIDR(text) || !ipaddr.IPv4.isValidFourPartDecimal(text.split("/")[0])) {
-            issue(path, `"${text}" is not an IPv4 CIDR`, `write it like ${example}`);
-            return undefined;
-        }
-        const parsed = ipaddr.IPv4.parseCIDR(text);
-        const [first] = span(parsed);
-        if (fromNumber(first) !== parsed[0].toString()) {
-            issue(path, `${text} has host bits set`, `write the block's network address: ${fromNumber(first)}/${parsed[1]}`);
-            return undefined;
-        }
-        const range = blockProblem(text);
-        if (range) issue(path, `${text} ${range}`, `use a private block, like ${example}`);
-        return parsed;
-    };
     const podCidr = args.podCidr ?? DEFAULT_POD_CIDR;
     const serviceCidr = args.serviceCidr ?? DEFAULT_SERVICE_CIDR;
-    const pods = block("podCidr", podCidr, DEFAULT_POD_CIDR);
-    const services = block("serviceCidr", serviceCidr, DEFAULT_SERVICE_CIDR);
+    const pods = checkedBlock(issue, "podCidr", podCidr, DEFAULT_POD_CIDR);
+    const services = checkedBlock(issue, "serviceCidr", serviceCidr, DEFAULT_SERVICE_CIDR);
     if (pods && services && overlaps(pods, services))
         issue("podCidr", `${podCidr} overlaps serviceCidr ${serviceCidr}`, "give pods and services separate blocks");
     let clusterDns = args.clusterDns ?? "";
     if (services) {
         const [first, last] = span(services);
         if (args.clusterDns === undefined) {
-            clusterDns = last - first >= DEFAULT_CLUSTER_DNS_INDEX + 1 ? fromNumber(first + DEFAULT_CLUSTER_DNS_INDEX) : fromNumber(first + 2);
+            clusterDns = last - first >= DEFAULT_CLUSTER_DNS_INDEX + 1 ? numberAddress(first + DEFAULT_CLUSTER_DNS_INDEX) : numberAddress(first + 2);
         } else if (!ipaddr.IPv4.isValidFourPartDecimal(clusterDns)) {
             issue(
                 "clusterDns",
                 `${JSON.stringify(clusterDns)} is not an IPv4 address`,
-                `give an address inside serviceCidr ${serviceCidr}, like ${fromNumber(first + 10)}`,
+                `give an address inside serviceCidr ${serviceCidr}, like ${numberAddress(first + 10)}`,
             );
         } else if (!inside(clusterDns, services)) {
             issue("clusterDns", `${clusterDns} is outside serviceCidr ${serviceCidr}`, "give an address inside serviceCidr: it is a Service's ClusterIP");
         } else {
-            const n = toNumber(ipaddr.IPv4.parse(clusterDns));
+            const n = addressNumber(ipaddr.IPv4.parse(clusterDns));
             if (n === first || n === last)
-                issue("clusterDns", `${clusterDns} is the network or broadcast address of ${serviceCidr}`, `give an address like ${fromNumber(first + 10)}`);
+                issue("clusterDns", `${clusterDns} is the network or broadcast address of ${serviceCidr}`, `give an address like ${numberAddress(first + 10)}`);
             else if (n === first + 1) {
                 issue(
                     "clusterDns",
                     `${clusterDns} is the first address of ${serviceCidr}, taken by the \`kubernetes\` Service`,
-                    `give an address like ${fromNumber(first + 10)}`,
+                    `give an address like ${numberAddress(first + 10)}`,
                 );
             }
         }
@@ -351,7 +303,7 @@ export function planWorkerNode(name: string, args: WorkerNodeArgs): WorkerNodePl
     }
     const podSubnet = args.podSubnet;
     if (podSubnet !== undefined) {
-        const subnet = block("podSubnet", podSubnet, "10.244.1.0/24");
+        const subnet = checkedBlock(issue, "podSubnet", podSubnet, "10.244.1.0/24");
         if (subnet && pods && !within(subnet, pods))
             issue("podSubnet", `${podSubnet} is not inside podCidr ${podCidr}`, "give this node's own block of podCidr");
         else if (subnet && subnet[1] > 28)

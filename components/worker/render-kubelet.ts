@@ -12,7 +12,7 @@
  * kubelet's first start; it is renewed by the component's certificate rotation lever.
  */
 import { stringify } from "yaml";
-import { renderFlagsEnv } from "../control-plane/render-env";
+import { renderFlagsEnv, renderFlagsExec } from "../control-plane/render-env";
 import { renderKubeconfig } from "../pki/kubeconfig";
 import { KUBELET_ARGS_VAR, NODE_PATHS } from "./layout";
 import type { WorkerNodePlan } from "./plan";
@@ -81,9 +81,7 @@ Wants=network-online.target
 Requires=containerd.service
 
 [Service]
-EnvironmentFile=${NODE_PATHS.kubeletEnv}
-# Unquoted on purpose: systemd splits the variable at whitespace, one argument per flag.
-ExecStart=${kubeletPath} $${KUBELET_ARGS_VAR}
+${renderFlagsExec(NODE_PATHS.kubeletEnv, kubeletPath, KUBELET_ARGS_VAR)}
 Restart=always
 RestartSec=5s
 

@@ -1,6 +1,9 @@
 // Files for the node-runtime proof on testbed hosts (test/integration/node-runtime.test.ts):
-// containerd's config and a standalone kubelet with one static pod on a CNI bridge. WorkerNode will
-// render the production versions; the settings here that only testbed hosts need say so.
+// containerd's config and a standalone kubelet with one static pod on a CNI bridge. containerd's
+// unit is WorkerNode's own; the config, the bridge network and the kubelet are the proof's, with
+// no WorkerNode plan behind them (the settings here that only testbed hosts need say so).
+import { NODE_PATHS } from "../../components/worker/layout";
+import { renderContainerdUnit } from "../../components/worker/render-containerd";
 
 /** One image archive the toolchain built, as images.json lists it. */
 export interface ImageRecord {
@@ -14,7 +17,7 @@ export interface ImageRecord {
     digest: string;
 }
 
-/** containerd's /etc/containerd/config.toml (config version 3, containerd 2.x) and its unit. */
+/** containerd's config.toml (config version 3, containerd 2.x) and WorkerNode's containerd unit. */
 export function containerdFiles(args: { sandboxImage: string }): { path: string; content: string }[] {
     const config = `version = 3
 
@@ -33,29 +36,9 @@ export function containerdFiles(args: { sandboxImage: string }): { path: string;
   bin_dirs = ['/opt/cni/bin']
   conf_dir = '/etc/cni/net.d'
 `;
-    // Upstream's containerd.service, less the modprobe a host without modules cannot run.
-    const unit = `[Unit]
-Description=containerd container runtime
-After=network.target dbus.service
-
-[Service]
-ExecStart=/usr/local/bin/containerd
-Type=notify
-Delegate=yes
-KillMode=process
-Restart=always
-RestartSec=5
-LimitNPROC=infinity
-LimitCORE=infinity
-TasksMax=infinity
-OOMScoreAdjust=-999
-
-[Install]
-WantedBy=multi-user.target
-`;
     return [
-        { path: "/etc/containerd/config.toml", content: config },
-        { path: "/etc/systemd/system/containerd.service", content: unit },
+        { path: NODE_PATHS.containerdConfig, content: config },
+        { path: "/etc/systemd/system/containerd.service", content: renderContainerdUnit("/usr/local/bin/containerd") },
     ];
 }
 

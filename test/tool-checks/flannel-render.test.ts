@@ -15,6 +15,7 @@ import { renderFlanneldEnv, renderFlanneldUnit } from "../../components/flannel/
 import { renderPreflight } from "../../components/flannel/render-preflight";
 import { verifyUnit } from "../support/systemd-verify";
 import { tool, versions } from "../support/toolchain";
+import { tarballRelease } from "../support/releases";
 
 // The rendered flannel files against the toolchain's real binaries: flanneld 0.28.10 parses every
 // flag each mode renders (Go's flag package refuses an unknown one) and stops at --version before
@@ -47,14 +48,7 @@ function freePort(): Promise<number> {
 }
 
 const NODES = [{ host: { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21" } }, interface: "eth0" }];
-const release = {
-    name: "flannel",
-    version: "0.28.10",
-    url: "https://example.com/f.tgz",
-    checksum: { algorithm: "sha256" as const, digest: "a".repeat(64) },
-    archive: "tar.gz" as const,
-    binaries: ["flanneld", "flannel"],
-};
+const release = tarballRelease("flannel", ["flanneld", "flannel"]);
 function planOf(over: Partial<FlannelNetworkArgs> = {}): FlannelPlan {
     const { plan, issues } = planFlannel("render-check", { nodes: NODES, release: [release], ...over });
     assert.deepEqual(issues, []);

@@ -9,18 +9,10 @@ import { isSecret, unwrap } from "../../../scripts/lib/rpc-values";
 const registered = recordingMocks();
 
 import { ControlPlane, type ControlPlaneArgs } from "../../../components/control-plane";
+import { tarballRelease } from "../../support/releases";
 
 const host = (n: number) => ({ name: `cp${n}`, address: `10.77.0.1${n}`, connection: { host: `10.77.0.1${n}`, user: "root" } });
-const release = [
-    {
-        name: "kubernetes-server",
-        version: "1.37.2",
-        url: "http://10.77.0.1:8080/kubernetes-server-linux-amd64.tar.gz",
-        checksum: { algorithm: "sha512" as const, digest: "a".repeat(128) },
-        archive: "tar.gz" as const,
-        binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler"],
-    },
-];
+const release = [tarballRelease("kubernetes-server", ["kube-apiserver", "kube-controller-manager", "kube-scheduler"], { version: "1.37.2" })];
 const args = (extra: Partial<ControlPlaneArgs> = {}): ControlPlaneArgs => ({
     members: [host(1), host(2)],
     version: "1.37.2",

@@ -4,19 +4,13 @@ import type { ControlPlaneArgs } from "../../../components/control-plane/args";
 import { apiserverServingSans, auditPolicyProblem, MANAGED_FLAGS, planControlPlane } from "../../../components/control-plane/plan";
 import type { InstalledRelease } from "../../../components/host";
 import type { Issue } from "../../../components/host/issues";
+import { tarballRelease } from "../../support/releases";
 
 const host = (n: number, address = `10.77.0.1${n}`) => ({ name: `cp${n}`, address, connection: { host: address } });
 const handle = (
     paths: Record<string, string> = { "kube-apiserver": "/usr/local/bin/kube-apiserver", "kube-controller-manager": "/x", "kube-scheduler": "/y" },
 ) => ({ name: "kubernetes-server", version: "1.37.2", installDir: "/opt", paths }) as unknown as InstalledRelease;
-const release = {
-    name: "kubernetes-server",
-    version: "1.37.2",
-    url: "https://dl.k8s.io/v1.37.2/kubernetes-server-linux-amd64.tar.gz",
-    checksum: { algorithm: "sha512" as const, digest: "a".repeat(128) },
-    archive: "tar.gz" as const,
-    binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
-};
+const release = tarballRelease("kubernetes-server", ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"], { version: "1.37.2" });
 const args = (over: Partial<ControlPlaneArgs> = {}): ControlPlaneArgs => ({
     members: [1, 2, 3].map((n) => host(n)),
     version: "1.37.2",

@@ -11,19 +11,16 @@ import { isSecret, unwrap } from "../../../scripts/lib/rpc-values";
 const registered = recordingMocks();
 
 import { FlannelNetwork, type FlannelNetworkArgs } from "../../../components/flannel";
+import { tarballRelease } from "../../support/releases";
 
 const host = (name: string, address: string) => ({ name, address, connection: { host: address, user: "root" } });
 const nodes = [{ host: host("w1", "10.77.0.21") }, { host: host("w2", "10.77.0.22") }];
-const release = (name: string, binaries: string[]) => ({
-    name,
-    version: "1.0.0",
-    url: `http://10.77.0.1:8080/${name}.tar.gz`,
-    checksum: { algorithm: "sha256" as const, digest: "b".repeat(64) },
-    archive: "tar.gz" as const,
-    binaries,
-});
 const ca = { certPem: "CA-CERT", privateKeyPem: pulumi.secret("CA-KEY") };
-const common: FlannelNetworkArgs = { nodes, interface: "eth0", release: [release("flannel", ["flanneld"]), release("flannel-cni-plugin", ["flannel"])] };
+const common: FlannelNetworkArgs = {
+    nodes,
+    interface: "eth0",
+    release: [tarballRelease("flannel", ["flanneld"]), tarballRelease("flannel-cni-plugin", ["flannel"])],
+};
 new FlannelNetwork("k", { ...common, mode: "systemd-kube", endpoint: { host: "10.77.0.100" }, ca });
 new FlannelNetwork("e", {
     ...common,

@@ -3,15 +3,9 @@ import assert from "node:assert/strict";
 import type { FlannelNetworkArgs } from "../../../components/flannel/args";
 import { BACKEND_OVERHEAD, planFlannel, planFlannelChange } from "../../../components/flannel/plan";
 import type { Issue } from "../../../components/host/issues";
+import { tarballRelease } from "../../support/releases";
 
-const release = {
-    name: "flannel",
-    version: "0.28.10",
-    url: "https://example.com/flannel.tar.gz",
-    checksum: { algorithm: "sha256" as const, digest: "a".repeat(64) },
-    archive: "tar.gz" as const,
-    binaries: ["flanneld", "flannel"],
-};
+const release = tarballRelease("flannel", ["flanneld", "flannel"]);
 const node = (name: string, address: string, iface?: string) => ({
     host: { name, address, connection: { host: address } },
     ...(iface === undefined ? {} : { interface: iface }),

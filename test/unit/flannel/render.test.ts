@@ -11,16 +11,10 @@ import { renderEtcdConfigScript } from "../../../components/flannel/render-etcd-
 import { flanneldFlags, renderFlanneldEnv, renderFlanneldKubeconfig, renderFlanneldUnit } from "../../../components/flannel/render-flanneld";
 import { netConf, renderNetConf, renderNetConfValue } from "../../../components/flannel/render-net-conf";
 import { renderPreflight } from "../../../components/flannel/render-preflight";
+import { tarballRelease } from "../../support/releases";
 
 const NODES = [{ host: { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21" } } }];
-const release = {
-    name: "flannel",
-    version: "0.28.10",
-    url: "https://example.com/f.tgz",
-    checksum: { algorithm: "sha256" as const, digest: "a".repeat(64) },
-    archive: "tar.gz" as const,
-    binaries: ["flanneld", "flannel"],
-};
+const release = tarballRelease("flannel", ["flanneld", "flannel"]);
 const planOf = (over: Partial<FlannelNetworkArgs> = {}): FlannelPlan => {
     const { plan, issues } = planFlannel("net", over);
     assert.deepEqual(issues, []);

@@ -10,21 +10,14 @@ import { isSecret, unwrap } from "../../../scripts/lib/rpc-values";
 const registered = recordingMocks();
 
 import { WorkerNode, type WorkerNodeArgs } from "../../../components/worker";
+import { tarballRelease } from "../../support/releases";
 
 const host = { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21", user: "root" } };
-const tarball = (name: string, binaries: string[], archive: "tar.gz" | "binary" = "tar.gz") => ({
-    name,
-    version: "1.0.0",
-    url: `http://10.77.0.1:8080/${name}.tar.gz`,
-    checksum: { algorithm: "sha256" as const, digest: "b".repeat(64) },
-    archive,
-    binaries,
-});
 const release = [
-    tarball("kubernetes-server", ["kubelet", "kube-proxy"]),
-    tarball("containerd", ["containerd", "containerd-shim-runc-v2", "ctr"]),
-    tarball("runc", ["runc"], "binary"),
-    tarball("cni-plugins", ["bridge", "host-local", "loopback", "portmap"]),
+    tarballRelease("kubernetes-server", ["kubelet", "kube-proxy"]),
+    tarballRelease("containerd", ["containerd", "containerd-shim-runc-v2", "ctr"]),
+    tarballRelease("runc", ["runc"], { archive: "binary" }),
+    tarballRelease("cni-plugins", ["bridge", "host-local", "loopback", "portmap"]),
 ];
 const PAUSE = {
     ref: "registry.k8s.io/pause:3.10.2",
@@ -51,7 +44,7 @@ new WorkerNode(
     "r",
     args({
         host: { ...host, name: "w2" },
-        release: [tarball("kubernetes-server", ["kubelet", "kube-proxy", "kubectl"]), ...release.slice(1)],
+        release: [tarballRelease("kubernetes-server", ["kubelet", "kube-proxy", "kubectl"]), ...release.slice(1)],
         removal: { kubeconfig: pulumi.secret("DRAINER-KUBECONFIG") },
         upgrade: { kubeconfig: pulumi.secret("DRAINER-KUBECONFIG"), maxUnavailable: 2 },
     }),

@@ -4,16 +4,10 @@ import type { WorkerNodeArgs } from "../../../components/worker/args";
 import { CNI_PLUGINS, kubeletMaySetLabel, NODE_BINARIES, planWorkerNode } from "../../../components/worker/plan";
 import type { InstalledRelease } from "../../../components/host";
 import type { Issue } from "../../../components/host/issues";
+import { tarballRelease } from "../../support/releases";
 
 const ALL = [...NODE_BINARIES, ...CNI_PLUGINS];
-const release = {
-    name: "node",
-    version: "1",
-    url: "https://example.com/node.tar.gz",
-    checksum: { algorithm: "sha256" as const, digest: "a".repeat(64) },
-    archive: "tar.gz" as const,
-    binaries: [...ALL],
-};
+const release = tarballRelease("node", [...ALL]);
 const args = (over: Partial<WorkerNodeArgs> = {}): WorkerNodeArgs => ({
     host: { name: "w1", address: "10.77.0.21", connection: { host: "10.77.0.21" } },
     version: "1.37.2",
