@@ -6,12 +6,12 @@
  */
 import * as ipaddr from "ipaddr.js";
 
-/** IPv4 ranges a machine or a VIP can use: ordinary unicast, RFC 1918, carrier-grade NAT. */
 /** A host's name as it names an etcd member, a node and certificates: a lower-case DNS label, dots allowed. */
 export const HOST_NAME_LABEL = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 /** A DNS name (RFC 1123 subdomain): lower-case labels joined by dots, at most 253 characters. */
 export const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
+/** IPv4 ranges a machine or a VIP can use: ordinary unicast, RFC 1918, carrier-grade NAT. */
 const USABLE_RANGES = new Set(["unicast", "private", "carrierGradeNat"]);
 
 const RANGE_WORDS: Record<string, string> = {
