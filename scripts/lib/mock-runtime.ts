@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as sdkState from "@pulumi/pulumi/runtime/state";
+import { skipPromiseStackTraces } from "./promise-traces";
 
 /**
  * Recorded inputs or outputs: whatever the program passed, as the SDK's `deserializeProperties`
@@ -137,6 +138,7 @@ export function installMockRuntime(options: MockRuntimeOptions = {}): MockRuntim
     const monitor: unknown = pulumi.runtime.getMonitor();
     if (!(monitor instanceof MockMonitor)) throw new Error("pulumi.runtime.setMocks installed no MockMonitor: this @pulumi/pulumi mocks differently");
     record(monitor, recording);
+    skipPromiseStackTraces();
     return recording;
 }
 

@@ -136,15 +136,42 @@ export function label(r: Pick<Registration, "name" | "type">): string {
 /** Deployment order: Kahn's algorithm over the dependencies, a child also waiting for its ancestors' (the SDK registers it only after its parent), ties broken by name. */
 function deploymentOrder(regs: Registration[], waitsFor: Map<string, Set<string>>): Map<string, number> {
     const key = new Map(regs.map((r) => [r.urn, `${r.name}\u0000${r.type}`]));
-    const remaining = new Map(regs.map((r) => [r.urn, new Set([...waitsFor.get(r.urn)!].filter((d) => d !== r.urn && key.has(d)))]));
+    const urns = [...key.keys()];
+    const rank = new Map(urns.map((urn, i) => [urn, i]));
+    // By name, equal names in registration order.
+    const precedes = (a: string, b: string) => compare(key.get(a)!, key.get(b)!) || rank.get(a)! - rank.get(b)!;
+    const waiting = new Map(urns.map((urn) => [urn, new Set([...waitsFor.get(urn)!].filter((d) => d !== urn && key.has(d)))]));
+    const dependents = new Map<string, string[]>();
+    for (const [urn, deps] of waiting) {
+        for (const d of deps) {
+            const list = dependents.get(d);
+            if (list) list.push(urn);
+            else dependents.set(d, [urn]);
+        }
+    }
+    // The resources waiting for nothing, the next one last: each placement touches only its
+    // dependents (a scan of every resource per placement made large stacks quadratic).
+    const ready: string[] = [];
+    const makeReady = (urn: string) => {
+        let lo = 0;
+        let hi = ready.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (precedes(ready[mid], urn) > 0) lo = mid + 1;
+            else hi = mid;
+        }
+        ready.splice(lo, 0, urn);
+    };
+    for (const [urn, deps] of waiting) if (deps.size === 0) makeReady(urn);
     const order = new Map<string, number>();
-    while (remaining.size > 0) {
-        const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([urn]) => urn);
+    while (order.size < urns.length) {
         // A cycle cannot come from a Pulumi program; should one appear, place the rest by name.
-        const next = (ready.length > 0 ? ready : [...remaining.keys()]).sort((a, b) => compare(key.get(a)!, key.get(b)!))[0];
+        const next = ready.pop() ?? urns.filter((urn) => !order.has(urn)).sort(precedes)[0];
         order.set(next, order.size);
-        remaining.delete(next);
-        for (const deps of remaining.values()) deps.delete(next);
+        for (const urn of dependents.get(next) ?? []) {
+            const deps = waiting.get(urn)!;
+            if (deps.delete(next) && deps.size === 0 && !order.has(urn)) makeReady(urn);
+        }
     }
     return order;
 }

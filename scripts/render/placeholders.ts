@@ -32,10 +32,14 @@ export const SECRET_PLACEHOLDER = /<(private key of|random) [^>]*>/;
 /** Rewrites stand-in tokens (and base64 encodings of placeholders, as kubeconfigs embed keys) to their placeholder text. */
 export class Substitutions {
     private readonly pairs: [string, string][] = [];
+    // The pairs in the order `apply` rewrites them, sorted once per change rather than per text
+    // (the render applies them to every file and step: thousands of texts on a large stack).
+    private sorted: [string, string][] | undefined;
 
     /** `from` becomes `to` in every text passed to `apply`. */
     add(from: string, to: string): void {
         this.pairs.push([from, to]);
+        this.sorted = undefined;
     }
 
     /** Registers a placeholder that may also appear base64-encoded. */
@@ -46,7 +50,8 @@ export class Substitutions {
     apply(text: string): string {
         let out = text;
         // Longest first, so a token that contains another is rewritten whole.
-        for (const [from, to] of [...this.pairs].sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]))) {
+        this.sorted ??= [...this.pairs].sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]));
+        for (const [from, to] of this.sorted) {
             out = out.split(from).join(to);
         }
         return out;
